@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= out/demo
+
+.PHONY: venv demo test perf lint-imports clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: venv
+	$(BIN)/indexer demo --out $(OUT)
+
+test: venv
+	bash tests/setup_env.sh
+	$(BIN)/python -m pytest -q
+
+perf: venv
+	$(BIN)/python -m pytest tests/perf --benchmark-enable -q
+
+lint-imports: venv
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .benchmarks

@@ -1,0 +1,169 @@
+"""Central data types shared by every layer (see ARCHITECTURE.md, "Central data types").
+
+* ``Panel``: a ``pd.DataFrame`` indexed by a UTC ``DatetimeIndex`` named
+  ``timestamp`` with one ``float64`` column per asset (columns named ``asset``).
+* :class:`TargetPortfolio`: what a strategy answers at ``as_of``.
+* :class:`Holdings`, :class:`OrderIntent`, :class:`Fill`: the execution boundary,
+  with quantities as :class:`~decimal.Decimal`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Protocol, TypeAlias, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from indexer.exceptions import OptimisationError
+
+__all__ = [
+    "Panel",
+    "CASH",
+    "WEIGHT_TOL",
+    "TargetPortfolio",
+    "Holdings",
+    "OrderIntent",
+    "Fill",
+    "StrategyLike",
+]
+
+Panel: TypeAlias = pd.DataFrame
+
+#: Name of the explicit cash / stablecoin line in every weights vector.  The
+#: backtest holds it as vectorbt cash; execution maps it to the account's quote
+#: currency (e.g. USDT).
+CASH = "CASH"
+
+#: Tolerance for weights: never negative beyond it, sum to 1 within it.
+WEIGHT_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class TargetPortfolio:
+    """The portfolio a strategy wants at ``as_of`` (UTC), decided from data known then.
+
+    Parameters
+    ----------
+    as_of
+        UTC timestamp of the decision (the close of that bar).
+    weights
+        Fractions of portfolio value by asset, each >= 0, summing to 1, with an
+        explicit :data:`CASH` line (0 when fully invested).
+    diagnostics
+        Free-form but JSON-friendly: solver, status, objective terms, fallback
+        used, signal contributions, universe, overlays applied, compliance log.
+    """
+
+    as_of: pd.Timestamp
+    weights: pd.Series
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ts = pd.Timestamp(self.as_of)
+        if ts.tzinfo is None:
+            raise ValueError(f"TargetPortfolio.as_of must be UTC-aware, got naive {ts}")
+        object.__setattr__(self, "as_of", ts.tz_convert("UTC"))
+        w = pd.Series(self.weights, dtype="float64").copy()
+        if CASH not in w.index:
+            w[CASH] = 0.0
+        bad = w[~np.isfinite(w.to_numpy())]
+        if len(bad):
+            raise OptimisationError(f"target weights are not finite for {list(bad.index)}")
+        neg = w[w < -1e-6]
+        if len(neg):
+            raise OptimisationError(
+                f"target weights must be >= 0; got {neg.round(8).to_dict()}"
+            )
+        w = w.clip(lower=0.0)
+        total = float(w.sum())
+        if abs(total - 1.0) > 1e-6:
+            raise OptimisationError(f"target weights must sum to 1 (with {CASH}); got {total:.10f}")
+        w = w / total
+        w.index.name = "asset"
+        w.name = "weight"
+        object.__setattr__(self, "weights", w)
+
+    @property
+    def invested(self) -> pd.Series:
+        """Weights of the non-cash assets (fractions of portfolio value)."""
+        return self.weights.drop(CASH)
+
+    @property
+    def cash(self) -> float:
+        """Weight of the cash / stablecoin line (fraction)."""
+        return float(self.weights[CASH])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (ISO UTC time, weights as floats)."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "weights": {k: float(v) for k, v in self.weights.items()},
+            "diagnostics": dict(self.diagnostics),
+        }
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Balances of an account: free + used quantities per currency (``Decimal``)."""
+
+    balances: Mapping[str, Decimal]
+    quote: str = "USDT"
+    as_of: pd.Timestamp | None = None
+
+    def quantity(self, currency: str) -> Decimal:
+        """Total quantity held of ``currency`` (0 when absent)."""
+        return Decimal(self.balances.get(currency, Decimal(0)))
+
+
+@dataclass(frozen=True)
+class OrderIntent:
+    """One order to place: ``amount`` in base units, ``price`` in quote units (limit only)."""
+
+    symbol: str
+    side: Literal["buy", "sell"]
+    amount: Decimal
+    type: Literal["market", "limit"] = "market"
+    price: Decimal | None = None
+    client_order_id: str | None = None
+    leg: str = ""
+
+
+@dataclass(frozen=True)
+class Fill:
+    """An execution: ``amount`` base units at ``price`` quote units, ``fee`` in ``fee_currency``."""
+
+    symbol: str
+    side: Literal["buy", "sell"]
+    amount: Decimal
+    price: Decimal
+    fee: Decimal = Decimal(0)
+    fee_currency: str = ""
+    order_id: str = ""
+    client_order_id: str | None = None
+    timestamp: pd.Timestamp | None = None
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data.market import MarketData
+
+
+@runtime_checkable
+class StrategyLike(Protocol):
+    """What the backtest, the bot and notebooks need from a strategy.
+
+    ``target(data, as_of)`` must use only rows of ``data`` up to ``as_of``;
+    ``rebalance_dates(index)`` picks the scheduled decision bars from a UTC
+    index; ``lookback`` is the number of bars of history needed before the
+    first decision.
+    """
+
+    name: str
+
+    @property
+    def lookback(self) -> int: ...
+
+    def target(self, data: "MarketData", as_of: pd.Timestamp) -> TargetPortfolio: ...
+
+    def rebalance_dates(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex: ...

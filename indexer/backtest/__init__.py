@@ -1,0 +1,3 @@
+"""indexer.backtest layer (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""indexer.bot layer (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

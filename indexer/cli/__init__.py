@@ -1,0 +1,3 @@
+"""Command line interface (top layer): ``indexer --help``."""
+
+__all__: list[str] = []

@@ -1,0 +1,18 @@
+"""Data layer: panels, the ``MarketData`` bundle, the asset registry, loaders and the local cache."""
+
+from __future__ import annotations
+
+from indexer.data.market import MarketData, Sentiment, to_utc
+from indexer.data.panel import repair_panel, validate_panel
+from indexer.data.registry import Asset, AssetRegistry, default_registry
+
+__all__ = [
+    "MarketData",
+    "Sentiment",
+    "to_utc",
+    "validate_panel",
+    "repair_panel",
+    "Asset",
+    "AssetRegistry",
+    "default_registry",
+]

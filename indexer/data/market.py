@@ -1,0 +1,159 @@
+"""``MarketData``: the frozen bundle of panels every strategy reads, with point-in-time views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+import pandas as pd
+
+from indexer._typing import Panel
+from indexer.data.registry import AssetRegistry, default_registry
+from indexer.exceptions import DataError
+
+__all__ = ["MarketData", "Sentiment", "to_utc"]
+
+
+def to_utc(ts: Any) -> pd.Timestamp:
+    """A UTC ``Timestamp`` from a date string or timestamp (naive values are taken as UTC)."""
+    t = pd.Timestamp(ts)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """Sentiment inputs.
+
+    Attributes
+    ----------
+    index
+        Market-wide daily index (e.g. Crypto Fear & Greed, 0-100), UTC-dated Series.
+    texts
+        Dated texts: columns ``timestamp`` (UTC, the day the text became known),
+        ``text``, ``assets`` (tuple of tagged symbols), optional ``label``/``url``.
+    """
+
+    index: pd.Series | None = None
+    texts: pd.DataFrame | None = None
+
+    def until(self, as_of: pd.Timestamp) -> "Sentiment":
+        idx = self.index.loc[: as_of] if self.index is not None else None
+        texts = self.texts[self.texts["timestamp"] <= as_of] if self.texts is not None else None
+        return Sentiment(index=idx, texts=texts)
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """A frozen bundle of aligned panels (UTC timestamps x assets).
+
+    Attributes
+    ----------
+    close
+        Close prices in USD (quote currency); the reference panel every other aligns to.
+    volume
+        Traded value per bar in USD (not base units).
+    market_cap
+        Market capitalisation in USD, or ``None``.
+    metrics
+        Named extra panels (on-chain metrics, TVL, ...) on the same index.
+    sentiment
+        :class:`Sentiment` inputs.
+    assets
+        The :class:`AssetRegistry`.
+    provenance
+        Where each field came from (source files, download times), for reports.
+    """
+
+    close: Panel
+    volume: Panel | None = None
+    market_cap: Panel | None = None
+    metrics: Mapping[str, Panel] = field(default_factory=dict)
+    sentiment: Sentiment = field(default_factory=Sentiment)
+    assets: AssetRegistry = field(default_factory=default_registry)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        idx, cols = self.close.index, self.close.columns
+        for name, panel in self._panels().items():
+            if panel is None or name == "close":
+                continue
+            if not panel.index.equals(idx) or not panel.columns.equals(cols):
+                raise DataError(
+                    f"MarketData: panel {name!r} is not aligned to close "
+                    f"({panel.shape} vs {self.close.shape}); reindex it to close's timestamps and assets"
+                )
+
+    def _panels(self) -> dict[str, Panel | None]:
+        return {"close": self.close, "volume": self.volume, "market_cap": self.market_cap, **dict(self.metrics)}
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """The bar timestamps (UTC)."""
+        return self.close.index
+
+    @property
+    def symbols(self) -> list[str]:
+        """Asset symbols (columns of every panel)."""
+        return list(self.close.columns)
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.close.index[0]
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.close.index[-1]
+
+    def until(self, as_of: Any) -> "MarketData":
+        """Point-in-time view: every panel row and text known at the close of ``as_of`` (inclusive)."""
+        t = to_utc(as_of)
+        cut = lambda p: None if p is None else p.loc[:t]  # noqa: E731
+        return replace(
+            self,
+            close=self.close.loc[:t],
+            volume=cut(self.volume),
+            market_cap=cut(self.market_cap),
+            metrics={k: v.loc[:t] for k, v in self.metrics.items()},
+            sentiment=self.sentiment.until(t),
+        )
+
+    def between(self, start: Any = None, end: Any = None) -> "MarketData":
+        """Rows with ``start <= timestamp <= end`` (texts and sentiment index likewise)."""
+        s = to_utc(start) if start is not None else None
+        e = to_utc(end) if end is not None else None
+        sl = lambda p: None if p is None else p.loc[s:e]  # noqa: E731
+        sent = self.sentiment
+        if sent.index is not None or sent.texts is not None:
+            idx = sent.index.loc[s:e] if sent.index is not None else None
+            tx = sent.texts
+            if tx is not None:
+                m = pd.Series(True, index=tx.index)
+                if s is not None:
+                    m &= tx["timestamp"] >= s
+                if e is not None:
+                    m &= tx["timestamp"] <= e
+                tx = tx[m]
+            sent = Sentiment(index=idx, texts=tx)
+        return replace(
+            self,
+            close=sl(self.close),
+            volume=sl(self.volume),
+            market_cap=sl(self.market_cap),
+            metrics={k: sl(v) for k, v in self.metrics.items()},
+            sentiment=sent,
+        )
+
+    def select(self, assets: list[str]) -> "MarketData":
+        """Only the given asset columns."""
+        pick = lambda p: None if p is None else p[assets]  # noqa: E731
+        return replace(
+            self,
+            close=self.close[assets],
+            volume=pick(self.volume),
+            market_cap=pick(self.market_cap),
+            metrics={k: v[assets] for k, v in self.metrics.items()},
+        )
+
+    def returns(self) -> Panel:
+        """Simple daily returns of ``close`` (fractions); NaN where a price is missing."""
+        return self.close.pct_change(fill_method=None)

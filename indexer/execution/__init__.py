@@ -1,0 +1,3 @@
+"""indexer.execution layer (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""indexer.models layer (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

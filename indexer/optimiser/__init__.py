@@ -1,0 +1,3 @@
+"""indexer.optimiser layer (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""indexer.signals layer (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""indexer.strategy layer (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

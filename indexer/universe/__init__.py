@@ -1,0 +1,3 @@
+"""indexer.universe layer (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []
