@@ -153,7 +153,9 @@ if TYPE_CHECKING:  # pragma: no cover
 class StrategyLike(Protocol):
     """What the backtest, the bot and notebooks need from a strategy.
 
-    ``target(data, as_of)`` must use only rows of ``data`` up to ``as_of``;
+    ``target(data, as_of, previous=None)`` must use only rows of ``data`` up to
+    ``as_of``; ``previous`` is the portfolio held before this decision (weights
+    incl. CASH, drifted to ``as_of``), used by turnover penalties and buffers;
     ``rebalance_dates(index)`` picks the scheduled decision bars from a UTC
     index; ``lookback`` is the number of bars of history needed before the
     first decision.
@@ -164,6 +166,8 @@ class StrategyLike(Protocol):
     @property
     def lookback(self) -> int: ...
 
-    def target(self, data: "MarketData", as_of: pd.Timestamp) -> TargetPortfolio: ...
+    def target(
+        self, data: "MarketData", as_of: pd.Timestamp, *, previous: pd.Series | None = None
+    ) -> TargetPortfolio: ...
 
     def rebalance_dates(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex: ...
