@@ -37,7 +37,7 @@ def test_notebook_runs_top_to_bottom(path: Path, reference, tmp_path: Path) -> N
     os.environ["MPLBACKEND"] = "Agg"
     try:
         client = NotebookClient(
-            nb, timeout=TIME_LIMIT_S, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+            nb, timeout=TIME_LIMIT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
         )
         t0 = time.perf_counter()
         client.execute()
