@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from indexer.data.market import MarketData, Sentiment, to_utc
 from indexer.data.panel import repair_panel, validate_panel
+from indexer.data.reference import REFERENCE_START, import_reference, load_reference
 from indexer.data.registry import Asset, AssetRegistry, default_registry
 
 __all__ = [
@@ -15,4 +16,7 @@ __all__ = [
     "Asset",
     "AssetRegistry",
     "default_registry",
+    "load_reference",
+    "import_reference",
+    "REFERENCE_START",
 ]

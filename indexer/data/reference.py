@@ -1,0 +1,258 @@
+"""The reference data set: import ``../shared/data`` into the parquet cache and load it.
+
+``load_reference()`` returns the reference universe from 2020-01-01
+(:data:`REFERENCE_START`) to the last complete bar; ``full_history=True``
+returns the whole cached daily index from the earliest price (BTC and LTC
+from 2014-09-17), where the BTC on-chain metrics (blockchain.com, 2014-09
+to 2019-06 inside that index) overlap prices.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from indexer.config import data_dir as default_data_dir
+from indexer.config import shared_data_dir
+from indexer.data.cache import is_complete, load_market_data, save_market_data
+from indexer.data.market import MarketData, Sentiment
+from indexer.data.onchain import metric_panels, read_blockchain_com, read_coinmetrics, read_defillama_tvl
+from indexer.data.panel import longest_gap, validate_panel
+from indexer.data.registry import default_registry
+from indexer.data.sentiment_io import read_fear_greed, read_news
+from indexer.data.shared_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
+from indexer.data.shared_prices import merge_sources, read_coinbase_daily, read_yahoo_dir
+from indexer.exceptions import DataError
+
+__all__ = [
+    "REFERENCE_START",
+    "PRICE_MAX_GAP",
+    "METRIC_MAX_GAP",
+    "MIN_HISTORY_DAYS",
+    "import_reference",
+    "load_reference",
+    "reference_cache_dir",
+]
+
+#: First day of the default reference view (UTC).
+REFERENCE_START = pd.Timestamp("2020-01-01", tz="UTC")
+#: Longest run of missing daily bars allowed inside an asset's listed period (close, volume).
+PRICE_MAX_GAP = 3
+#: On-chain charts are sampled every ~3 days: allow up to 10 missing days between observations.
+METRIC_MAX_GAP = 10
+#: Assets with fewer daily closes since REFERENCE_START are dropped (about two years).
+MIN_HISTORY_DAYS = 730
+
+
+def reference_cache_dir(data_dir: str | Path | None = None) -> Path:
+    """``<data_dir>/reference`` (``data_dir`` defaults to ``indexer.config.data_dir()``)."""
+    return Path(data_dir) if data_dir is not None else default_data_dir() / "reference"
+
+
+def _trim_fragments(col: pd.Series, max_gap: int) -> tuple[pd.Series, str | None]:
+    """Keep the latest contiguous run (no gap > max_gap); drop older fragments explicitly."""
+    gap, start = longest_gap(col)
+    if gap <= max_gap:
+        return col, None
+    valid = col.dropna()
+    breaks = np.flatnonzero((valid.index[1:] - valid.index[:-1]) > pd.Timedelta(days=max_gap + 1))
+    keep_from = valid.index[breaks[-1] + 1]
+    dropped = valid.loc[: keep_from - pd.Timedelta(days=1)]
+    note = (
+        f"dropped {len(dropped)} bars {dropped.index[0].date()}..{dropped.index[-1].date()} "
+        f"before a gap of more than {max_gap} days (kept from {keep_from.date()})"
+    )
+    return col.where(col.index >= keep_from), note
+
+
+def _find(src: Path, pattern: str) -> Path | None:
+    hits = sorted(src.glob(pattern))
+    return hits[-1] if hits else None
+
+
+def _build(src: Path) -> MarketData:
+    t0 = time.perf_counter()
+    cb_file = _find(src, "coinbase_cmc/coinbase_top200_daily_*.csv")
+    frames, files = [], []
+    if cb_file is not None:
+        frames.append(read_coinbase_daily(cb_file))
+    if (src / "daily_ohlcv_usd").is_dir():
+        frames.append(read_yahoo_dir(src / "daily_ohlcv_usd"))
+    if not frames:
+        raise DataError(
+            f"{src}: no price files found (expected coinbase_cmc/coinbase_top200_daily_*.csv "
+            "or daily_ohlcv_usd/<ASSET>-USD_1d.csv); run `indexer data fetch` instead"
+        )
+    for f in frames:
+        files.extend(f.files)
+    close, volume, price_prov = merge_sources(frames, start=REFERENCE_START, max_gap=PRICE_MAX_GAP)
+
+    dropped: dict[str, str] = {}
+    repairs: dict[str, str] = {}
+    for asset in list(close.columns):
+        col, note = _trim_fragments(close[asset], PRICE_MAX_GAP)
+        if note:
+            repairs[asset] = note
+            close[asset] = col
+            volume[asset] = volume[asset].where(col.notna())
+        n = int(close[asset].loc[REFERENCE_START:].notna().sum())
+        if n < MIN_HISTORY_DAYS:
+            dropped[asset] = f"{n} daily closes since {REFERENCE_START.date()} < {MIN_HISTORY_DAYS} required"
+    kept = [a for a in close.columns if a not in dropped]
+    close, volume = close[kept], volume[kept]
+    first = close.apply(pd.Series.first_valid_index).min()
+    close, volume = close.loc[first:], volume.loc[first:]
+    volume = volume.where(close.notna())
+
+    close = validate_panel(close, source=f"{src} (merged closes)", field="close", max_gap=PRICE_MAX_GAP)
+    volume = validate_panel(volume, source=f"{src} (merged volumes)", field="volume", positive=False, max_gap=PRICE_MAX_GAP)
+    neg = (volume < 0).any()
+    if neg.any():
+        raise DataError(f"{src}: negative volume for asset {neg[neg].index[0]!r}")
+
+    mc_prov: dict[str, Any] = {}
+    market_cap = None
+    daily_file, cmc_file = src / "coinbase_cmc/daily_calculated_market_cap_clean.csv", src / "coinbase_cmc/coinmarketcap_monthly_all_snapshots.csv"
+    if daily_file.exists() or cmc_file.exists():
+        daily = read_daily_market_caps(daily_file) if daily_file.exists() else pd.DataFrame()
+        snaps = read_cmc_snapshots(cmc_file) if cmc_file.exists() else pd.DataFrame(columns=["snapshot", "symbol", "supply"])
+        market_cap, mc_prov = build_market_cap(close, daily, snaps)
+        market_cap = validate_panel(market_cap, source=f"{src} (market caps)", field="market_cap", max_gap=None, allow_all_nan=True)
+        files += [str(p) for p in (daily_file, cmc_file) if p.exists()]
+
+    raw_metrics: dict[str, pd.DataFrame] = {}
+    metric_notes: dict[str, str] = {}
+    if (src / "onchain_btc_blockchain_com").is_dir():
+        raw_metrics.update(read_blockchain_com(src / "onchain_btc_blockchain_com"))
+        metric_notes["blockchain_com"] = "BTC on-chain charts every ~3 days, 2010-08-17..2019-06-07; rows before the first close are not in the panels"
+    if (src / "coinmetrics").is_dir():
+        for name, frame in read_coinmetrics(src / "coinmetrics").items():
+            raw_metrics[name] = frame.combine_first(raw_metrics[name]) if name in raw_metrics else frame
+        metric_notes["coinmetrics"] = "CoinMetrics-layout files (preferred over blockchain.com where both exist)"
+    tvl_file = _find(src, "coinbase_cmc/defillama_tvl_*.csv")
+    if tvl_file is not None:
+        tvl = read_defillama_tvl(tvl_file)
+        inside = tvl[tvl["timestamp"] <= close.index[-1]]
+        if len(inside):
+            raw_metrics["TVL"] = inside.pivot_table(index="timestamp", columns="asset", values="tvl", aggfunc="sum")
+        metric_notes["defillama"] = (
+            f"{tvl_file.name}: {len(tvl)} token rows dated {tvl['timestamp'].min().date()}; "
+            + ("placed in metric 'TVL'" if len(inside) else f"after the last bar {close.index[-1].date()}: not in the panels (would be look-ahead)")
+        )
+    metrics = {}
+    for name, panel in metric_panels(raw_metrics, close.index, close.columns).items():
+        metrics[name] = validate_panel(panel, source=f"{src} (metric {name})", field=name, positive=False, max_gap=METRIC_MAX_GAP, allow_all_nan=True)
+
+    index = texts = None
+    fg = src / "crypto_fear_greed_index.csv"
+    if fg.exists():
+        index = read_fear_greed(fg)
+        files.append(str(fg))
+    news = _find(src, "news/*.csv")
+    if news is not None:
+        texts = read_news(news)
+        files.append(str(news))
+
+    provenance = {
+        "source": str(src),
+        "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "import_seconds": round(time.perf_counter() - t0, 3),
+        "files": files,
+        "rules": {
+            "prices": "per asset the source with more daily bars since 2020-01-01 is primary; the other source only "
+            "extends before its first / after its last bar when the join leaves no gap > PRICE_MAX_GAP days; bars on "
+            "the capture day of a file are dropped as incomplete",
+            "volume": "USD: Coinbase base volume x close; Yahoo-style Volume as given (USD)",
+            "market_cap": "daily_calculated_market_cap_clean where present, else close x circulating supply of the "
+            "latest CoinMarketCap monthly snapshot on or before the day (at most 62 days old), else NaN; NaN where close is NaN",
+            "price_max_gap": PRICE_MAX_GAP,
+            "metric_max_gap": METRIC_MAX_GAP,
+            "min_history_days": MIN_HISTORY_DAYS,
+            "reference_start": str(REFERENCE_START.date()),
+        },
+        "assets": {a: {"close": price_prov[a], "market_cap": mc_prov.get(a)} for a in close.columns},
+        "dropped": dropped,
+        "repairs": repairs,
+        "metrics": metric_notes,
+        "incomplete_bars_dropped": {k: v for f in frames for k, v in f.dropped_incomplete.items()},
+    }
+    return MarketData(
+        close=close,
+        volume=volume,
+        market_cap=market_cap,
+        metrics=metrics,
+        sentiment=Sentiment(index=index, texts=texts),
+        assets=default_registry(),
+        provenance=provenance,
+    )
+
+
+def import_reference(src_dir: str | Path | None = None, data_dir: str | Path | None = None) -> MarketData:
+    """Build the reference data set from a shared-data directory and write the parquet cache.
+
+    Parameters
+    ----------
+    src_dir
+        Directory in the layout of ``../shared/data`` (default
+        :func:`indexer.config.shared_data_dir`).
+    data_dir
+        Cache directory (default ``indexer.config.data_dir()/reference``).
+
+    Returns
+    -------
+    MarketData
+        The full cached history (all rows, from the earliest price).
+    """
+    src = Path(src_dir) if src_dir is not None else shared_data_dir()
+    if not src.is_dir():
+        raise DataError(f"{src}: reference data directory not found")
+    data = _build(src)
+    save_market_data(data, reference_cache_dir(data_dir))
+    return data
+
+
+def load_reference(
+    *,
+    source: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    refresh: bool = False,
+    full_history: bool = False,
+) -> MarketData:
+    """The reference :class:`MarketData` (from the cache, else imported, else fetched data).
+
+    Parameters
+    ----------
+    source
+        Shared-data directory to import from when there is no cache (default
+        :func:`indexer.config.shared_data_dir`).
+    data_dir
+        Cache directory (default ``indexer.config.data_dir()/reference``).
+    refresh
+        Re-import from ``source`` even if a cache exists.
+    full_history
+        Return every cached row (from 2014-09-17) instead of rows from
+        :data:`REFERENCE_START` on.
+
+    Raises
+    ------
+    DataError
+        When there is no cache, no source directory and no fetched data.
+    """
+    cache = reference_cache_dir(data_dir)
+    start = None if full_history else REFERENCE_START
+    if not refresh and is_complete(cache):
+        return load_market_data(cache, start=start)
+    src = Path(source) if source is not None else shared_data_dir()
+    if src.is_dir():
+        data = import_reference(src, data_dir)
+        return data if full_history else data.between(REFERENCE_START)
+    raise DataError(
+        f"no reference cache at {cache} and no reference data directory at {src}; run "
+        "`indexer data import DIR` with a copy of the shared data, or `indexer data fetch --exchange binance "
+        "--symbols BTC/USDT,ETH/USDT --since 2020-01-01`"
+    )

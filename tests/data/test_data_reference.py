@@ -1,0 +1,115 @@
+"""The reference import from ../shared/data: coverage, units, provenance, cache."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from indexer.data import MarketData, default_registry, load_reference
+from indexer.data.cache import load_market_data
+from indexer.data.reference import MIN_HISTORY_DAYS, REFERENCE_START, import_reference
+
+
+def test_universe_size_span_and_stablecoins(reference: MarketData) -> None:
+    reg = reference.assets
+    non_stable = [a for a in reference.symbols if reg.kind(a) != "stablecoin"]
+    assert len(non_stable) >= 20
+    long = [a for a in non_stable if reference.close[a].notna().sum() >= 4 * 365]
+    assert len(long) >= 20, long
+    assert reference.start == REFERENCE_START
+    assert (reference.end - reference.start).days >= 4 * 365
+    assert reference.end >= pd.Timestamp("2025-10-01", tz="UTC")
+    for s in ("USDT", "USDC"):
+        assert s in reference.symbols and reg.kind(s) == "stablecoin"
+        assert abs(reference.close[s].median() - 1.0) < 0.01
+
+
+def test_registry_covers_every_asset(reference: MarketData) -> None:
+    reg = default_registry()
+    missing = [a for a in reference.symbols if a not in reg]
+    assert not missing
+    dropped = reference.provenance["dropped"]
+    assert [a for a in dropped if a not in reg] == []
+
+
+def test_volume_is_usd(reference: MarketData) -> None:
+    # Coinbase BTC/USD trades roughly 0.1-5 bn USD a day; base units would be ~1e4.
+    btc = reference.volume["BTC"].loc["2021":"2024"].median()
+    assert 1e8 < btc < 1e10
+    # Yahoo-style volumes are aggregate USD volumes: ETH-era XRP in the 1e8..1e11 range.
+    assert 1e8 < reference.volume["XRP"].loc["2021":"2024"].median() < 1e11
+
+
+def test_market_cap_point_in_time_estimate(reference: MarketData) -> None:
+    mc, close = reference.market_cap, reference.close
+    assert mc is not None
+    # BTC implied supply stays between 18 and 21 million and never decreases by much.
+    supply = (mc["BTC"] / close["BTC"]).dropna()
+    assert 18e6 < supply.min() and supply.max() < 21e6
+    # NaN market cap wherever the close is NaN.
+    assert not (mc.notna() & close.isna()).to_numpy().any()
+    # SOL is estimated from monthly CMC supply: on each day the supply used is the latest snapshot's.
+    sol = (mc["SOL"] / close["SOL"]).loc["2023-03-15"]
+    assert 3e8 < sol < 5e8
+
+
+def test_dropped_assets_have_reasons(reference: MarketData) -> None:
+    dropped = reference.provenance["dropped"]
+    assert dropped and all(str(MIN_HISTORY_DAYS) in why for why in dropped.values())
+    assert all(a not in reference.symbols for a in dropped)
+
+
+def test_metrics_btc_onchain(reference: MarketData) -> None:
+    for name in ("TxCnt", "AdrActCnt", "FeeTotUSD", "TxTfrValAdjUSD", "CapMrktCurUSD", "HashRate"):
+        panel = reference.metrics[name]
+        assert panel.index.equals(reference.index) and panel.columns.equals(reference.close.columns)
+    full = load_reference(full_history=True)
+    tx = full.metrics["TxCnt"]["BTC"].dropna()
+    assert tx.index[0] >= full.start and tx.index[-1] == pd.Timestamp("2019-06-07", tz="UTC")
+    assert 150_000 < tx.loc["2018"].median() < 400_000
+    assert full.metrics["TxCnt"].drop(columns="BTC").isna().all().all()
+
+
+def test_sentiment(reference: MarketData) -> None:
+    idx = reference.sentiment.index
+    assert idx is not None and idx.between(0, 100).all() and idx.index.tz is not None
+    tx = reference.sentiment.texts
+    assert {"timestamp", "text", "label", "url", "assets"} <= set(tx.columns)
+    assert len(tx) == 8113
+    assert tx["assets"].map(lambda a: "BTC" in a).mean() > 0.5
+    assert tx["assets"].map(lambda a: "ETH" in a).sum() > 500
+    assert all(isinstance(a, tuple) for a in tx["assets"].head(50))
+
+
+def test_until_is_point_in_time(reference: MarketData) -> None:
+    t = pd.Timestamp("2022-06-30", tz="UTC")
+    view = reference.until(t)
+    assert view.end == t and view.close.index[-1] == t
+    assert (view.sentiment.texts["timestamp"] <= t).all()
+    assert view.sentiment.index.index[-1] <= t
+    pd.testing.assert_frame_equal(view.close, reference.close.loc[:t])
+
+
+def test_cache_round_trip_and_speed(reference: MarketData, tmp_path) -> None:
+    full = import_reference(reference.provenance["source"], tmp_path / "ref")
+    t0 = time.perf_counter()
+    back = load_market_data(tmp_path / "ref")
+    took = time.perf_counter() - t0
+    pd.testing.assert_frame_equal(back.close, full.close)
+    pd.testing.assert_frame_equal(back.volume, full.volume)
+    pd.testing.assert_frame_equal(back.market_cap, full.market_cap)
+    for k, v in full.metrics.items():
+        pd.testing.assert_frame_equal(back.metrics[k], v)
+    pd.testing.assert_series_equal(back.sentiment.index, full.sentiment.index, check_names=False)
+    assert back.sentiment.texts["assets"].tolist() == full.sentiment.texts["assets"].tolist()
+    assert took < 1.0
+
+
+def test_load_reference_without_any_source_says_what_to_do(tmp_path) -> None:
+    from indexer.exceptions import DataError
+
+    with pytest.raises(DataError, match="indexer data fetch"):
+        load_reference(source=tmp_path / "nowhere", data_dir=tmp_path / "cache")
