@@ -1,0 +1,117 @@
+"""Closed-form weightings: market cap (optionally powered and capped), equal, inverse volatility, fixed.
+
+Each returns raw weights over the context's assets summing to 1; :func:`cap_weights`
+applies a per-asset cap by water-filling.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from indexer._typing import CASH
+from indexer.exceptions import OptimisationError
+from indexer.optimiser.context import WeighContext
+
+__all__ = [
+    "cap_weights",
+    "market_cap_weights",
+    "equal_weights",
+    "inverse_volatility_weights",
+    "fixed_weights",
+    "CLOSED_FORM_RAW",
+]
+
+
+def cap_weights(raw: np.ndarray, cap: float | np.ndarray, total: float = 1.0, *, tol: float = 1e-12) -> np.ndarray:
+    """Scale ``raw`` to sum ``total`` with every weight <= ``cap``; excess goes pro rata to uncapped names.
+
+    Water-filling: names at or above the cap are fixed at it, the remaining
+    budget is shared in proportion to ``raw`` among the others, repeated until
+    no name breaches.  Names with raw weight 0 stay at 0.
+
+    Raises
+    ------
+    OptimisationError
+        When the caps cannot absorb ``total`` (sum of caps over names with
+        positive raw weight < total).
+    """
+    raw = np.asarray(raw, dtype="float64")
+    if (raw < 0).any() or not np.isfinite(raw).all():
+        raise OptimisationError("raw weights must be finite and >= 0")
+    caps = np.broadcast_to(np.asarray(cap, dtype="float64"), raw.shape).copy()
+    live = raw > 0
+    if not live.any():
+        raise OptimisationError("no asset has a positive raw weight")
+    room = float(caps[live].sum())
+    if room < total - 1e-12:
+        raise OptimisationError(
+            f"cap infeasible: {int(live.sum())} assets x max_weight {float(np.max(caps[live])):.4g} = "
+            f"{room:.4g} < {total:.4g} to invest; raise max_weight, add assets or allow cash"
+        )
+    w = np.zeros_like(raw)
+    fixed = np.zeros(raw.shape, dtype=bool)
+    for _ in range(len(raw) + 1):
+        free = live & ~fixed
+        budget = total - float(w[fixed].sum())
+        if not free.any():
+            break
+        w[free] = raw[free] / raw[free].sum() * budget
+        breach = free & (w > caps + tol)
+        if not breach.any():
+            break
+        w[breach] = caps[breach]
+        fixed |= breach
+    return w
+
+
+def market_cap_weights(ctx: WeighContext, power: float = 1.0) -> np.ndarray:
+    """Weights proportional to ``market_cap ** power`` (1 = cap weights, 0.5 = square root)."""
+    mc = ctx.series("market_cap")
+    bad = mc[mc <= 0]
+    if len(bad):
+        raise OptimisationError(f"market cap must be > 0 for market_cap weighting; got {bad.to_dict()}")
+    raw = mc.to_numpy() ** float(power)
+    return raw / raw.sum()
+
+
+def equal_weights(ctx: WeighContext) -> np.ndarray:
+    """1/n for each of the n assets."""
+    return np.full(ctx.n, 1.0 / ctx.n)
+
+
+def inverse_volatility_weights(ctx: WeighContext) -> np.ndarray:
+    """Weights proportional to 1 / standard deviation of daily returns over the window."""
+    ctx.returns_matrix()  # validates presence and coverage
+    assert ctx.returns is not None
+    vol = ctx.returns.loc[:, list(ctx.assets)].std(ddof=1).to_numpy()
+    bad = [a for a, v in zip(ctx.assets, vol) if not np.isfinite(v) or v <= 0]
+    if bad:
+        raise OptimisationError(f"inverse_volatility: zero or undefined volatility for {bad}")
+    raw = 1.0 / vol
+    return raw / raw.sum()
+
+
+def fixed_weights(ctx: WeighContext, weights: dict[str, float]) -> tuple[np.ndarray, float]:
+    """The weights given in the strategy file; returns (asset weights, CASH weight).
+
+    Every named asset must be eligible at this date.
+    """
+    w = {str(k): float(v) for k, v in weights.items()}
+    missing = [a for a in w if a != CASH and a not in ctx.assets]
+    if missing:
+        raise OptimisationError(
+            f"fixed weights name {missing}, not in the eligible universe at this date {list(ctx.assets)}"
+        )
+    arr = pd.Series(w).reindex(list(ctx.assets)).fillna(0.0).to_numpy()
+    return arr, w.get(CASH, 0.0)
+
+
+#: Raw weighting per closed-form objective name (``fixed`` is handled apart).
+CLOSED_FORM_RAW: dict[str, Callable[..., np.ndarray]] = {
+    "market_cap": market_cap_weights,
+    "equal_weight": equal_weights,
+    "inverse_volatility": inverse_volatility_weights,
+}

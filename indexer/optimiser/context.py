@@ -1,0 +1,156 @@
+"""Inputs and outputs of one optimiser call: :class:`WeighContext` and :class:`WeighResult`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from indexer._typing import CASH, WEIGHT_TOL
+from indexer.exceptions import OptimisationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data.registry import AssetRegistry
+
+__all__ = ["WeighContext", "WeighResult", "finalise_weights"]
+
+
+@dataclass(frozen=True)
+class WeighContext:
+    """Point-in-time inputs of one weighting decision.
+
+    Parameters
+    ----------
+    assets
+        Eligible symbols (without ``CASH``), in the order weights are reported.
+    returns
+        Window of daily simple returns (rows UTC days up to the decision,
+        columns at least ``assets``).  Needed by risk-based objectives.
+    scores
+        Expected-return-like scores by asset (higher = more attractive), read
+        as annual fractions by ``mean_variance`` and ``max_sharpe``.
+    market_cap
+        Latest market capitalisation by asset (USD).
+    volume
+        Average daily traded volume by asset (USD), for the liquidity cap.
+    previous
+        Weights held before this decision, including ``CASH``.
+    registry
+        Asset registry (themes, kinds) for theme caps and stablecoin bounds.
+    portfolio_value
+        Portfolio value (USD), for the liquidity cap.
+    benchmark
+        Benchmark weights for ``min_tracking_error`` (default: cap weights).
+    """
+
+    assets: tuple[str, ...]
+    returns: pd.DataFrame | None = None
+    scores: pd.Series | None = None
+    market_cap: pd.Series | None = None
+    volume: pd.Series | None = None
+    previous: pd.Series | None = None
+    registry: "AssetRegistry | None" = None
+    portfolio_value: float | None = None
+    benchmark: pd.Series | None = None
+
+    def __post_init__(self) -> None:
+        assets = tuple(str(a) for a in self.assets)
+        if not assets:
+            raise OptimisationError("WeighContext.assets is empty: no eligible asset to weigh")
+        if len(set(assets)) != len(assets):
+            dup = sorted({a for a in assets if assets.count(a) > 1})
+            raise OptimisationError(f"WeighContext.assets has duplicates: {dup}")
+        if CASH in assets:
+            raise OptimisationError(f"WeighContext.assets must not contain {CASH!r}; the cash line is implicit")
+        object.__setattr__(self, "assets", assets)
+
+    @property
+    def n(self) -> int:
+        return len(self.assets)
+
+    def returns_matrix(self) -> np.ndarray:
+        """Returns window of ``assets`` as a (T, n) array; missing days count as 0 return.
+
+        Raises :class:`OptimisationError` when returns are absent, an asset is
+        missing from them or has fewer than 2 observations.
+        """
+        if self.returns is None:
+            raise OptimisationError("this objective needs a returns window (WeighContext.returns)")
+        missing = [a for a in self.assets if a not in self.returns.columns]
+        if missing:
+            raise OptimisationError(f"returns window has no column for {missing}")
+        r = self.returns.loc[:, list(self.assets)].astype("float64")
+        counts = r.notna().sum()
+        short = counts[counts < 2]
+        if len(short):
+            raise OptimisationError(
+                f"returns window has fewer than 2 observations for {list(short.index)} "
+                f"({len(r)} rows); drop them from the universe or lengthen the window"
+            )
+        x = r.to_numpy(copy=True)
+        if not np.isfinite(x[~np.isnan(x)]).all():
+            raise OptimisationError("returns window contains infinite values")
+        return np.nan_to_num(x, nan=0.0)
+
+    def series(self, name: str) -> pd.Series:
+        """Field ``name`` (scores, market_cap, volume) aligned to ``assets``; error naming gaps."""
+        s = getattr(self, name)
+        if s is None:
+            raise OptimisationError(f"this objective needs WeighContext.{name}")
+        s = pd.Series(s, dtype="float64").reindex(list(self.assets))
+        bad = s[~np.isfinite(s.to_numpy())]
+        if len(bad):
+            raise OptimisationError(f"WeighContext.{name} is missing or not finite for {list(bad.index)}")
+        return s
+
+    def previous_weights(self) -> tuple[np.ndarray, float, float]:
+        """Previous weights as (assets array, CASH weight, weight in assets no longer eligible).
+
+        Without previous weights: all in cash (a first purchase).
+        """
+        if self.previous is None:
+            return np.zeros(self.n), 1.0, 0.0
+        p = pd.Series(self.previous, dtype="float64").fillna(0.0)
+        total = float(p.sum())
+        if total <= 0:
+            return np.zeros(self.n), 1.0, 0.0
+        p = p / total
+        w = p.reindex(list(self.assets)).fillna(0.0).to_numpy()
+        cash = float(p.get(CASH, 0.0))
+        gone = float(p.drop([*self.assets, CASH], errors="ignore").sum())
+        return w, cash, gone
+
+
+@dataclass(frozen=True)
+class WeighResult:
+    """Weights (by asset, incl. ``CASH``; >= 0; sum 1) and JSON-friendly diagnostics."""
+
+    weights: pd.Series
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+def finalise_weights(values: np.ndarray | pd.Series, assets: tuple[str, ...], cash: float = 0.0) -> pd.Series:
+    """Clean solver output into a weights Series over ``assets`` + ``CASH``.
+
+    Clips negatives down to 0 (raising if any is below ``-1e-6``), zeroes values
+    below 1e-12, and rescales so the total, including cash, is exactly 1.
+    """
+    w = np.asarray(values, dtype="float64").reshape(-1)
+    if len(w) != len(assets):
+        raise OptimisationError(f"got {len(w)} weights for {len(assets)} assets")
+    full = np.append(w, float(cash))
+    if not np.isfinite(full).all():
+        raise OptimisationError("optimiser produced non-finite weights")
+    if (full < -1e-6).any():
+        neg = {a: float(x) for a, x in zip([*assets, CASH], full) if x < -1e-6}
+        raise OptimisationError(f"optimiser produced negative weights {neg}")
+    full = np.where(full < 1e-12, 0.0, full)
+    total = full.sum()
+    if total <= 0:
+        raise OptimisationError("optimiser produced all-zero weights")
+    full = full / total
+    out = pd.Series(full, index=pd.Index([*assets, CASH], name="asset"), name="weight")
+    assert (out >= -WEIGHT_TOL).all()
+    return out
