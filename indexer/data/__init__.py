@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from indexer.data.longformat import from_long, read_csv, read_parquet
 from indexer.data.market import MarketData, Sentiment, to_utc
 from indexer.data.panel import repair_panel, validate_panel
 from indexer.data.reference import REFERENCE_START, import_reference, load_reference
@@ -19,4 +20,7 @@ __all__ = [
     "load_reference",
     "import_reference",
     "REFERENCE_START",
+    "read_csv",
+    "read_parquet",
+    "from_long",
 ]
