@@ -11,7 +11,7 @@ from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from indexer._typing import Fill, Holdings, OrderIntent
 
-__all__ = ["Broker"]
+__all__ = ["Broker", "TradingBroker"]
 
 
 @runtime_checkable
@@ -40,4 +40,41 @@ class Broker(Protocol):
 
     def cancel(self, order_id: str, symbol: str) -> None:
         """Cancel an open order."""
+        ...
+
+
+@runtime_checkable
+class TradingBroker(Broker, Protocol):
+    """A :class:`Broker` with the order-level calls the executor needs.
+
+    Orders are ccxt order structures (``id``, ``clientOrderId``, ``status`` in
+    open / closed / canceled / expired, ``filled``, ``remaining``, ``average``).
+    """
+
+    quote: str
+
+    def submit(self, order: OrderIntent) -> Mapping[str, Any]:
+        """Place one order, idempotent per ``client_order_id`` (a retry never doubles it)."""
+        ...
+
+    def fetch_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Mapping[str, Any] | None:
+        """An order by exchange id or client id, ``None`` when the exchange does not know it."""
+        ...
+
+    def order_fills(self, order: Mapping[str, Any]) -> list[Fill]:
+        """The executions of an order (fees included)."""
+        ...
+
+    def fetch_order_book(self, symbol: str, limit: int = 20) -> Mapping[str, Any]:
+        """ccxt order book: ``bids`` / ``asks`` as [price, amount] lists, best first."""
+        ...
+
+    def amount_to_precision(self, symbol: str, amount: Decimal) -> Decimal:
+        """``amount`` truncated to the market's lot step."""
+        ...
+
+    def price_to_precision(self, symbol: str, price: Decimal) -> Decimal:
+        """``price`` rounded to the market's tick size."""
         ...

@@ -1,0 +1,121 @@
+"""API credentials from environment variables or a private key file, never logged.
+
+Environment: ``INDEXER_<EXCHANGE>_API_KEY`` and ``INDEXER_<EXCHANGE>_SECRET``
+(``<EXCHANGE>`` is the ccxt id upper-cased, e.g. ``INDEXER_BINANCE_API_KEY``;
+``..._API_SECRET`` and ``..._PASSWORD`` are read too).  Key file: JSON or YAML
+with ``apiKey`` and ``secret`` (``api_key`` / ``api_secret`` accepted, optional
+``password``); it must not be readable or writable by group or others
+(``chmod 600``), otherwise it is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import yaml
+
+from indexer.exceptions import ConfigError
+
+__all__ = ["Credentials", "load_credentials", "env_prefix", "RedactingFilter"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An API key pair; ``repr`` and ``str`` never show the values."""
+
+    api_key: str = field(repr=False)
+    secret: str = field(repr=False)
+    password: str | None = field(default=None, repr=False)
+    source: str = ""
+
+    def __str__(self) -> str:
+        return f"Credentials(from {self.source or 'unknown'})"
+
+    def secrets(self) -> list[str]:
+        """The sensitive strings (for redaction)."""
+        return [s for s in (self.api_key, self.secret, self.password) if s]
+
+    def ccxt_config(self) -> dict[str, str]:
+        """``apiKey`` / ``secret`` / ``password`` keys for a ccxt constructor."""
+        cfg = {"apiKey": self.api_key, "secret": self.secret}
+        if self.password:
+            cfg["password"] = self.password
+        return cfg
+
+
+def env_prefix(exchange_id: str) -> str:
+    """``INDEXER_<EXCHANGE>_`` for an exchange id."""
+    return "INDEXER_" + re.sub(r"[^A-Z0-9]", "_", exchange_id.upper()) + "_"
+
+
+def _check_private(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise ConfigError(f"key file {path}: cannot read ({exc.strerror})") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            f"key file {path} is accessible by group or others (mode {stat.S_IMODE(mode):o}); "
+            f"refusing to use it: run `chmod 600 {path}`"
+        )
+
+
+def _read_key_file(path: Path) -> Credentials:
+    _check_private(path)
+    text = path.read_text()
+    try:
+        raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError):
+        raise ConfigError(f"key file {path}: not valid JSON/YAML") from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"key file {path}: expected a mapping with apiKey and secret")
+    key = raw.get("apiKey") or raw.get("api_key")
+    secret = raw.get("secret") or raw.get("api_secret")
+    if not key or not secret:
+        raise ConfigError(f"key file {path}: fields apiKey and secret are required")
+    return Credentials(str(key), str(secret), raw.get("password"), source=f"key file {path}")
+
+
+def load_credentials(
+    exchange_id: str, *, key_file: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> Credentials | None:
+    """Credentials for ``exchange_id``: the key file if given, else the environment, else None."""
+    if key_file:
+        return _read_key_file(Path(key_file).expanduser())
+    env = os.environ if env is None else env
+    prefix = env_prefix(exchange_id)
+    key = env.get(prefix + "API_KEY")
+    secret = env.get(prefix + "SECRET") or env.get(prefix + "API_SECRET")
+    file_env = env.get(prefix + "KEY_FILE")
+    if key and secret:
+        return Credentials(key, secret, env.get(prefix + "PASSWORD"), source=f"environment {prefix}API_KEY")
+    if file_env:
+        return _read_key_file(Path(file_env).expanduser())
+    if key or secret:
+        raise ConfigError(f"set both {prefix}API_KEY and {prefix}SECRET (only one is set)")
+    return None
+
+
+class RedactingFilter(logging.Filter):
+    """Replace secrets in log records (ccxt logs request headers at DEBUG)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        redacted = msg
+        for s in self._secrets:
+            redacted = redacted.replace(s, "***")
+        redacted = re.sub(r"signature=[0-9a-fA-F]+", "signature=***", redacted)
+        if redacted != msg:
+            record.msg, record.args = redacted, ()
+        return True

@@ -1,0 +1,267 @@
+"""Execute an :class:`~indexer.execution.planner.OrderPlan` on a broker.
+
+Per leg: slice orders large relative to book depth (or above the market-order
+maximum), place market orders, or limit orders at the mid or the near touch
+that are cancelled after ``limit_timeout_s`` and then replaced at a fresh price
+(``on_timeout="replace"``, up to ``max_replacements``) or completed with a
+market order.  Partial fills leave a remainder that is re-sent as a market
+order while it clears the market minimums.  Client order ids come from the run
+id, leg and part (:func:`~indexer.execution.client_ids.client_order_id`), so
+re-running a run never doubles an order.  At the end, orders of the run still
+open are cancelled, and balances are reconciled with the pre-trade balances
+plus the fills.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Literal, Mapping
+
+import pandas as pd
+
+from indexer._typing import CASH, Fill, Holdings
+from indexer.exceptions import ComplianceError, ExecutionError, OrderRejected, RetryableExecutionError
+from indexer.execution.broker import TradingBroker
+from indexer.execution.planner import OrderPlan, PlannedOrder, _limit
+
+__all__ = ["ExecutionOptions", "ExecutionReport", "execute"]
+
+log = logging.getLogger(__name__)
+ZERO = Decimal(0)
+FINAL = {"closed", "canceled", "cancelled", "expired", "rejected"}
+
+
+@dataclass(frozen=True)
+class ExecutionOptions:
+    """How to work the orders of a plan."""
+
+    order_type: Literal["market", "limit"] = "market"
+    limit_price: Literal["mid", "touch"] = "mid"
+    limit_timeout_s: float = 10.0
+    on_timeout: Literal["market", "replace"] = "market"
+    max_replacements: int = 2
+    poll_interval_s: float = 0.25
+    max_book_fraction: float = 0.25
+    depth_bps: float = 50.0
+    max_remainder_orders: int = 3
+
+
+@dataclass(frozen=True)
+class ExecutionReport:
+    """What happened: fills, fees, orders, post-trade balances and weights."""
+
+    run_id: str
+    quote: str
+    plan: OrderPlan
+    fills: tuple[Fill, ...]
+    orders: tuple[Mapping[str, Any], ...]
+    fees: Mapping[str, Decimal]
+    fees_quote: Decimal
+    post_holdings: Holdings
+    post_weights: pd.Series
+    target_weights: pd.Series
+    tracking_error: float
+    errors: tuple[str, ...] = ()
+    reconciliation: Mapping[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    retries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """No leg failed and balances match the fills."""
+        return not self.errors and not self.reconciliation
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly summary (no credentials ever pass through here)."""
+        return {
+            "run_id": self.run_id, "quote": self.quote,
+            "fills": [{"symbol": f.symbol, "side": f.side, "amount": str(f.amount), "price": str(f.price),
+                       "fee": str(f.fee), "fee_currency": f.fee_currency, "client_order_id": f.client_order_id}
+                      for f in self.fills],
+            "fees": {c: str(v) for c, v in self.fees.items()}, "fees_quote": str(self.fees_quote),
+            "post_weights": {k: float(v) for k, v in self.post_weights.items()},
+            "tracking_error": self.tracking_error, "errors": list(self.errors), "retries": self.retries,
+            "reconciliation": {k: [str(a), str(b)] for k, (a, b) in self.reconciliation.items()},
+        }
+
+    def __rich__(self) -> Any:
+        from indexer.execution.views import report_view
+
+        return report_view(self)
+
+
+def _check_compliance(plan: OrderPlan, compliance: Callable[[pd.Series], Any] | None) -> None:
+    if compliance is None:
+        return
+    result = compliance(plan.expected_weights)
+    if result:  # a checker may return its violations instead of raising
+        items = result if isinstance(result, (list, tuple)) else [result]
+        raise ComplianceError("pre-trade compliance failed: " + "; ".join(map(str, items)))
+
+
+class _Leg:
+    """Works one planned order into fills."""
+
+    def __init__(self, broker: TradingBroker, run_id: str, opts: ExecutionOptions, market: Mapping[str, Any],
+                 sleep: Callable[[float], None]) -> None:
+        self.b, self.run_id, self.o, self.m, self.sleep = broker, run_id, opts, market, sleep
+        self.orders: list[Mapping[str, Any]] = []
+        self.fills: list[Fill] = []
+
+    def _tradeable(self, amount: Decimal, price: Decimal) -> bool:
+        return amount > 0 and amount >= _limit(self.m, "amount") and amount * price >= _limit(self.m, "cost")
+
+    def slices(self, po: PlannedOrder) -> list[Decimal]:
+        """Split ``po.amount`` so no slice exceeds a fraction of near-touch depth or the market max."""
+        caps = []
+        mkt_max = ((self.m.get("limits") or {}).get("market") or {}).get("max")
+        if mkt_max:
+            caps.append(Decimal(str(mkt_max)))
+        book = self.b.fetch_order_book(po.symbol, 50)
+        side = book["asks"] if po.side == "buy" else book["bids"]
+        if side:
+            best = side[0][0]
+            lim = best * (1 + self.o.depth_bps / 1e4) if po.side == "buy" else best * (1 - self.o.depth_bps / 1e4)
+            depth = sum(q for p, q in side if (p <= lim if po.side == "buy" else p >= lim))
+            caps.append(Decimal(str(depth * self.o.max_book_fraction)))
+        cap = min(caps) if caps else po.amount
+        n = max(1, math.ceil(po.amount / cap)) if cap > 0 else 1
+        while n > 1 and not self._tradeable(self.b.amount_to_precision(po.symbol, po.amount / n), po.price):
+            n -= 1
+        if n == 1:
+            return [po.amount]
+        each = self.b.amount_to_precision(po.symbol, po.amount / n)
+        return [each] * (n - 1) + [po.amount - each * (n - 1)]
+
+    def _wait(self, order: Mapping[str, Any], timeout: float) -> Mapping[str, Any]:
+        deadline = time.monotonic() + timeout
+        while order.get("status") not in FINAL and time.monotonic() < deadline:
+            self.sleep(self.o.poll_interval_s)
+            order = self.b.fetch_order(order["symbol"], order_id=order["id"]) or order
+        return order
+
+    def _record(self, order: Mapping[str, Any]) -> Decimal:
+        self.orders.append(order)
+        self.fills.extend(self.b.order_fills(order))
+        return Decimal(str(order.get("filled") or 0))
+
+    def _limit_price(self, po: PlannedOrder) -> Decimal:
+        book = self.b.fetch_order_book(po.symbol, 5)
+        bid, ask = Decimal(str(book["bids"][0][0])), Decimal(str(book["asks"][0][0]))
+        raw = (bid + ask) / 2 if self.o.limit_price == "mid" else (bid if po.side == "buy" else ask)
+        return self.b.price_to_precision(po.symbol, raw)
+
+    def run(self, po: PlannedOrder) -> None:
+        """Execute every slice of ``po``."""
+        for k, amount in enumerate(self.slices(po)):
+            self._slice(po, amount, base_part=k * 10)
+
+    def _slice(self, po: PlannedOrder, amount: Decimal, base_part: int) -> None:
+        part, left = base_part, amount
+        if self.o.order_type == "limit":
+            for _ in range(self.o.max_replacements + 1):
+                price = self._limit_price(po)
+                order = self.b.submit(po.intent(self.run_id, type="limit", price=price, amount=left, part=part))
+                part += 1
+                order = self._wait(order, self.o.limit_timeout_s)
+                if order.get("status") not in FINAL:
+                    self.b.cancel(order["id"], po.symbol)
+                    order = self.b.fetch_order(po.symbol, order_id=order["id"]) or order
+                left -= self._record(order)
+                if left <= 0 or self.o.on_timeout == "market" or not self._tradeable(left, po.price):
+                    break
+        for _ in range(self.o.max_remainder_orders + 1):
+            left = self.b.amount_to_precision(po.symbol, left)
+            if not self._tradeable(left, po.price):
+                if left > 0:
+                    log.info("leg %d: remainder %s %s below the market minimum, left", po.leg, left, po.symbol)
+                return
+            order = self._wait(self.b.submit(po.intent(self.run_id, amount=left, part=part)), self.o.limit_timeout_s)
+            part += 1
+            left -= self._record(order)
+
+
+def execute(
+    plan: OrderPlan,
+    broker: TradingBroker,
+    run_id: str,
+    *,
+    options: ExecutionOptions | None = None,
+    compliance: Callable[[pd.Series], Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ExecutionReport:
+    """Place the plan's orders in leg order and report fills, fees and post-trade weights.
+
+    ``compliance`` (e.g. a wrapper of ``indexer.universe.compliance.check_weights``)
+    is called with the plan's expected weights before any order; it raises
+    :class:`ComplianceError` or returns violations, which abort the run.
+    Rejected legs are reported and the run goes on; a retryable failure that
+    outlasts the retries stops further legs.  Either way the report says so.
+    """
+    opts = options or ExecutionOptions()
+    _check_compliance(plan, compliance)
+    markets = broker.markets()
+    before = broker.fetch_holdings()
+    fills: list[Fill] = []
+    orders: list[Mapping[str, Any]] = []
+    errors: list[str] = []
+    for po in plan.orders:
+        if progress:
+            progress(f"leg {po.leg}: {po.side} {po.amount} {po.symbol}")
+        leg = _Leg(broker, run_id, opts, markets[po.symbol], sleep)
+        try:
+            leg.run(po)
+        except OrderRejected as exc:
+            errors.append(f"leg {po.leg} {po.side} {po.symbol}: rejected: {exc}")
+        except RetryableExecutionError as exc:
+            errors.append(f"leg {po.leg} {po.side} {po.symbol}: gave up after retries: {exc}; later legs not placed")
+            fills += leg.fills
+            orders += leg.orders
+            break
+        fills += leg.fills
+        orders += leg.orders
+    prefix = orders[0]["clientOrderId"].rsplit("-", 2)[0] if orders and orders[0].get("clientOrderId") else None
+    for o in broker.open_orders(None) if plan.orders else []:
+        if prefix and str(o.get("clientOrderId", "")).startswith(prefix):
+            broker.cancel(o["id"], o["symbol"])
+            errors.append(f"order {o.get('clientOrderId')} was still open and has been cancelled")
+    after = broker.fetch_holdings()
+    return _report(plan, run_id, before, after, fills, orders, errors, broker)
+
+
+def _report(plan: OrderPlan, run_id: str, before: Holdings, after: Holdings, fills: list[Fill],
+            orders: list[Mapping[str, Any]], errors: list[str], broker: Any) -> ExecutionReport:
+    quote = plan.quote
+    px = {a: Decimal(str(p)) for a, p in plan.asset_prices.items()}
+    px[quote] = Decimal(1)
+    fees: dict[str, Decimal] = {}
+    expected = {c: Decimal(str(v)) for c, v in before.balances.items()}
+    for f in fills:
+        base, q = f.symbol.split("/")
+        sign = 1 if f.side == "buy" else -1
+        expected[base] = expected.get(base, ZERO) + sign * f.amount
+        expected[q] = expected.get(q, ZERO) - sign * f.amount * f.price
+        if f.fee:
+            fees[f.fee_currency] = fees.get(f.fee_currency, ZERO) + f.fee
+            expected[f.fee_currency] = expected.get(f.fee_currency, ZERO) - f.fee
+    recon = {}
+    for c in set(expected) | set(after.balances):
+        e, a = expected.get(c, ZERO), Decimal(str(after.balances.get(c, ZERO)))
+        if abs(e - a) > max(Decimal("1e-6"), abs(a) * Decimal("1e-6")):
+            recon[c] = (e, a)
+    values = {c: Decimal(str(v)) * px[c] for c, v in after.balances.items() if c in px}
+    total = sum(values.values(), ZERO)
+    post = pd.Series({(CASH if c == quote else c): float(v / total) for c, v in values.items()}) if total else pd.Series(dtype=float)
+    tgt = plan.target_weights
+    idx = post.index.union(tgt.index)
+    te = 0.5 * float((post.reindex(idx, fill_value=0.0) - tgt.reindex(idx, fill_value=0.0)).abs().sum())
+    fees_quote = sum((v * px.get(c, ZERO) for c, v in fees.items()), ZERO)
+    return ExecutionReport(
+        run_id=run_id, quote=quote, plan=plan, fills=tuple(fills), orders=tuple(orders), fees=fees,
+        fees_quote=fees_quote, post_holdings=after, post_weights=post, target_weights=tgt, tracking_error=te,
+        errors=tuple(errors), reconciliation=recon, retries=int(getattr(broker, "retries", 0)),
+    )

@@ -1,0 +1,188 @@
+"""``PaperBroker``: simulated fills at current prices with fees; keeps its own balances.
+
+Market orders fill at the given price moved by ``slippage_bps`` against the
+trader; limit orders fill at their limit when marketable at placement, else
+rest until cancelled.  Fees (``fee_rate``) are charged in the received
+currency, as on Binance.  Orders are checked against the market's filters
+(lot step, minimum amount, minimum notional) and the free balance, and
+rejected with :class:`~indexer.exceptions.OrderRejected` like an exchange
+would.  A repeated client order id returns the existing order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from indexer._typing import Fill, Holdings, OrderIntent
+from indexer.exceptions import ExecutionError, OrderRejected
+
+__all__ = ["PaperBroker"]
+
+ZERO = Decimal(0)
+
+
+class PaperBroker:
+    """A paper account (see module docstring).
+
+    Parameters
+    ----------
+    exchange
+        A ccxt exchange object whose ``markets`` are loaded (e.g.
+        :func:`indexer.execution.reference.ccxt_markets`, parsed offline); its
+        ``amount_to_precision`` / ``price_to_precision`` do the rounding.
+    prices
+        Current price per market symbol (quote units).
+    balances
+        Starting balances per currency.
+    fee_rate
+        Fee as a fraction of the amount received.
+    slippage_bps
+        Adverse price move of market orders (basis points).
+    """
+
+    def __init__(
+        self,
+        exchange: Any,
+        prices: Mapping[str, Decimal | float],
+        balances: Mapping[str, Decimal | float | str],
+        *,
+        fee_rate: float = 0.001,
+        slippage_bps: float = 0.0,
+        quote: str = "USDT",
+        as_of: pd.Timestamp | None = None,
+    ) -> None:
+        self.exchange = exchange
+        self.prices = {s: Decimal(str(p)) for s, p in prices.items()}
+        self.balances: dict[str, Decimal] = {c: Decimal(str(v)) for c, v in balances.items()}
+        self.fee_rate = Decimal(str(fee_rate))
+        self.slip = Decimal(str(slippage_bps)) / Decimal(10_000)
+        self.quote, self.as_of = quote, as_of
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.by_client: dict[str, str] = {}
+        self.fills: list[Fill] = []
+        self._ids = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"PaperBroker({len(self.prices)} prices, fee_rate={self.fee_rate})"
+
+    # ------------------------------------------------------------------ Broker
+    def markets(self) -> Mapping[str, Mapping[str, Any]]:
+        """The exchange object's markets."""
+        return self.exchange.markets
+
+    def fetch_holdings(self) -> Holdings:
+        """Current balances (non-zero)."""
+        return Holdings({c: v for c, v in self.balances.items() if v}, quote=self.quote, as_of=self.as_of)
+
+    def fetch_prices(self, symbols: Sequence[str]) -> Mapping[str, Decimal]:
+        """Prices of ``symbols``; ``ExecutionError`` names any missing one."""
+        missing = [s for s in symbols if s not in self.prices]
+        if missing:
+            raise ExecutionError(f"paper broker has no price for {missing}")
+        return {s: self.prices[s] for s in symbols}
+
+    def fetch_order_book(self, symbol: str, limit: int = 20) -> Mapping[str, Any]:
+        """A one-level book at the price (paper liquidity is unlimited)."""
+        px = float(self.prices[symbol])
+        return {"symbol": symbol, "bids": [[px, 1e18]], "asks": [[px, 1e18]]}
+
+    def open_orders(self, symbol: str | None = None) -> list[Mapping[str, Any]]:
+        """Resting limit orders."""
+        return [o for o in self.orders.values() if o["status"] == "open" and symbol in (None, o["symbol"])]
+
+    def cancel(self, order_id: str, symbol: str) -> None:
+        """Cancel a resting order (no-op when already closed)."""
+        o = self.orders.get(order_id)
+        if o is not None and o["status"] == "open":
+            o["status"] = "canceled"
+
+    def fetch_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Mapping[str, Any] | None:
+        """An order by id or client id (None when unknown)."""
+        oid = order_id or self.by_client.get(client_order_id or "")
+        return self.orders.get(oid) if oid else None
+
+    def amount_to_precision(self, symbol: str, amount: Decimal) -> Decimal:
+        """Truncate to the lot step (0 below one step)."""
+        try:
+            return Decimal(self.exchange.amount_to_precision(symbol, float(amount)))
+        except Exception:  # noqa: BLE001 - ccxt raises InvalidOrder below the minimum precision
+            return ZERO
+
+    def price_to_precision(self, symbol: str, price: Decimal) -> Decimal:
+        """Round to the tick size."""
+        return Decimal(self.exchange.price_to_precision(symbol, float(price)))
+
+    def submit(self, order: OrderIntent) -> Mapping[str, Any]:
+        """Validate and fill (or rest) one order."""
+        cid = order.client_order_id
+        if cid and cid in self.by_client:
+            return self.orders[self.by_client[cid]]
+        m = self.exchange.markets.get(order.symbol)
+        if m is None:
+            raise OrderRejected(f"paper: unknown market {order.symbol}")
+        amount = Decimal(str(order.amount))
+        if self.amount_to_precision(order.symbol, amount) != amount:
+            raise OrderRejected(f"paper {order.symbol}: amount {amount} is not a multiple of the lot step")
+        min_amount = (m["limits"]["amount"] or {}).get("min") or 0
+        if amount < Decimal(str(min_amount)):
+            raise OrderRejected(f"paper {order.symbol}: amount {amount} below minimum {min_amount}")
+        px = self.prices[order.symbol]
+        if order.type == "market":
+            fill_px = px * (1 + self.slip) if order.side == "buy" else px * (1 - self.slip)
+            marketable = True
+        else:
+            if order.price is None:
+                raise OrderRejected(f"paper {order.symbol}: limit order without price")
+            fill_px = Decimal(str(order.price))
+            marketable = fill_px >= px if order.side == "buy" else fill_px <= px
+        min_cost = (m["limits"]["cost"] or {}).get("min") or 0
+        if amount * fill_px < Decimal(str(min_cost)):
+            raise OrderRejected(f"paper {order.symbol}: notional {amount * fill_px:.8f} below minimum {min_cost}")
+        base, quote = m["base"], m["quote"]
+        need_cur, need = (quote, amount * fill_px) if order.side == "buy" else (base, amount)
+        if need > self.balances.get(need_cur, ZERO):
+            raise OrderRejected(f"paper {order.symbol}: insufficient {need_cur} ({self.balances.get(need_cur, ZERO)} < {need})")
+        oid = str(next(self._ids))
+        o: dict[str, Any] = {"id": oid, "clientOrderId": cid, "symbol": order.symbol, "type": order.type,
+                             "side": order.side, "amount": float(amount), "price": float(fill_px), "filled": 0.0,
+                             "remaining": float(amount), "average": None, "status": "open", "fee": None, "trades": []}
+        self.orders[oid] = o
+        if cid:
+            self.by_client[cid] = oid
+        if marketable:
+            self._fill(o, base, quote, amount, fill_px)
+        return o
+
+    def _fill(self, o: dict[str, Any], base: str, quote: str, amount: Decimal, px: Decimal) -> None:
+        cost = amount * px
+        if o["side"] == "buy":
+            fee, fee_cur = amount * self.fee_rate, base
+            self.balances[quote] = self.balances.get(quote, ZERO) - cost
+            self.balances[base] = self.balances.get(base, ZERO) + amount - fee
+        else:
+            fee, fee_cur = cost * self.fee_rate, quote
+            self.balances[base] = self.balances.get(base, ZERO) - amount
+            self.balances[quote] = self.balances.get(quote, ZERO) + cost - fee
+        o.update(filled=float(amount), remaining=0.0, average=float(px), status="closed",
+                 fee={"cost": float(fee), "currency": fee_cur})
+        fill = Fill(symbol=o["symbol"], side=o["side"], amount=amount, price=px, fee=fee, fee_currency=fee_cur,
+                    order_id=o["id"], client_order_id=o["clientOrderId"], timestamp=self.as_of)
+        o["_fills"] = [fill]
+        self.fills.append(fill)
+
+    def order_fills(self, order: Mapping[str, Any]) -> list[Fill]:
+        """Fills of a paper order."""
+        return list(order.get("_fills", []))
+
+    def place(self, orders: Sequence[OrderIntent]) -> list[Fill]:
+        """Submit each order and return the fills."""
+        out: list[Fill] = []
+        for intent in orders:
+            out.extend(self.order_fills(self.submit(intent)))
+        return out
