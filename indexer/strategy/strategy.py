@@ -1,0 +1,226 @@
+"""``Strategy``: universe -> signals -> optimiser -> overlays -> compliance, point-in-time.
+
+>>> s = Strategy.from_yaml("strategies/top10_capped.yaml")      # doctest: +SKIP
+>>> tp = s.target(data, "2024-06-01")                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from indexer._typing import CASH, TargetPortfolio
+from indexer.data.market import to_utc
+from indexer.exceptions import ComplianceError, ConfigError, DataError
+from indexer.optimiser import WeighContext, weigh
+from indexer.strategy.errors import config_error
+from indexer.strategy.overlays import OverlayContext
+from indexer.strategy.schedule import schedule_dates
+from indexer.strategy.spec import StrategySpec
+from indexer.universe import COMPLIANCE_RULES, cap_kind_weights, check_weights, latest_market_cap, select_universe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data.market import MarketData
+
+__all__ = ["Strategy", "RETURNS_OBJECTIVES"]
+
+#: Objectives (and fallbacks) that need a returns window with >= 2 observations per asset.
+RETURNS_OBJECTIVES = (
+    "inverse_volatility",
+    "mean_variance",
+    "min_variance",
+    "max_sharpe",
+    "risk_parity",
+    "min_cvar",
+    "max_diversification",
+    "min_tracking_error",
+)
+#: Bars averaged for the volume given to the optimiser's liquidity cap.
+VOLUME_WINDOW = 30
+
+
+def _jsonable(x: Any) -> Any:
+    """Diagnostics made JSON-friendly (floats, lists, dicts, ISO strings)."""
+    if isinstance(x, pd.DataFrame):
+        return {str(k): _jsonable(v) for k, v in x.to_dict(orient="index").items()}
+    if isinstance(x, pd.Series):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, Mapping):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return None if not np.isfinite(x) else float(x)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, pd.Timestamp):
+        return x.isoformat()
+    return x
+
+
+class Strategy:
+    """A strategy file made executable.
+
+    Parameters
+    ----------
+    spec
+        The validated :class:`StrategySpec`.
+    source
+        Where it came from (file path or ``"<dict>"``), used in messages.
+    """
+
+    def __init__(self, spec: StrategySpec, source: str = "<dict>") -> None:
+        self.spec = spec
+        self.source = source
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], source: str = "<dict>") -> "Strategy":
+        """Validate a mapping as a strategy (``ConfigError`` naming ``source``, field path and allowed values)."""
+        if not isinstance(d, Mapping):
+            raise ConfigError(f"{source}: a strategy must be a mapping of fields, got {type(d).__name__}")
+        try:
+            spec = StrategySpec.model_validate(dict(d))
+        except ValidationError as exc:
+            raise config_error(exc, StrategySpec, source) from None
+        return cls(spec, source)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "Strategy":
+        """Load and validate a strategy file; ``name`` defaults to the file's stem."""
+        p = Path(path)
+        try:
+            text = p.read_text()
+        except OSError as exc:
+            raise ConfigError(f"{p}: cannot read strategy file: {exc.strerror or exc}") from None
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            raise ConfigError(f"{p}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        if doc is None:
+            raise ConfigError(f"{p}: empty strategy file; expected at least universe: and optimiser:")
+        if isinstance(doc, Mapping) and "name" not in doc:
+            doc = {"name": p.stem, **doc}
+        return cls.from_dict(doc, source=str(p))
+
+    # -- StrategyLike -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def lookback(self) -> int:
+        """Bars of history needed before the first decision (universe, risk window, signals, overlays)."""
+        s = self.spec
+        parts = [s.universe.min_history_days]
+        if self._needs_returns:
+            parts.append(s.estimation_window + 1)
+        if s.signals is not None:
+            parts.append(int(getattr(s.signals, "lookback", 0) or 0))
+        parts.extend(int(o.lookback) for o in s.overlays)
+        return max(parts)
+
+    @property
+    def _needs_returns(self) -> bool:
+        o = self.spec.optimiser
+        return o.objective in RETURNS_OBJECTIVES or any(f in RETURNS_OBJECTIVES for f in o.fallback)
+
+    def rebalance_dates(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        """Calendar decision bars of ``index`` (drift bands are the backtest's job, from ``spec.rebalance``)."""
+        r = self.spec.rebalance
+        return schedule_dates(index, r.every, r.weekday)
+
+    def target(
+        self, data: "MarketData", as_of: Any, *, previous: pd.Series | None = None
+    ) -> TargetPortfolio:
+        """The portfolio to hold after the close of ``as_of`` (UTC), from ``data.until(as_of)`` only.
+
+        Parameters
+        ----------
+        data
+            Market data; rows after ``as_of`` are cut here, so they cannot leak.
+        as_of
+            Decision time (UTC; naive values are read as UTC).
+        previous
+            Weights held before the decision (incl. CASH), for buffers and turnover penalties.
+
+        Returns
+        -------
+        TargetPortfolio
+            Weights incl. CASH and diagnostics: universe (+ log), scores and
+            contributions, optimiser diagnostics, overlays applied, compliance log.
+        """
+        t = to_utc(as_of)
+        pit = data.until(t)
+        if len(pit.close) == 0:
+            raise DataError(f"strategy {self.name}: no data up to {t.isoformat()} (data starts {data.start.isoformat()})")
+        spec = self.spec
+        diag: dict[str, Any] = {"strategy": self.name, "data_as_of": pit.end.isoformat()}
+        uni = select_universe(pit, spec.universe, previous=previous, compliance=spec.compliance)
+        assets = list(uni.assets)
+        log = list(uni.log)
+        returns = pit.close[assets].pct_change(fill_method=None).iloc[-spec.estimation_window:]
+        if self._needs_returns and assets:
+            counts = returns.notna().sum()
+            short = [a for a in assets if counts[a] < 2]
+            for a in short:
+                log.append({"stage": "universe", "rule": "returns_window", "asset": a, "action": "excluded",
+                            "detail": f"{a} has {int(counts[a])} returns in the {spec.estimation_window}-bar window"})
+            assets = [a for a in assets if a not in short]
+        diag["universe"] = assets
+        diag["universe_log"] = log
+        if not assets:
+            diag["note"] = "empty universe: everything in CASH"
+            return TargetPortfolio(t, pd.Series({CASH: 1.0}), _jsonable(diag))
+
+        scores = None
+        if spec.signals is not None:
+            from indexer.signals import score
+
+            res = score(pit, spec.signals, assets)
+            scores = res.scores.reindex(assets)
+            diag["scores"] = scores
+            diag["contributions"] = res.contributions
+            diag["signals"] = res.diagnostics
+
+        volume = pit.volume[assets].iloc[-VOLUME_WINDOW:].mean() if pit.volume is not None else None
+        mcap = latest_market_cap(pit, spec.universe.max_stale_days)[assets] if pit.market_cap is not None else None
+        ctx = WeighContext(
+            assets=tuple(assets), returns=returns[assets], scores=scores, market_cap=mcap,
+            volume=volume, previous=previous, registry=pit.assets,
+        )
+        res_w = weigh(spec.optimiser, ctx)
+        diag["optimiser"] = res_w.diagnostics
+        w = res_w.weights.copy()
+        base = w.copy()
+
+        applied = []
+        octx = OverlayContext(data=pit, as_of=t, base_weights=base, previous=previous)
+        for ov in spec.overlays:
+            r = ov.apply(w, octx)
+            w = r.weights
+            applied.append(r.info)
+        diag["overlays"] = applied
+        diag["exposure"] = float(1.0 - w.get(CASH, 0.0))
+
+        comp_log = [e for e in log if e.get("rule") in COMPLIANCE_RULES]
+        if spec.compliance is not None:
+            w, caps_log = cap_kind_weights(w, spec.compliance.rules, pit.assets)
+            comp_log.extend(caps_log)
+            bad = check_weights(w, spec.compliance.profile, spec.compliance.rules, pit.assets)
+            if bad:
+                raise ComplianceError(f"strategy {self.name} at {t.isoformat()}: " + "; ".join(map(str, bad)))
+        diag["compliance_log"] = comp_log
+        return TargetPortfolio(t, w, _jsonable(diag))
+
+    def __repr__(self) -> str:
+        return f"Strategy({self.name!r}, source={self.source!r})"

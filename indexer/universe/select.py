@@ -1,0 +1,171 @@
+"""``select_universe``: the assets a strategy may hold at the last bar of point-in-time data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from indexer._typing import CASH
+from indexer.exceptions import DataError
+from indexer.universe.compliance import ComplianceSpec, screen_assets
+from indexer.universe.spec import UniverseSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data.market import MarketData
+
+__all__ = ["UniverseResult", "select_universe", "latest_market_cap", "median_volume"]
+
+
+@dataclass(frozen=True)
+class UniverseResult:
+    """Selected ``assets`` (best rank first), the exclusion ``log`` and the ``ranks`` of eligible assets."""
+
+    assets: list[str]
+    log: list[dict[str, Any]] = field(default_factory=list)
+    ranks: pd.Series = field(default_factory=lambda: pd.Series(dtype="float64"))
+
+
+def latest_market_cap(data: "MarketData", max_stale_days: int = 35) -> pd.Series:
+    """Latest known market cap (USD) per asset, NaN when older than ``max_stale_days`` bars or absent."""
+    if data.market_cap is None:
+        return pd.Series(np.nan, index=data.close.columns, dtype="float64")
+    tail = data.market_cap.iloc[-(max_stale_days + 1):]
+    return tail.ffill().iloc[-1] if len(tail) else pd.Series(np.nan, index=data.close.columns)
+
+
+def median_volume(data: "MarketData", window: int = 30) -> pd.Series:
+    """Median daily traded value (USD) over the last ``window`` bars (NaN bars ignored)."""
+    if data.volume is None:
+        return pd.Series(np.nan, index=data.close.columns, dtype="float64")
+    return data.volume.iloc[-window:].median(skipna=True)
+
+
+def _held(previous: pd.Series | None) -> set[str]:
+    if previous is None:
+        return set()
+    p = pd.Series(previous, dtype="float64")
+    return {str(s) for s, w in p.items() if s != CASH and w > 1e-9}
+
+
+def _pick_ranked(ranked: list[str], spec: UniverseSpec, held: set[str]) -> list[str]:
+    """Apply ``top_n`` and the rank buffer to ``ranked`` (best first)."""
+    n = spec.top_n
+    if n is None:
+        return ranked
+    if spec.buffer is None or not held:
+        return ranked[:n]
+    rank = {s: i + 1 for i, s in enumerate(ranked)}
+    keep = [s for s in ranked if s in held and rank[s] <= spec.buffer.exit]
+    enter = [s for s in ranked if s not in held and rank[s] <= spec.buffer.enter]
+    chosen = sorted(set(keep) | set(enter), key=rank.__getitem__)[:n]
+    for s in ranked:  # fill up in rank order when exits left room
+        if len(chosen) >= n:
+            break
+        if s not in chosen:
+            chosen.append(s)
+    return sorted(chosen, key=rank.__getitem__)
+
+
+def select_universe(
+    data: "MarketData",
+    spec: UniverseSpec,
+    *,
+    previous: pd.Series | None = None,
+    compliance: ComplianceSpec | None = None,
+) -> UniverseResult:
+    """Assets to hold at ``data``'s last bar, using only ``data`` (pass a point-in-time view).
+
+    Order of rules: a price at the last bar, ``exclude`` list, kinds, themes,
+    history, volume, market cap, compliance, then rank by ``spec.rank_by`` with
+    ``top_n`` and the buffer (``previous`` = weights held, incl. CASH), then the
+    ``include`` list.
+
+    Returns
+    -------
+    UniverseResult
+        Selected symbols (best rank first, forced includes last) and one log
+        entry ``{stage, rule, asset, action, detail}`` per excluded asset.
+
+    Raises
+    ------
+    DataError
+        When a screen needs a panel the data lacks (e.g. market caps to rank by).
+    """
+    if len(data.close) == 0:
+        raise DataError("select_universe: no bars in the data (is as_of before the first bar?)")
+    reg = data.assets
+    log: list[dict[str, Any]] = []
+
+    def drop(asset: str, rule: str, detail: str) -> None:
+        log.append({"stage": "universe", "rule": rule, "asset": asset, "action": "excluded", "detail": detail})
+
+    last = data.close.iloc[-1]
+    cands: list[str] = []
+    for s in data.symbols:
+        if not np.isfinite(last[s]):
+            continue  # not trading at as_of: not a candidate (not logged, it would flood the log)
+        if s in spec.exclude:
+            drop(s, "exclude", f"{s} is in universe.exclude")
+        elif reg.kind(s) in spec.exclude_kinds:
+            drop(s, "exclude_kinds", f"{s} has kind {reg.kind(s)}")
+        elif spec.themes is not None and not (set(spec.themes) & ({reg.kind(s)} | set(reg.themes(s)))):
+            drop(s, "themes", f"{s} has none of the themes {spec.themes}")
+        elif set(spec.exclude_themes) & ({reg.kind(s)} | set(reg.themes(s))):
+            drop(s, "exclude_themes", f"{s} has an excluded theme {sorted(set(spec.exclude_themes) & set(reg.themes(s)) or {reg.kind(s)})}")
+        else:
+            cands.append(s)
+
+    hist = data.close[cands].notna().sum() if cands else pd.Series(dtype=float)
+    needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
+    if needs_vol and data.volume is None:
+        raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")
+    vol = median_volume(data, spec.volume_window_days)
+    needs_cap = spec.rank_by == "market_cap" or spec.min_market_cap_usd > 0
+    if needs_cap and data.market_cap is None:
+        raise DataError("universe: rank_by=market_cap / min_market_cap_usd need a market_cap panel, the data has none")
+    cap = latest_market_cap(data, spec.max_stale_days)
+
+    eligible: list[str] = []
+    for s in cands:
+        if hist[s] < spec.min_history_days:
+            drop(s, "min_history_days", f"{s} has {int(hist[s])} bars < {spec.min_history_days}")
+        elif needs_vol and not (vol[s] >= spec.min_median_volume_usd):
+            drop(s, "min_median_volume_usd", f"{s} median volume {vol[s]:.4g} USD < {spec.min_median_volume_usd:.4g}")
+        elif needs_cap and not np.isfinite(cap[s]):
+            drop(s, "market_cap", f"{s} has no market cap in the last {spec.max_stale_days} bars")
+        elif needs_cap and cap[s] < spec.min_market_cap_usd:
+            drop(s, "min_market_cap_usd", f"{s} market cap {cap[s]:.4g} USD < {spec.min_market_cap_usd:.4g}")
+        else:
+            eligible.append(s)
+
+    if compliance is not None:
+        eligible, clog = screen_assets(eligible, compliance.profile, compliance.rules, reg)
+        log.extend(clog)
+
+    key = cap if spec.rank_by == "market_cap" else vol
+    ranked = sorted(eligible, key=lambda s: (-float(key[s]), s))
+    ranks = pd.Series({s: i + 1 for i, s in enumerate(ranked)}, dtype="float64")
+    chosen = _pick_ranked(ranked, spec, _held(previous))
+    for s in ranked:
+        if s not in chosen:
+            drop(s, "rank", f"{s} ranks {int(ranks[s])} by {spec.rank_by}, outside the selection")
+
+    for s in spec.include:
+        if s in chosen:
+            continue
+        if s not in data.symbols or not np.isfinite(last[s]):
+            drop(s, "include", f"{s} is in universe.include but has no price at the last bar")
+            continue
+        if compliance is not None:
+            ok, clog = screen_assets([s], compliance.profile, compliance.rules, reg)
+            if not ok:
+                log.extend(clog)
+                continue
+        chosen.append(s)
+        log = [e for e in log if e["asset"] != s or e["stage"] != "universe" or e["rule"] == "include"]
+        log.append({"stage": "universe", "rule": "include", "asset": s, "action": "included", "detail": f"{s} forced by universe.include"})
+    return UniverseResult(assets=chosen, log=log, ranks=ranks)
+
