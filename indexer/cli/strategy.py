@@ -1,0 +1,88 @@
+"""``indexer validate`` and ``indexer strategy show|target``: check and inspect strategy files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from indexer.cli.common import console, handle_errors
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("validate")
+    @handle_errors
+    def validate(
+        strategies: List[Path] = typer.Argument(..., help="Strategy YAML file(s) to validate."),
+    ) -> None:
+        """Validate strategy files: schema, field values and allowed names (exit 2 on the first bad file)."""
+        from indexer.strategy import Strategy
+
+        for path in strategies:
+            s = Strategy.from_yaml(path)
+            spec = s.spec
+            extra = f", signals: {', '.join(_signal_names(spec.signals))}" if spec.signals is not None else ""
+            ovs = ", ".join(o.name for o in spec.overlays) or "none"
+            console.print(
+                f"[green]ok[/] {path}: {s.name} (optimiser {spec.optimiser.objective}{extra}; "
+                f"rebalance {spec.rebalance.every}; overlays {ovs}; lookback {s.lookback} bars)",
+                highlight=False,
+            )
+
+    group = typer.Typer(help="Inspect strategy files and ask them for a target portfolio.", no_args_is_help=True)
+    app.add_typer(group, name="strategy")
+
+    @group.command("show")
+    @handle_errors
+    def show(strategy: Path = typer.Argument(..., help="Strategy YAML file.")) -> None:
+        """Print the fully resolved strategy (every default filled in) as JSON."""
+        from indexer.strategy import Strategy
+
+        s = Strategy.from_yaml(strategy)
+        console.print_json(json.dumps(s.spec.model_dump(mode="json")))
+
+    @group.command("target")
+    @handle_errors
+    def target(
+        strategy: Path = typer.Argument(..., help="Strategy YAML file."),
+        as_of: Optional[str] = typer.Option(None, "--as-of", help="Decision date (UTC, e.g. 2024-06-01); default: last bar."),
+        as_json: bool = typer.Option(False, "--json", help="Print the whole TargetPortfolio (with diagnostics) as JSON."),
+    ) -> None:
+        """Target weights of STRATEGY at --as-of on the reference data (cache or ../shared/data)."""
+        from rich.table import Table
+
+        from indexer.config import shared_data_dir
+        from indexer.data import load_reference
+        from indexer.strategy import Strategy
+
+        s = Strategy.from_yaml(strategy)
+        shared = shared_data_dir()
+        data = load_reference(source=shared if shared.is_dir() else None)
+        tp = s.target(data, as_of if as_of is not None else data.end)
+        if as_json:
+            console.print_json(json.dumps(tp.to_dict()))
+            return
+        table = Table(title=f"{s.name} at {tp.as_of:%Y-%m-%d} (UTC)")
+        table.add_column("asset")
+        table.add_column("weight", justify="right")
+        for asset, w in tp.weights.sort_values(ascending=False).items():
+            if w > 0:
+                table.add_row(str(asset), f"{w:.2%}")
+        console.print(table)
+        for info in tp.diagnostics.get("overlays", []):
+            console.print(f"overlay {info.get('name')}: exposure {info.get('exposure')}", highlight=False)
+        for entry in tp.diagnostics.get("compliance_log", []):
+            console.print(f"compliance: {entry['rule']} {entry['asset']}: {entry['detail']}", highlight=False)
+
+
+def _signal_names(signals: object) -> list[str]:
+    names = getattr(signals, "signals", None)
+    if isinstance(names, (list, tuple)):
+        return [getattr(x, "name", str(x)) for x in names]
+    if isinstance(names, dict):
+        return list(names)
+    return [type(signals).__name__]

@@ -1,0 +1,33 @@
+"""``indexer validate`` and ``indexer strategy show`` through the real CLI app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from indexer.cli.main import app
+
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def test_validate_ok_and_bad(tmp_path: Path) -> None:
+    ok = runner.invoke(app, ["validate", str(REPO / "strategies" / "top10_capped.yaml")])
+    assert ok.exit_code == 0, ok.output
+    assert "ok" in ok.output and "top10_capped" in ok.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nrebalance: {every: hourly}\n")
+    res = runner.invoke(app, ["validate", str(bad)])
+    assert res.exit_code == 2
+    assert "rebalance.every" in res.output and "'monthly'" in res.output
+
+
+def test_show_prints_resolved_defaults() -> None:
+    res = runner.invoke(app, ["strategy", "show", str(REPO / "strategies" / "top10_capped.yaml")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["universe"]["top_n"] == 10
+    assert doc["universe"]["exclude_kinds"] == ["stablecoin"]
+    assert doc["optimiser"]["params"]["max_weight"] == 0.25
