@@ -43,14 +43,15 @@ def _clean(msg: str, secrets: Sequence[str] = ()) -> str:
     return re.sub(r"signature=[0-9a-fA-F]+", "signature=***", msg)
 
 
-def fills_from_trades(trades: Sequence[Mapping[str, Any]], client_order_id: str | None = None) -> list[Fill]:
-    """ccxt trade structures -> :class:`Fill` (Decimal amounts)."""
+def fills_from_trades(trades: Sequence[Mapping[str, Any]], client_order_id: str | None = None,
+                      side: str | None = None) -> list[Fill]:
+    """ccxt trade structures -> :class:`Fill` (Decimal amounts); ``side`` fills in a missing trade side."""
     out = []
     for t in trades:
         fee = t.get("fee") or {}
         ts = t.get("timestamp")
         out.append(Fill(
-            symbol=t["symbol"], side=t["side"], amount=Decimal(str(t["amount"])), price=Decimal(str(t["price"])),
+            symbol=t["symbol"], side=t.get("side") or side, amount=Decimal(str(t["amount"])), price=Decimal(str(t["price"])),
             fee=Decimal(str(fee.get("cost") or 0)), fee_currency=fee.get("currency") or "",
             order_id=str(t.get("order") or ""), client_order_id=client_order_id,
             timestamp=pd.Timestamp(ts, unit="ms", tz="UTC") if ts else None,
@@ -196,11 +197,13 @@ class CcxtBroker:
             t = tickers.get(sym)
             if not t:
                 raise ExecutionError(f"{self.id}: no ticker for {sym}")
-            bid, ask = t.get("bid"), t.get("ask")
-            px = (bid + ask) / 2 if bid and ask else t.get("last")
-            if not px:
+            bid, ask, last = t.get("bid"), t.get("ask"), t.get("last")
+            if bid and ask:
+                out[sym] = (Decimal(str(bid)) + Decimal(str(ask))) / 2
+            elif last:
+                out[sym] = Decimal(str(last))
+            else:
                 raise ExecutionError(f"{self.id}: ticker of {sym} has no price")
-            out[sym] = Decimal(str(px))
         return out
 
     def fetch_order_book(self, symbol: str, limit: int = 20) -> Mapping[str, Any]:
@@ -279,7 +282,7 @@ class CcxtBroker:
                                 order["symbol"], None, None, {"orderId": order["id"]})
             trades = [t for t in trades if str(t.get("order")) == str(order["id"])]
         if trades:
-            return fills_from_trades(trades, order.get("clientOrderId"))
+            return fills_from_trades(trades, order.get("clientOrderId"), order.get("side"))
         fee = order.get("fee") or {}
         return [Fill(symbol=order["symbol"], side=order["side"], amount=Decimal(str(order["filled"])),
                      price=Decimal(str(order.get("average") or order.get("price"))),

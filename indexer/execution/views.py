@@ -38,7 +38,7 @@ def plan_view(plan: "OrderPlan") -> Any:
     for o in plan.orders:
         colour = "red" if o.side == "sell" else "green"
         orders.add_row(str(o.leg), f"[{colour}]{o.side}[/]", o.symbol, f"{o.amount.normalize():f}",
-                       f"{o.price.normalize():f}", f"{o.value:,.2f}", o.note)
+                       f"{o.price:.10g}", f"{o.value:,.2f}", o.note)
     parts: list[Any] = [orders]
     if plan.skipped:
         sk = Table(title="Not traded")
@@ -61,7 +61,7 @@ def report_view(report: "ExecutionReport") -> Any:
     for col in ("side", "symbol", "amount", "price", "fee", "order"):
         fills.add_column(col, justify="right" if col in ("amount", "price", "fee") else "left")
     for f in report.fills:
-        fills.add_row(f.side, f.symbol, f"{f.amount.normalize():f}", f"{f.price.normalize():f}",
+        fills.add_row(f.side, f.symbol, f"{f.amount.normalize():f}", f"{f.price:.10g}",
                       f"{f.fee.normalize():f} {f.fee_currency}", f.client_order_id or f.order_id)
     parts: list[Any] = [fills]
     if report.errors:
