@@ -1,0 +1,147 @@
+"""Solving convex objectives: two-stage max-holdings, dust removal, projection and blame.
+
+* :func:`solve`: the spec's objective under its constraints; then, if more than
+  ``max_holdings`` assets are held, keep the largest ones and re-solve; then
+  drop weights below ``dust`` and re-solve over the rest, repeated until no
+  weight is below ``dust`` (the re-solve keeps every constraint honoured, which
+  plain zeroing-and-rescaling would not).
+* :func:`project`: nearest weights (L2) to a closed-form or risk-parity answer
+  meeting the constraints.
+* On an infeasible problem the constraint groups are re-checked alone and in
+  pairs (with the cash line) to name the ones to blame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from indexer.exceptions import OptimisationError
+from indexer.optimiser.constraints import ALWAYS, describe, groups_for
+from indexer.optimiser.context import WeighContext
+from indexer.optimiser.inputs import Inputs
+from indexer.optimiser.problem import compiled
+from indexer.optimiser.spec import OptimiserSpec
+
+__all__ = ["solve", "solve_once", "project", "blame"]
+
+_HELD = 1e-9
+_MAX_DUST_ROUNDS = 10
+
+
+def _solver(spec: OptimiserSpec) -> str:
+    if spec.objective == "risk_parity":
+        return "CLARABEL" if spec.solver in ("auto", "OSQP") else spec.solver
+    return "CLARABEL" if spec.solver == "auto" else spec.solver
+
+
+def _is_infeasible(exc: OptimisationError) -> bool:
+    return "infeasible" in str(exc) or "inaccurate" in str(exc)
+
+
+def blame(spec: OptimiserSpec, inputs: Inputs) -> str:
+    """Which constraint group(s) make the problem infeasible (checked alone, then in pairs)."""
+    c = spec.constraints
+    groups = groups_for(c)
+    optional = [g for g in groups if g not in ALWAYS]
+    base = ALWAYS
+
+    def feasible(gs: tuple[str, ...]) -> bool:
+        try:
+            compiled("feasibility", inputs, tuple(g for g in groups if g in gs)).solve(inputs, "CLARABEL")
+        except OptimisationError:
+            return False
+        return True
+
+    for g in optional:
+        if not feasible(base + (g,)):
+            return f"infeasible: {describe(g, c)} cannot be met with {describe('cash', c)}"
+    for g1, g2 in combinations(optional, 2):
+        if not feasible(base + (g1, g2)):
+            return f"infeasible: {describe(g1, c)} and {describe(g2, c)} cannot both be met"
+    if feasible(groups):
+        return (f"objective {spec.objective!r} has no solution under the constraints "
+                f"({', '.join(describe(g, c) for g in groups)})")
+    return "infeasible: the combination of " + "; ".join(describe(g, c) for g in groups)
+
+
+def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str, ...]) -> tuple[np.ndarray, float, dict]:
+    comp = compiled(objective, inputs, groups, spec.penalties.any)
+    try:
+        w, cash, diag = comp.solve(inputs, _solver(spec) if objective != "projection" else "CLARABEL")
+    except OptimisationError as exc:
+        if not _is_infeasible(exc):
+            raise
+        raise OptimisationError(f"{spec.objective}: {blame(spec, inputs)} ({exc})") from exc
+    diag["constraints"] = list(groups)
+    return w, cash, diag
+
+
+def project(w0: np.ndarray, cash0: float, spec: OptimiserSpec, ctx: WeighContext,
+            covariance: np.ndarray | None = None) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Nearest weights (L2, CASH included) to ``(w0, cash0)`` under the spec's constraints and penalties."""
+    inputs = Inputs(spec, ctx, covariance)
+    inputs.target = np.asarray(w0, dtype="float64")
+    inputs.target_cash = float(cash0)
+    w, cash, diag = _run("projection", spec, inputs, groups_for(spec.constraints))
+    return w, cash, {"projected": True, **{f"projection_{k}": v for k, v in diag.items()}}
+
+
+def solve_once(spec: OptimiserSpec, ctx: WeighContext,
+               covariance: np.ndarray | None = None) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """One solve of the spec's convex objective over ``ctx.assets`` (no holdings/dust stage)."""
+    inputs = Inputs(spec, ctx, covariance)
+    groups = groups_for(spec.constraints)
+    if spec.objective == "risk_parity":
+        y, _, diag = _run("risk_parity", spec, inputs, ())
+        cash = spec.constraints.cash_min
+        w = y * (1.0 - cash)
+        if set(groups) - set(ALWAYS) or spec.penalties.any:
+            w, cash, pdiag = project(w, cash, spec, ctx, covariance)
+            diag.update(pdiag)
+    else:
+        w, cash, diag = _run(spec.objective, spec, inputs, groups)
+    diag.update(inputs.notes)
+    return w, cash, diag
+
+
+def _subset(ctx: WeighContext, keep: np.ndarray) -> WeighContext:
+    return replace(ctx, assets=tuple(a for a, k in zip(ctx.assets, keep) if k))
+
+
+def solve(spec: OptimiserSpec, ctx: WeighContext,
+          covariance: np.ndarray | None = None) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Weights for a convex objective, with the max-holdings and dust stages; (weights, CASH, diagnostics)."""
+    c = spec.constraints
+    w, cash, diag = solve_once(spec, ctx, covariance)
+    keep = np.ones(ctx.n, dtype=bool)
+    dropped: dict[str, list[str]] = {}
+    if c.max_holdings is not None and int((w > _HELD).sum()) > c.max_holdings:
+        keep[:] = False
+        keep[np.argsort(-w, kind="stable")[: c.max_holdings]] = True
+        dropped["max_holdings"] = [a for a, k in zip(ctx.assets, keep) if not k]
+    resolve = not keep.all()
+    for _ in range(_MAX_DUST_ROUNDS):
+        if c.dust > 0:
+            small = keep & (w < c.dust)
+            if small.any() and small.sum() < keep.sum():
+                resolve |= bool((w[small] > _HELD).any())
+                dropped.setdefault("dust", []).extend(
+                    a for a, s, x in zip(ctx.assets, small, w) if s and x > _HELD
+                )
+                keep &= ~small
+        if not resolve:
+            break
+        cov = None if covariance is None else np.asarray(covariance)[np.ix_(keep, keep)]
+        ws, cash, d2 = solve_once(spec, _subset(ctx, keep), cov)
+        w = np.zeros(ctx.n)
+        w[keep] = ws
+        diag.update({k: v for k, v in d2.items() if k != "constraints"})
+        resolve = False
+    w = np.where(keep, w, 0.0)
+    for k, v in dropped.items():
+        diag[f"dropped_{k}"] = v
+    return w, cash, diag

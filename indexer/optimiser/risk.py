@@ -1,0 +1,158 @@
+"""Risk models: covariance of a daily returns window, annualised with 365 days.
+
+Every model is returned in factor form ``S = G.T @ G + diag(d)`` (``G`` is
+``(k, n)``, ``d >= 0``), which is positive semidefinite by construction and
+lets the optimiser write the variance as ``sum_squares(G @ w) +
+sum_squares(sqrt(d) * w)``, a DPP-compliant expression whose parameters are
+``G`` and ``sqrt(d)``.  :func:`covariance` gives the dense matrix.
+
+Models: ``sample``, ``ewma`` (exponential weights with a half-life in days),
+``ledoit_wolf`` and ``oas`` (shrinkage towards a scaled identity, intensity
+from scikit-learn), ``pca_factor`` (top ``k`` principal components plus
+diagonal specific variance).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+from sklearn.covariance import ledoit_wolf_shrinkage, oas
+
+from indexer.config import DAYS_PER_YEAR
+from indexer.exceptions import OptimisationError
+from indexer.optimiser.spec import RiskModelSpec
+
+__all__ = [
+    "Factor",
+    "sample_factor",
+    "ewma_factor",
+    "ledoit_wolf_factor",
+    "oas_factor",
+    "pca_factor",
+    "factor_from_covariance",
+    "psd_repair",
+    "risk_factor",
+    "covariance",
+    "RISK_MODEL_FACTORS",
+]
+
+
+class Factor(NamedTuple):
+    """``S = G.T @ G + diag(d)``: ``G`` shape (k, n), ``d`` shape (n,) >= 0."""
+
+    G: np.ndarray
+    d: np.ndarray
+
+    def dense(self) -> np.ndarray:
+        return self.G.T @ self.G + np.diag(self.d)
+
+    def scaled(self, c: float) -> "Factor":
+        """The factor of ``c * S`` (c >= 0)."""
+        return Factor(self.G * np.sqrt(c), self.d * c)
+
+    def reduced(self) -> "Factor":
+        """Same S with ``G`` replaced by the ``R`` of its QR decomposition (at most n rows)."""
+        k, n = self.G.shape
+        if k <= n:
+            return self
+        return Factor(np.linalg.qr(self.G, mode="r"), self.d)
+
+
+def _centred(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype="float64")
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise OptimisationError(f"risk model needs a (T>=2, n) returns window, got shape {X.shape}")
+    return X - X.mean(axis=0)
+
+
+def sample_factor(X: np.ndarray) -> Factor:
+    """Sample covariance (ddof=1) of daily returns ``X`` (T, n)."""
+    Xc = _centred(X)
+    return Factor(Xc / np.sqrt(len(Xc) - 1), np.zeros(Xc.shape[1]))
+
+
+def ewma_factor(X: np.ndarray, halflife: float = 30.0) -> Factor:
+    """Exponentially weighted covariance; the newest row weighs most, weight halves every ``halflife`` rows."""
+    X = np.asarray(X, dtype="float64")
+    T = len(X)
+    a = 0.5 ** (np.arange(T - 1, -1, -1) / float(halflife))
+    a /= a.sum()
+    m = a @ X
+    return Factor(np.sqrt(a)[:, None] * (X - m), np.zeros(X.shape[1]))
+
+
+def _shrunk(Xc: np.ndarray, delta: float) -> Factor:
+    T, n = Xc.shape
+    mu = float((Xc**2).sum() / (T * n))  # trace(emp_cov) / n, emp_cov = Xc'Xc / T
+    return Factor(Xc * np.sqrt((1.0 - delta) / T), np.full(n, delta * mu))
+
+
+def ledoit_wolf_factor(X: np.ndarray) -> Factor:
+    """Ledoit-Wolf shrinkage of the (biased) sample covariance towards ``mu * I`` (scikit-learn intensity)."""
+    Xc = _centred(X)
+    return _shrunk(Xc, float(ledoit_wolf_shrinkage(Xc, assume_centered=True)))
+
+
+def oas_factor(X: np.ndarray) -> Factor:
+    """Oracle Approximating Shrinkage towards ``mu * I`` (scikit-learn intensity)."""
+    Xc = _centred(X)
+    _, delta = oas(Xc, assume_centered=True)
+    return _shrunk(Xc, float(delta))
+
+
+def pca_factor(X: np.ndarray, n_factors: int = 3) -> Factor:
+    """Statistical factor model: top ``n_factors`` principal components + diagonal specific variance."""
+    S = sample_factor(X).dense()
+    vals, vecs = np.linalg.eigh(S)
+    k = min(int(n_factors), S.shape[0])
+    top = np.argsort(vals)[::-1][:k]
+    lam = np.clip(vals[top], 0.0, None)
+    B = vecs[:, top]
+    G = np.sqrt(lam)[:, None] * B.T
+    resid = np.clip(np.diag(S) - (G**2).sum(axis=0), 0.0, None)
+    return Factor(G, resid)
+
+
+def psd_repair(S: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """Nearest symmetric PSD matrix in Frobenius norm: symmetrise and clip eigenvalues at ``floor``."""
+    S = np.asarray(S, dtype="float64")
+    if S.ndim != 2 or S.shape[0] != S.shape[1] or not np.isfinite(S).all():
+        raise OptimisationError(f"covariance must be a finite square matrix, got shape {S.shape}")
+    S = (S + S.T) / 2
+    vals, vecs = np.linalg.eigh(S)
+    if vals.min() >= floor:
+        return S
+    vals = np.clip(vals, floor, None)
+    return (vecs * vals) @ vecs.T
+
+
+def factor_from_covariance(S: np.ndarray) -> Factor:
+    """Factor form of a given covariance matrix (repaired to PSD first)."""
+    vals, vecs = np.linalg.eigh(psd_repair(S))
+    vals = np.clip(vals, 0.0, None)
+    return Factor(np.sqrt(vals)[:, None] * vecs.T, np.zeros(len(vals)))
+
+
+#: Risk model name -> factor function of (X, spec).
+RISK_MODEL_FACTORS: dict[str, Callable[[np.ndarray, RiskModelSpec], Factor]] = {
+    "sample": lambda X, s: sample_factor(X),
+    "ewma": lambda X, s: ewma_factor(X, s.halflife),
+    "ledoit_wolf": lambda X, s: ledoit_wolf_factor(X),
+    "oas": lambda X, s: oas_factor(X),
+    "pca_factor": lambda X, s: pca_factor(X, s.n_factors),
+}
+
+
+def risk_factor(X: np.ndarray, spec: RiskModelSpec | None = None) -> Factor:
+    """Annualised (x365), reduced factor form of the chosen risk model of daily returns ``X`` (T, n)."""
+    spec = spec or RiskModelSpec()
+    f = RISK_MODEL_FACTORS[spec.name](np.asarray(X, dtype="float64"), spec)
+    if not (np.isfinite(f.G).all() and np.isfinite(f.d).all()):
+        raise OptimisationError(f"risk model {spec.name!r} produced non-finite values")
+    return f.scaled(DAYS_PER_YEAR).reduced()
+
+
+def covariance(X: np.ndarray, spec: RiskModelSpec | None = None) -> np.ndarray:
+    """Annualised (x365) dense covariance of daily returns ``X`` (T, n) under the chosen model."""
+    return psd_repair(risk_factor(X, spec).dense())
