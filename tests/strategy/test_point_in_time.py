@@ -29,7 +29,7 @@ def _truncated(data, t: pd.Timestamp):
     )
 
 
-@pytest.mark.parametrize("file", ["top10_capped.yaml"])
+@pytest.mark.parametrize("file", sorted(p.name for p in (REPO / "strategies").glob("*.yaml")))
 @pytest.mark.parametrize("as_of", ["2021-06-01", "2023-02-01", "2025-01-01"])
 def test_truncating_the_future_changes_nothing(reference, file: str, as_of: str) -> None:
     s = Strategy.from_yaml(REPO / "strategies" / file)
