@@ -5,7 +5,8 @@ from __future__ import annotations
 from indexer.data.longformat import from_long, read_csv, read_parquet
 from indexer.data.market import MarketData, Sentiment, to_utc
 from indexer.data.panel import repair_panel, validate_panel
-from indexer.data.reference import REFERENCE_START, import_reference, load_reference
+from indexer.data.fetch_cache import fetch_reference, fetch_to_cache, load_fetched
+from indexer.data.reference import REFERENCE_START, import_reference, load_reference, reference_cached
 from indexer.data.registry import Asset, AssetRegistry, default_registry
 
 __all__ = [
@@ -23,4 +24,8 @@ __all__ = [
     "read_csv",
     "read_parquet",
     "from_long",
+    "reference_cached",
+    "fetch_reference",
+    "fetch_to_cache",
+    "load_fetched",
 ]

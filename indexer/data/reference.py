@@ -37,6 +37,7 @@ __all__ = [
     "import_reference",
     "load_reference",
     "reference_cache_dir",
+    "reference_cached",
 ]
 
 #: First day of the default reference view (UTC).
@@ -51,7 +52,12 @@ MIN_HISTORY_DAYS = 730
 
 def reference_cache_dir(data_dir: str | Path | None = None) -> Path:
     """``<data_dir>/reference`` (``data_dir`` defaults to ``indexer.config.data_dir()``)."""
-    return Path(data_dir) if data_dir is not None else default_data_dir() / "reference"
+    return Path(data_dir if data_dir is not None else default_data_dir()) / "reference"
+
+
+def reference_cached(data_dir: str | Path | None = None) -> bool:
+    """True when ``<data_dir>/reference`` holds a complete cache of the current format."""
+    return is_complete(reference_cache_dir(data_dir))
 
 
 def _trim_fragments(col: pd.Series, max_gap: int) -> tuple[pd.Series, str | None]:
@@ -201,7 +207,8 @@ def import_reference(src_dir: str | Path | None = None, data_dir: str | Path | N
         Directory in the layout of ``../shared/data`` (default
         :func:`indexer.config.shared_data_dir`).
     data_dir
-        Cache directory (default ``indexer.config.data_dir()/reference``).
+        Cache root (default ``indexer.config.data_dir()``); the reference
+        cache is ``<data_dir>/reference/``.
 
     Returns
     -------
@@ -223,7 +230,11 @@ def load_reference(
     refresh: bool = False,
     full_history: bool = False,
 ) -> MarketData:
-    """The reference :class:`MarketData` (from the cache, else imported, else fetched data).
+    """The reference :class:`MarketData`: the cache, else an import of ``source``, else fetched data.
+
+    Order: (1) the reference cache unless ``refresh``; (2) import ``source``
+    (default ``../shared/data``) into the cache; (3) the first exchange cache
+    written by ``indexer data fetch`` under ``<data_dir>/fetch/``.
 
     Parameters
     ----------
@@ -231,7 +242,7 @@ def load_reference(
         Shared-data directory to import from when there is no cache (default
         :func:`indexer.config.shared_data_dir`).
     data_dir
-        Cache directory (default ``indexer.config.data_dir()/reference``).
+        Cache root (default ``indexer.config.data_dir()``).
     refresh
         Re-import from ``source`` even if a cache exists.
     full_history
@@ -251,6 +262,11 @@ def load_reference(
     if src.is_dir():
         data = import_reference(src, data_dir)
         return data if full_history else data.between(REFERENCE_START)
+    from indexer.data.fetch_cache import fetched_cache_dirs, load_fetched
+
+    fetched = fetched_cache_dirs(data_dir)
+    if fetched:
+        return load_fetched(fetched[0])
     raise DataError(
         f"no reference cache at {cache} and no reference data directory at {src}; run "
         "`indexer data import DIR` with a copy of the shared data, or `indexer data fetch --exchange binance "

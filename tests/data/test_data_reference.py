@@ -96,7 +96,7 @@ def test_until_is_point_in_time(reference: MarketData) -> None:
 def test_cache_round_trip_and_speed(reference: MarketData, tmp_path) -> None:
     full = import_reference(reference.provenance["source"], tmp_path / "ref")
     t0 = time.perf_counter()
-    back = load_market_data(tmp_path / "ref")
+    back = load_market_data(tmp_path / "ref" / "reference")
     took = time.perf_counter() - t0
     pd.testing.assert_frame_equal(back.close, full.close)
     pd.testing.assert_frame_equal(back.volume, full.volume)

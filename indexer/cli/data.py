@@ -1,0 +1,170 @@
+"""``indexer data``: inspect, import and fetch the market data cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from indexer.cli.common import console, handle_errors
+
+__all__ = ["register", "data_app"]
+
+data_app = typer.Typer(
+    name="data",
+    help="Market data: show what is cached (info), import ../shared/data (import), download from an exchange (fetch).",
+    no_args_is_help=True,
+)
+
+
+def _parse_urls(items: list[str]) -> dict[str, str]:
+    from indexer.exceptions import ConfigError
+
+    out = {}
+    for item in items:
+        key, sep, url = item.partition("=")
+        if not sep or not key or not url:
+            raise ConfigError(f"--api-url {item!r}: expected KEY=URL, e.g. public=http://127.0.0.1:8080/api/v3")
+        out[key] = url
+    return out
+
+
+def _human(x: float) -> str:
+    """1234567 -> '1.2M' (USD amounts in a narrow column)."""
+    if x != x:
+        return "-"
+    for div, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:.1f}{unit}"
+    return f"{x:.0f}"
+
+
+@data_app.command("info")
+@handle_errors
+def info(
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
+    full_history: bool = typer.Option(False, "--full-history", help="Show every cached row (from 2014), not only 2020+."),
+) -> None:
+    """Show the cached data: assets, date range, fields, sources and the cache path."""
+    from rich import box
+    from rich.table import Table
+
+    from indexer.data import load_reference
+    from indexer.data.reference import reference_cache_dir
+
+    data = load_reference(data_dir=data_dir, full_history=full_history)
+    prov = data.provenance
+    console.print(f"[bold]cache[/]   {reference_cache_dir(data_dir) if prov.get('format') != 'fetched' else prov['source']}")
+    console.print(f"[bold]source[/]  {prov.get('source')}  ({prov.get('format', 'reference import')}, {prov.get('imported_at') or prov.get('fetched_at')})")
+    console.print(f"[bold]range[/]   {data.start.date()} .. {data.end.date()}  ({len(data.index)} daily bars, UTC)")
+    fields = ["close"] + [n for n in ("volume", "market_cap") if getattr(data, n) is not None]
+    console.print(f"[bold]fields[/]  {', '.join(fields)}; metrics: {', '.join(data.metrics) or '-'}")
+    sent = data.sentiment
+    if sent.index is not None or sent.texts is not None:
+        n_idx = 0 if sent.index is None else sent.index.notna().sum()
+        n_tx = 0 if sent.texts is None else len(sent.texts)
+        console.print(f"[bold]sentiment[/] Fear & Greed days: {n_idx}; news texts: {n_tx}")
+    table = Table(title=f"{len(data.symbols)} assets", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col in ("asset", "kind", "first", "last", "bars", "med. vol $", "mcap $", "source"):
+        table.add_column(
+            col, justify="right" if col in ("bars", "med. vol $", "mcap $") else "left", no_wrap=col not in ("kind", "source")
+        )
+    assets_prov = prov.get("assets", {})
+    for a in data.symbols:
+        c = data.close[a].dropna()
+        vol = data.volume[a].median() if data.volume is not None else float("nan")
+        mc = data.market_cap[a].dropna() if data.market_cap is not None else None
+        cp = (assets_prov.get(a) or {}).get("close") or {}
+        src = "+".join(cp.get("days", {})) if cp else prov.get("exchange", "")
+        table.add_row(
+            a,
+            data.assets.kind(a),
+            str(c.index[0].date()) if len(c) else "-",
+            str(c.index[-1].date()) if len(c) else "-",
+            str(len(c)),
+            _human(vol),
+            _human(mc.iloc[-1]) if mc is not None and len(mc) else "-",
+            str(src),
+        )
+    console.print(table)
+    dropped = prov.get("dropped") or {}
+    if dropped:
+        console.print(f"[dim]dropped {len(dropped)} assets with short coverage (see provenance.json), e.g. "
+                      f"{', '.join(list(dropped)[:8])}[/]")
+
+
+@data_app.command("import")
+@handle_errors
+def import_(
+    src: Path = typer.Argument(..., help="Directory in the layout of ../shared/data (see its SOURCES.md).", exists=True, file_okay=False),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
+) -> None:
+    """Import the public reference files in SRC into the local parquet cache."""
+    import time
+
+    from indexer.data import import_reference
+    from indexer.data.reference import reference_cache_dir
+
+    t0 = time.perf_counter()
+    with console.status(f"importing {src} ..."):
+        data = import_reference(src, data_dir)
+    took = time.perf_counter() - t0
+    console.print(
+        f"[green]imported[/] {len(data.symbols)} assets, {data.start.date()} .. {data.end.date()} "
+        f"({len(data.index)} daily bars, {len(data.metrics)} metrics) into {reference_cache_dir(data_dir)} in {took:.1f} s"
+    )
+    if data.provenance.get("dropped"):
+        console.print(f"[dim]dropped {len(data.provenance['dropped'])} assets with fewer daily closes than required[/]")
+
+
+@data_app.command("fetch")
+@handle_errors
+def fetch(
+    exchange: str = typer.Option("binance", "--exchange", "-e", help="ccxt exchange id (public endpoints only, no keys)."),
+    symbols: str = typer.Option(
+        "BTC/USDT,ETH/USDT", "--symbols", "-s", help="Comma-separated pairs; bare bases get --quote (BTC,ETH -> BTC/USDT,...)."
+    ),
+    since: str = typer.Option("2020-01-01", "--since", help="First UTC day to download (later runs resume from the cache)."),
+    quote: str = typer.Option("USDT", "--quote", help="Quote currency for bare bases in --symbols."),
+    coingecko: bool = typer.Option(True, "--coingecko/--no-coingecko", help="Also download daily market caps from CoinGecko."),
+    coingecko_url: Optional[str] = typer.Option(None, "--coingecko-url", help="CoinGecko API base URL (default $INDEXER_COINGECKO_URL or the public API)."),
+    api_url: list[str] = typer.Option([], "--api-url", help="Override an exchange API URL, KEY=URL (e.g. public=http://127.0.0.1:8080/api/v3)."),
+    max_age: Optional[int] = typer.Option(None, "--max-age", help="Fail (StaleDataError) if the newest bar is older than this many days."),
+    retries: int = typer.Option(3, "--retries", help="Retries of network errors (exponential backoff)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
+) -> None:
+    """Download daily OHLCV via ccxt (paged, resumable) and CoinGecko market caps into the cache."""
+    from rich.table import Table
+
+    from indexer.data.fetch import parse_symbols
+    from indexer.data.fetch_cache import fetch_to_cache
+
+    pairs = parse_symbols(symbols, quote)
+    report = fetch_to_cache(
+        exchange,
+        pairs,
+        since,
+        data_dir=data_dir,
+        coingecko=coingecko,
+        coingecko_url=coingecko_url,
+        api_urls=_parse_urls(api_url) or None,
+        max_age_days=max_age,
+        retries=retries,
+    )
+    table = Table(title=f"{exchange} -> {report.directory}")
+    for col in ("symbol", "new bars", "first", "last", "market caps"):
+        table.add_column(col)
+    for sym, row in report.symbols.items():
+        mc = report.market_caps.get(sym.split("/")[0], {})
+        mc_txt = mc.get("skipped") or (f"+{mc['new_days']} to {mc['last']}" if mc else "-")
+        if "skipped" in row:
+            table.add_row(sym, "-", "-", "-", row["skipped"])
+        else:
+            table.add_row(sym, str(row["new_bars"]), row["first"], row["last"], mc_txt)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``data`` sub-command group to the main app."""
+    app.add_typer(data_app, name="data")

@@ -1,0 +1,64 @@
+"""``indexer data info | import | fetch`` through the real typer app."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pandas as pd
+from data_loopback import LoopbackMarket
+from typer.testing import CliRunner
+
+from indexer.cli.main import app
+
+runner = CliRunner()
+
+
+def test_help_texts() -> None:
+    for args in (["data", "--help"], ["data", "info", "--help"], ["data", "import", "--help"], ["data", "fetch", "--help"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert "Usage" in res.output
+
+
+def test_import_then_info(shared_data: Path, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["data", "import", str(shared_data), "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "imported 35 assets" in res.output
+    assert (tmp_path / "reference" / "provenance.json").exists()
+    res = runner.invoke(app, ["data", "info", "--data-dir", str(tmp_path)], env={"COLUMNS": "120"})
+    assert res.exit_code == 0, res.output
+    for needle in ("2020-01-01", "BTC", "USDT", "stablecoin", "TxCnt", "Fear & Greed", str(tmp_path / "reference")):
+        assert needle in res.output, needle
+
+
+def test_fetch_against_loopback(shared_data: Path, tmp_path: Path) -> None:
+    with LoopbackMarket(shared_data) as market:
+        market.last_day = pd.Timestamp("2024-01-20", tz="UTC")
+        args = [
+            "data", "fetch", "--exchange", "binance", "--symbols", "BTC,ETH/USDT", "--since", "2024-01-01",
+            "--api-url", f"public={market.url}/api/v3", "--coingecko-url", f"{market.url}/api/v3", "--data-dir", str(tmp_path),
+        ]
+        res = runner.invoke(app, args, env={"COLUMNS": "120"})
+        assert res.exit_code == 0, res.output
+        assert "BTC/USDT" in res.output and "ETH/USDT" in res.output
+        assert (tmp_path / "fetch" / "binance" / "ohlcv" / "BTC_USDT.parquet").exists()
+        # a fetched-only cache is what `data info` shows when there is no reference cache
+        res = runner.invoke(app, ["data", "info", "--data-dir", str(tmp_path)], env={"COLUMNS": "120", "INDEXER_SHARED_DATA": str(tmp_path / "none")})
+        assert res.exit_code == 0, res.output
+        assert "fetched" in res.output and "2024-01-01" in res.output
+
+
+def test_fetch_unreachable_exits_cleanly(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    res = runner.invoke(
+        app,
+        ["data", "fetch", "--api-url", f"public=http://127.0.0.1:{port}/api/v3", "--retries", "0", "--no-coingecko",
+         "--data-dir", str(tmp_path)],
+    )
+    assert res.exit_code == 2
+    assert "DataError" in res.output and "network error" in res.output
+    res = runner.invoke(app, ["data", "fetch", "--api-url", "nonsense", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 2 and "KEY=URL" in res.output
