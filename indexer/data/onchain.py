@@ -39,23 +39,23 @@ BLOCKCHAIN_COM_METRICS: dict[str, str] = {
 }
 
 
-def _day_index(values: pd.Series, path: Path, column: str) -> pd.DatetimeIndex:
+def _day_index(values: pd.Series, path: Path, column: str, header: bool = True) -> pd.DatetimeIndex:
     ts = pd.to_datetime(values, utc=True, errors="coerce", format="mixed")
     if ts.isna().any():
         row = int(np.flatnonzero(ts.isna().to_numpy())[0])
-        raise DataError(f"{path}: row {row + 1} column {column!r} holds {values.iloc[row]!r}; expected a date")
+        raise DataError(f"{path}: line {row + 1 + header} column {column!r} holds {values.iloc[row]!r}; expected a date")
     return pd.DatetimeIndex(ts).floor("D")
 
 
-def _checked(series: pd.Series, path: Path, name: str) -> pd.Series:
+def _checked(series: pd.Series, path: Path, name: str, header: bool = True) -> pd.Series:
     conv = pd.to_numeric(series, errors="coerce")
     bad = series.notna() & conv.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{path}: metric {name!r} row {row + 1} holds {series.iloc[row]!r}; expected a number")
+        raise DataError(f"{path}: metric {name!r} line {row + 1 + header} holds {series.iloc[row]!r}; expected a number")
     if series.index.has_duplicates:
         row = int(np.flatnonzero(series.index.duplicated())[0])
-        raise DataError(f"{path}: duplicate day {series.index[row].date()} at row {row + 1}")
+        raise DataError(f"{path}: duplicate day {series.index[row].date()} at line {row + 1 + header}")
     return conv.astype("float64").sort_index()
 
 
@@ -68,8 +68,8 @@ def read_blockchain_com(directory: str | Path, asset: str = "BTC") -> dict[str, 
         if not path.exists():
             continue
         raw = pd.read_csv(path, header=None, names=["timestamp", "value"], dtype={"timestamp": str})
-        s = pd.Series(raw["value"].to_numpy(), index=_day_index(raw["timestamp"], path, "timestamp"))
-        out[name] = _checked(s, path, name).to_frame(asset)
+        s = pd.Series(raw["value"].to_numpy(), index=_day_index(raw["timestamp"], path, "timestamp", header=False))
+        out[name] = _checked(s, path, name, header=False).to_frame(asset)
     if not out:
         raise DataError(f"{directory}: no blockchain.com chart files ({', '.join(BLOCKCHAIN_COM_METRICS)}).csv")
     return out

@@ -68,16 +68,16 @@ def read_fear_greed(path: str | Path) -> pd.Series:
         ts = pd.to_datetime(pd.to_numeric(raw["timestamp"], errors="coerce"), unit="s", utc=True)
     if ts.isna().any():
         row = int(np.flatnonzero(ts.isna().to_numpy())[0])
-        raise DataError(f"{path}: row {row + 1}: cannot parse the date")
+        raise DataError(f"{path}: line {row + 2}: cannot parse the date")
     vals = pd.to_numeric(raw["value"], errors="coerce")
     bad = vals.isna() | (vals < 0) | (vals > 100)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{path}: row {row + 1}: value {raw['value'].iloc[row]!r} is not a number in 0..100")
+        raise DataError(f"{path}: line {row + 2}: value {str(raw['value'].iloc[row])!r} is not a number in 0..100")
     s = pd.Series(vals.to_numpy(dtype="float64"), index=pd.DatetimeIndex(ts).floor("D"), name="fear_greed")
     if s.index.has_duplicates:
         row = int(np.flatnonzero(s.index.duplicated())[0])
-        raise DataError(f"{path}: duplicate day {s.index[row].date()} at row {row + 1}")
+        raise DataError(f"{path}: duplicate day {s.index[row].date()} at line {row + 2}")
     s = s.sort_index()
     s.index.name = "timestamp"
     return s
@@ -100,7 +100,7 @@ def read_news(path: str | Path, *, aliases: dict[str, str] = ASSET_ALIASES) -> p
     ts = pd.to_datetime(raw[tcol], utc=True, errors="coerce", format="mixed")
     if ts.isna().any():
         row = int(np.flatnonzero(ts.isna().to_numpy())[0])
-        raise DataError(f"{path}: row {row + 1}: cannot parse {tcol} {raw[tcol].iloc[row]!r}")
+        raise DataError(f"{path}: line {row + 2}: cannot parse {tcol} {raw[tcol].iloc[row]!r}")
     url = raw["url"].fillna("") if "url" in raw.columns else pd.Series("", index=raw.index)
     slugs = url.str.extract(_SLUG)[0].fillna("").str.replace("-", " ")
     text = raw["text"].fillna("")

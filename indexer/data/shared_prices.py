@@ -57,7 +57,7 @@ def _numeric(frame: pd.DataFrame, cols: list[str], path: Path) -> None:
         bad = frame[c].notna() & conv.isna()
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"{path}: column {c!r} row {row + 1} holds {frame[c].iloc[row]!r}; expected a number")
+            raise DataError(f"{path}: column {c!r} line {row + 2} holds {frame[c].iloc[row]!r}; expected a number")
         frame[c] = conv.astype("float64")
 
 
@@ -81,8 +81,9 @@ def read_coinbase_daily(path: str | Path) -> PriceFrame:
     raw["timestamp"] = _utc_days(raw["date"], path)
     dup = raw.duplicated(["timestamp", "base"])
     if dup.any():
-        r = raw[dup].iloc[0]
-        raise DataError(f"{path}: duplicate row for asset {r['base']!r} on {r['date']}")
+        i = raw.index[dup.to_numpy()][0]
+        r = raw.loc[i]
+        raise DataError(f"{path}: line {i + 2}: duplicate row for asset {r['base']!r} on {r['date']}")
     dropped: dict[str, str] = {}
     m = _CAPTURE_TS.search(path.name)
     if m:
@@ -137,7 +138,7 @@ def read_yahoo_dir(directory: str | Path, *, capture_day: str | None = "2025-02-
         asset = frame.attrs["asset"]
         if frame.index.has_duplicates:
             row = int(np.flatnonzero(frame.index.duplicated())[0])
-            raise DataError(f"{f}: duplicate date {frame.index[row].date()} at row {row + 1} for asset {asset!r}")
+            raise DataError(f"{f}: duplicate date {frame.index[row].date()} at line {row + 2} for asset {asset!r}")
         if cap is not None and (frame.index >= cap).any():
             dropped[asset] = f"bars on/after capture day {cap.date()} dropped as incomplete"
             frame = frame[frame.index < cap]
