@@ -1,0 +1,125 @@
+"""The bot's account: a ``TradingBroker`` built from the config, and the data it trades on.
+
+* ``paper``: a :class:`~indexer.execution.paper.PaperBroker` at the latest
+  closes whose balances are the configured starting balances plus every fill
+  the bot recorded, so the paper account survives restarts (and a crash before
+  a fill was recorded simply means that paper order never happened).
+* ``sandbox`` / ``live``: a :class:`~indexer.execution.ccxt_broker.CcxtBroker`
+  with keys from the named environment variables or key file.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from indexer._typing import CASH, Holdings
+from indexer.bot.config import BotConfig
+from indexer.exceptions import ConfigError, DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data.market import MarketData
+    from indexer.execution.broker import TradingBroker
+    from indexer.execution.credentials import Credentials
+
+__all__ = ["load_market_data", "build_broker", "paper_balances", "load_keys", "holdings_weights"]
+
+ZERO = Decimal(0)
+
+
+def load_market_data(cfg: BotConfig) -> "MarketData":
+    """Market data named by ``cfg.data`` (reference cache, CSV or parquet)."""
+    from indexer import data as d
+
+    if cfg.data.source == "csv":
+        return d.read_csv(cfg.data.path)
+    if cfg.data.source == "parquet":
+        return d.read_parquet(cfg.data.path)
+    return d.load_reference()
+
+
+def load_keys(cfg: BotConfig) -> "Credentials | None":
+    """API keys from the configured environment variable names or key file (never from the config)."""
+    from indexer.execution.credentials import Credentials, load_credentials
+
+    c = cfg.exchange.credentials
+    if c.key_file:
+        return load_credentials(cfg.exchange.id, key_file=c.key_file)
+    if c.api_key_env:
+        key, secret = os.environ.get(c.api_key_env), os.environ.get(c.secret_env or "")
+        if not key or not secret:
+            raise ConfigError(f"exchange.credentials: set the environment variables {c.api_key_env} and {c.secret_env}")
+        pw = os.environ.get(c.password_env) if c.password_env else None
+        return Credentials(key, secret, pw, source=f"environment {c.api_key_env}")
+    return load_credentials(cfg.exchange.id)
+
+
+def paper_balances(start: Mapping[str, float], fills: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
+    """Starting balances plus recorded fills (dicts with symbol, side, amount, price, fee, fee_currency)."""
+    bal = {c: Decimal(str(v)) for c, v in start.items()}
+    for f in fills:
+        base, quote = f["symbol"].split("/")
+        amount, price = Decimal(str(f["amount"])), Decimal(str(f["price"]))
+        sign = 1 if f["side"] == "buy" else -1
+        bal[base] = bal.get(base, ZERO) + sign * amount
+        bal[quote] = bal.get(quote, ZERO) - sign * amount * price
+        if f.get("fee") and f.get("fee_currency"):
+            bal[f["fee_currency"]] = bal.get(f["fee_currency"], ZERO) - Decimal(str(f["fee"]))
+    return bal
+
+
+def build_broker(cfg: BotConfig, data: "MarketData", recorded_fills: Iterable[Mapping[str, Any]],
+                 *, live: bool = False) -> tuple["TradingBroker", list[str]]:
+    """The account's broker and the secrets to redact.
+
+    Raises
+    ------
+    ConfigError
+        ``mode: live`` without ``live=True`` (the ``--live`` flag), or bad credentials.
+    """
+    if cfg.mode == "live" and not live:
+        raise ConfigError("mode: live trades real money: pass --live as well (or use mode: paper / sandbox)")
+    if live and cfg.mode != "live":
+        raise ConfigError(f"--live given but the config says mode: {cfg.mode}; set mode: live to trade real money")
+    quote = cfg.exchange.quote
+    if cfg.mode == "paper":
+        from indexer.execution.paper import PaperBroker
+        from indexer.execution.reference import ccxt_markets, last_prices
+
+        usd = last_prices(data)
+        usd.pop(quote, None)
+        if not usd:
+            raise DataError("paper trading: the data has no prices")
+        ex = ccxt_markets(usd, exchange_id="binance")
+        prices = {s: Decimal(str(usd[m["base"]])) for s, m in ex.markets.items()
+                  if m["quote"] == quote and m["base"] in usd}
+        as_of = data.close.index[-1]
+        broker = PaperBroker(ex, prices, paper_balances(cfg.paper.balances, recorded_fills),
+                             fee_rate=cfg.paper.fee_rate, slippage_bps=cfg.paper.slippage_bps, quote=quote, as_of=as_of)
+        return broker, []
+    from indexer.execution.ccxt_broker import CcxtBroker
+
+    creds = load_keys(cfg)
+    if creds is None:
+        raise ConfigError(f"mode {cfg.mode} needs API keys: set exchange.credentials (env variable names or key_file)")
+    e = cfg.exchange
+    broker = CcxtBroker(e.id, credentials=creds, sandbox=e.sandbox, options=e.options, urls=e.urls,
+                        timeout_ms=e.timeout_ms, quote=quote, max_retries=e.max_retries, backoff_s=e.backoff_s)
+    return broker, creds.secrets()
+
+
+def holdings_weights(holdings: Holdings, asset_prices: Mapping[str, Decimal | float], quote: str) -> tuple[dict[str, float], float]:
+    """Weights (fractions, quote as ``CASH``) and total value (quote units) of ``holdings``.
+
+    Currencies without a price are left out of both.
+    """
+    values: dict[str, float] = {}
+    for cur, q in holdings.balances.items():
+        if cur == quote:
+            values[CASH] = values.get(CASH, 0.0) + float(q)
+        elif cur in asset_prices:
+            values[cur] = float(q) * float(asset_prices[cur])
+    total = sum(values.values())
+    weights = {k: v / total for k, v in values.items() if abs(v) > 0} if total > 0 else {}
+    return weights, total

@@ -1,0 +1,3 @@
+"""Migration scripts, oldest first."""
+
+__all__: list[str] = []

@@ -1,0 +1,382 @@
+"""One rebalance as explicit persisted steps, resumable after a crash at any point.
+
+Steps (``bot_runs.step``, committed before the next begins)::
+
+    started -> data_checked -> target_decided -> plan_made -> orders_submitted -> reconciled -> done
+
+Inside ``plan_made``, per planned order (leg): the order is recorded as an
+*intent* with its deterministic client order id, then sent, then its exchange
+answer (id, status, fills) is recorded.  On restart an interrupted run is
+resumed from its step: an ``intent`` order is looked up on the exchange by its
+client order id and only sent when the exchange does not know it, so no order
+is ever placed twice.  An interrupted run of an older bar is finished safely:
+its recorded orders are reconciled, nothing new is sent.
+
+Fault injection for the kill tests: ``INDEXER_BOT_CRASH_AT=<point>[:<leg>]``
+makes the process ``SIGKILL`` itself at that point (a step name, or
+``order_intent`` / ``order_sent`` / ``order_recorded`` for a leg).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Mapping
+
+import pandas as pd
+
+from indexer._typing import CASH, TargetPortfolio
+from indexer.bot import guards
+from indexer.bot.accounts import build_broker, holdings_weights, load_market_data
+from indexer.bot.config import BotConfig
+from indexer.bot.store import Store
+from indexer.exceptions import ExecutionError, IndexerError, OrderRejected
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.bot.notify import Notifier
+    from indexer.data.market import MarketData
+    from indexer.execution.broker import TradingBroker
+
+__all__ = ["STEPS", "ORDER_POINTS", "RunResult", "Rebalancer", "crash_point", "CRASH_ENV"]
+
+log = logging.getLogger("indexer.bot")
+STEPS = ("started", "data_checked", "target_decided", "plan_made", "orders_submitted", "reconciled", "done")
+ORDER_POINTS = ("order_intent", "order_sent", "order_recorded")
+CRASH_ENV = "INDEXER_BOT_CRASH_AT"
+FINAL = {"closed", "canceled", "expired", "rejected"}
+
+
+def crash_point(point: str, leg: int | None = None) -> None:
+    """SIGKILL this process when ``$INDEXER_BOT_CRASH_AT`` names ``point`` (and ``leg``)."""
+    want = os.environ.get(CRASH_ENV)
+    if not want:
+        return
+    name, _, at_leg = want.partition(":")
+    if name == point and (not at_leg or leg is None or int(at_leg) == leg):
+        log.warning("fault injection: SIGKILL at %s", want)
+        for h in logging.getLogger().handlers:
+            h.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class RunResult:
+    """What a call to :meth:`Rebalancer.once` did."""
+
+    status: str  # done | skipped | paused | blocked | failed | kill_switch
+    message: str
+    run_id: int | None = None
+    as_of: pd.Timestamp | None = None
+    orders: int = 0
+    resumed: list[int] = field(default_factory=list)
+    tracking_error: float | None = None
+    value: float | None = None
+
+
+def _fill_dict(f: Any) -> dict[str, Any]:
+    return {"symbol": f.symbol, "side": f.side, "amount": str(f.amount), "price": str(f.price), "fee": str(f.fee),
+            "fee_currency": f.fee_currency, "order_id": f.order_id}
+
+
+def _iso(x: Any) -> Any:
+    return pd.Timestamp(x).isoformat() if x is not None else None
+
+
+class Rebalancer:
+    """Run rebalances of one account (see module docstring).
+
+    Parameters
+    ----------
+    cfg
+        The bot configuration.
+    store
+        Its state database.
+    notifier
+        Where run results, errors and kill-switch events go.
+    live
+        The ``--live`` flag (required with ``mode: live``).
+    """
+
+    def __init__(self, cfg: BotConfig, store: Store, notifier: "Notifier", *, live: bool = False) -> None:
+        self.cfg, self.store, self.notifier, self.live = cfg, store, notifier, live
+        self.account = cfg.account
+        self.extra_secrets: list[str] = []
+        self._data: "MarketData | None" = None
+        self._broker: "TradingBroker | None" = None
+
+    # ------------------------------------------------------------------ helpers
+    def _event(self, kind: str, message: str, *, level: str = "info", run_id: int | None = None,
+               data: Mapping[str, Any] | None = None) -> None:
+        message = self.notifier.redactor.text(message)
+        self.store.event(self.account, kind, message, level=level, run_id=run_id,
+                         data=self.notifier.redactor.obj(dict(data)) if data else None)
+        getattr(log, level if level in ("info", "warning", "error") else "info")(
+            message, extra={"event": kind, "run_id": run_id, "account": self.account})
+
+    def _step(self, run_id: int, step: str, **values: Any) -> None:
+        self.store.update_run(run_id, step=step, **values)
+        self._event("step", f"run {run_id}: {step}", run_id=run_id)
+        crash_point(step)
+
+    def data(self) -> "MarketData":
+        """The market data (loaded once per call of :meth:`once`)."""
+        if self._data is None:
+            self._data = load_market_data(self.cfg)
+        return self._data
+
+    def broker(self) -> "TradingBroker":
+        """The account's broker (paper balances rebuilt from the recorded fills)."""
+        if self._broker is None:
+            fills = [f for o in self.store.all_orders(self.account) for f in (o["fills"] or [])]
+            self._broker, secrets = build_broker(self.cfg, self.data(), fills, live=self.live)
+            self.notifier.redactor.add(secrets)
+        return self._broker
+
+    def _asset_prices(self, broker: "TradingBroker", assets: list[str]) -> dict[str, Decimal]:
+        from indexer.execution.planner import symbols_to_price
+
+        quote = self.cfg.exchange.quote
+        markets = broker.markets()
+        held = [a for a in assets if a not in (quote, CASH)]
+        routable = []
+        for a in held:
+            try:
+                symbols_to_price([a], markets, quote)
+                routable.append(a)
+            except ExecutionError:
+                continue
+        syms = symbols_to_price(routable, markets, quote)
+        px = broker.fetch_prices(syms)
+        out = {}
+        for a in routable:
+            s = f"{a}/{quote}"
+            if s in px:
+                out[a] = Decimal(str(px[s]))
+            elif f"{a}/BTC" in px and f"BTC/{quote}" in px:
+                out[a] = Decimal(str(px[f"{a}/BTC"])) * Decimal(str(px[f"BTC/{quote}"]))
+        return out
+
+    def valuation(self) -> tuple[dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
+        """``(quantities, asset prices, weights, value)`` of the account now (quote units)."""
+        b = self.broker()
+        h = b.fetch_holdings()
+        px = self._asset_prices(b, sorted(h.balances))
+        w, value = holdings_weights(h, px, self.cfg.exchange.quote)
+        return dict(h.balances), px, w, value
+
+    # ------------------------------------------------------------------ entry
+    def once(self, now: dt.datetime) -> RunResult:
+        """Recover unfinished runs, then rebalance at the latest bar unless already done."""
+        self._data, self._broker = None, None
+        paused, reason = self.store.paused(self.account)
+        if paused:
+            self._event("paused", f"account paused ({reason}); not trading")
+            return RunResult("paused", f"account {self.account} is paused: {reason}")
+        try:
+            data = self.data()
+            as_of = pd.Timestamp(data.close.index[-1])
+            resumed = []
+            for run in self.store.unfinished_runs(self.account):
+                self._event("resume", f"resuming run {run['id']} interrupted at step {run['step']}", run_id=run["id"])
+                res = self._advance(run["id"], now, fresh=pd.Timestamp(run["as_of"]) == as_of)
+                resumed.append(run["id"])
+                if pd.Timestamp(run["as_of"]) == as_of:
+                    res.resumed = resumed
+                    return res
+            done = [r for r in self.store.runs_for(self.account, as_of.to_pydatetime()) if r["status"] == "done"]
+            if done:
+                msg = f"already rebalanced at {as_of.date()} (run {done[0]['id']})"
+                self._event("skip", msg, run_id=done[0]["id"])
+                return RunResult("skipped", msg, run_id=done[0]["id"], as_of=as_of, resumed=resumed)
+            run_id = self.store.create_run(self.account, as_of.to_pydatetime(), self.cfg.mode)
+            self._event("step", f"run {run_id}: started for bar {as_of.date()} ({self.cfg.mode})", run_id=run_id)
+            crash_point("started")
+            res = self._advance(run_id, now, fresh=True)
+            res.resumed = resumed
+            return res
+        except IndexerError as exc:
+            msg = self.notifier.redactor.text(f"{type(exc).__name__}: {exc}")
+            self._event("error", msg, level="error")
+            self.notifier.send("error", "rebalance failed", msg)
+            return RunResult("failed", msg)
+
+    # ------------------------------------------------------------------ steps
+    def _advance(self, run_id: int, now: dt.datetime, *, fresh: bool) -> RunResult:
+        run = self.store.run(run_id)
+        as_of = pd.Timestamp(run["as_of"])
+        try:
+            step = run["step"]
+            if not fresh and step in ("started", "data_checked", "target_decided"):
+                self.store.update_run(run_id, status="failed", error="superseded by a newer bar before any order")
+                self._event("abandon", f"run {run_id} of {as_of.date()} abandoned: a newer bar exists", run_id=run_id)
+                return RunResult("failed", "superseded", run_id=run_id, as_of=as_of)
+            if step == "started":
+                age = guards.check_stale(pd.Timestamp(self.data().close.index[-1]), now, self.cfg.data.max_age_hours)
+                self._step(run_id, "data_checked")
+                self._event("data", f"latest bar {as_of.date()} is {age:.1f} h old", run_id=run_id)
+                step = "data_checked"
+            if step == "data_checked":
+                target = self._decide(as_of)
+                self._step(run_id, "target_decided", target=target.to_dict())
+                step = "target_decided"
+            if step == "target_decided":
+                plan = self._plan(run_id, self.store.run(run_id)["target"], now)
+                self._step(run_id, "plan_made", plan=plan)
+                step = "plan_made"
+            if step == "plan_made":
+                self._submit(run_id, self.store.run(run_id)["plan"], send=fresh)
+                self._step(run_id, "orders_submitted")
+                step = "orders_submitted"
+            if step == "orders_submitted":
+                self._reconcile(run_id)
+                self._step(run_id, "reconciled")
+                step = "reconciled"
+            return self._finish(run_id, now)
+        except guards.KillSwitch as exc:
+            self.store.set_paused(self.account, True, f"kill switch: {exc}")
+            self.store.update_run(run_id, status="blocked", error=str(exc))
+            self._event("kill_switch", str(exc), level="error", run_id=run_id)
+            self.notifier.send("kill_switch", "kill switch: trading paused", f"{exc}\nresume with `indexer bot resume`")
+            return RunResult("kill_switch", str(exc), run_id=run_id, as_of=as_of)
+        except IndexerError as exc:
+            msg = self.notifier.redactor.text(f"{type(exc).__name__}: {exc}")
+            sent = self.store.run(run_id)["step"] not in ("started", "data_checked", "target_decided")
+            if isinstance(exc, ExecutionError) and not isinstance(exc, guards.RiskLimitError) and sent:
+                # orders may be out: leave the run resumable, the next start reconciles and finishes it
+                self.store.update_run(run_id, error=msg)
+                self._event("error", f"run {run_id} interrupted (will resume): {msg}", level="error", run_id=run_id)
+                self.notifier.send("error", f"run {run_id} interrupted, will resume", msg)
+                return RunResult("failed", msg, run_id=run_id, as_of=as_of)
+            status = "blocked" if isinstance(exc, guards.RiskLimitError) else "failed"
+            self.store.update_run(run_id, status=status, error=msg)
+            self._event("error", f"run {run_id} {status}: {msg}", level="error", run_id=run_id)
+            self.notifier.send("error", f"run {run_id} {status}", msg)
+            return RunResult(status, msg, run_id=run_id, as_of=as_of)
+
+    def _decide(self, as_of: pd.Timestamp) -> TargetPortfolio:
+        from indexer.strategy import Strategy
+
+        strategy = Strategy.from_yaml(self.cfg.strategy)
+        _, _, weights, _ = self.valuation()
+        previous = pd.Series(weights, dtype="float64") if weights else None
+        return strategy.target(self.data().until(as_of), as_of, previous=previous)
+
+    def _plan(self, run_id: int, target_d: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+        from indexer.execution.planner import plan_orders, symbols_to_price
+        from indexer.execution.reference import last_prices
+
+        cfg, b = self.cfg, self.broker()
+        target = TargetPortfolio(pd.Timestamp(target_d["as_of"]), pd.Series(target_d["weights"]))
+        holdings = b.fetch_holdings()
+        qty, px, weights, value = self.valuation()
+        snaps = self.store.snapshots(self.account)["value"]
+        risk = guards.check_kill_switch(snaps, now, value, cfg.risk.max_daily_loss, cfg.risk.max_drawdown)
+        self.store.snapshot(self.account, qty, px, value, run_id=run_id, taken_at=now)
+        markets = b.markets()
+        assets = sorted((set(target.invested[target.invested > 0].index) | set(holdings.balances)) - {cfg.exchange.quote})
+        assets = [a for a in assets if a in target.weights.index or a in px]
+        prices = b.fetch_prices(symbols_to_price(assets, markets, cfg.exchange.quote))
+        ex_px = self._asset_prices(b, assets)
+        guards.check_prices({a: float(v) for a, v in ex_px.items()}, last_prices(self.data(), target.as_of),
+                            cfg.risk.max_price_deviation)
+        plan = plan_orders(target, holdings, prices, markets, quote=cfg.exchange.quote,
+                           drift_threshold=cfg.risk.drift_threshold, fee_reserve=cfg.risk.fee_reserve,
+                           amount_to_precision=b.amount_to_precision)
+        guards.check_orders(plan.orders, cfg.risk.max_order_notional)
+        guards.check_turnover(plan.turnover, cfg.risk.max_turnover)
+        rid = self._run_key(run_id)
+        out = plan.to_dict()
+        for o, po in zip(out["orders"], plan.orders):
+            o["client_order_id"] = po.intent(rid).client_order_id
+        out["current_weights"] = {k: float(v) for k, v in plan.current_weights.items()}
+        out["turnover"] = plan.turnover
+        out["risk"] = risk
+        self._event("plan", f"run {run_id}: {len(plan.orders)} orders, turnover {plan.turnover:.2%}, "
+                            f"value {float(plan.portfolio_value):,.2f} {plan.quote}", run_id=run_id)
+        return out
+
+    def _run_key(self, run_id: int) -> str:
+        run = self.store.run(run_id)
+        return f"{self.account}:{run_id}:{_iso(run['as_of'])}"
+
+    def _submit(self, run_id: int, plan: Mapping[str, Any], *, send: bool) -> None:
+        from indexer._typing import OrderIntent
+
+        b = self.broker()
+        recorded = {o["client_order_id"]: o for o in self.store.orders_of(run_id)}
+        for o in plan["orders"]:
+            cid, leg = o["client_order_id"], int(o["leg"])
+            rec = recorded.get(cid)
+            if rec is not None and rec["status"] != "intent":
+                continue
+            intent = OrderIntent(symbol=o["symbol"], side=o["side"], amount=Decimal(o["amount"]), type="market",
+                                 client_order_id=cid, leg=f"{leg}.0")
+            if rec is None:
+                if not send:
+                    continue
+                self.store.record_intent(run_id, leg, cid, o["symbol"], o["side"], "market", o["amount"], o["price"])
+                crash_point("order_intent", leg)
+            else:
+                found = b.fetch_order(o["symbol"], client_order_id=cid)
+                if found is not None:
+                    self._event("reconcile", f"order {cid} found on the exchange after a restart: not resent",
+                                run_id=run_id)
+                    self._record(cid, found)
+                    continue
+                if not send:
+                    self.store.update_order(cid, status="canceled", error="never sent; run superseded")
+                    continue
+            try:
+                order = b.submit(intent)
+            except OrderRejected as exc:
+                msg = self.notifier.redactor.text(str(exc))
+                self.store.update_order(cid, status="rejected", error=msg)
+                self._event("rejected", f"order {cid} rejected: {msg}", level="warning", run_id=run_id)
+                continue
+            crash_point("order_sent", leg)
+            self._record(cid, order)
+            crash_point("order_recorded", leg)
+
+    def _record(self, cid: str, order: Mapping[str, Any]) -> None:
+        fills = [_fill_dict(f) for f in self.broker().order_fills(order)] if order.get("filled") else []
+        status = str(order.get("status") or "open")
+        self.store.update_order(cid, exchange_order_id=str(order.get("id") or ""), status=status,
+                                filled=str(order.get("filled") or 0), fills=fills)
+
+    def _reconcile(self, run_id: int) -> None:
+        b = self.broker()
+        for o in self.store.orders_of(run_id):
+            if o["status"] in FINAL:
+                continue
+            found = b.fetch_order(o["symbol"], order_id=o["exchange_order_id"] or None,
+                                  client_order_id=o["client_order_id"])
+            if found is None:
+                self.store.update_order(o["client_order_id"], status="canceled", error="unknown to the exchange")
+                continue
+            if found.get("status") == "open":
+                b.cancel(str(found["id"]), o["symbol"])
+                found = b.fetch_order(o["symbol"], order_id=str(found["id"])) or found
+            self._record(o["client_order_id"], found)
+
+    def _finish(self, run_id: int, now: dt.datetime) -> RunResult:
+        run = self.store.run(run_id)
+        qty, px, weights, value = self.valuation()
+        self.store.snapshot(self.account, qty, px, value, run_id=run_id, taken_at=now)
+        target = (run["target"] or {}).get("weights", {})
+        idx = set(target) | set(weights)
+        te = 0.5 * sum(abs(weights.get(a, 0.0) - target.get(a, 0.0)) for a in idx)
+        orders = self.store.orders_of(run_id)
+        self.store.update_run(run_id, status="done", step="done")
+        rejected = sum(o["status"] == "rejected" for o in orders)
+        msg = (f"run {run_id} done for {pd.Timestamp(run['as_of']).date()}: {len(orders)} orders "
+               f"({rejected} rejected), value {value:,.2f} {self.cfg.exchange.quote}, tracking error {te:.2%}")
+        self._event("done", msg, run_id=run_id, data={"tracking_error": te, "value": value})
+        self.notifier.send("run", f"rebalance done ({self.cfg.mode})", msg,
+                           {"run_id": run_id, "orders": len(orders), "value": value, "tracking_error": te})
+        crash_point("done")
+        return RunResult("done", msg, run_id=run_id, as_of=pd.Timestamp(run["as_of"]), orders=len(orders),
+                         tracking_error=te, value=value)

@@ -1,0 +1,89 @@
+"""The bot as a service: state, lock, logs and notifications wired around :class:`Rebalancer`.
+
+>>> from indexer.bot import load_bot_config, run_once          # doctest: +SKIP
+>>> result = run_once(load_bot_config("examples/bot/paper.yaml"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from indexer.bot.config import BotConfig
+from indexer.bot.lock import AccountLock
+from indexer.bot.logs import setup_logging
+from indexer.bot.notify import Notifier
+from indexer.bot.redact import Redactor
+from indexer.bot.run import Rebalancer, RunResult
+from indexer.bot.store import Store, utcnow
+
+__all__ = ["Bot", "open_bot", "run_once", "set_paused"]
+
+log = logging.getLogger("indexer.bot")
+
+
+@dataclass
+class Bot:
+    """An opened bot: configuration, state store, redactor and notifier."""
+
+    cfg: BotConfig
+    store: Store
+    redactor: Redactor
+    notifier: Notifier
+
+    def rebalancer(self, *, live: bool = False) -> Rebalancer:
+        """A :class:`Rebalancer` for this account."""
+        return Rebalancer(self.cfg, self.store, self.notifier, live=live)
+
+    def lock(self, timeout_s: float = 0.0) -> AccountLock:
+        """The single-instance lock of the account."""
+        return AccountLock(self.cfg.lock_path(), self.cfg.account, self.store.engine, timeout_s=timeout_s)
+
+    def once(self, *, now: dt.datetime | None = None, live: bool = False, lock_timeout_s: float = 0.0) -> RunResult:
+        """One locked rebalance (recovering unfinished runs first) at ``now`` (default: the clock)."""
+        with self.lock(lock_timeout_s):
+            return self.rebalancer(live=live).once(now or utcnow())
+
+
+def _redactor(cfg: BotConfig) -> Redactor:
+    import os
+
+    r = Redactor()
+    c = cfg.exchange.credentials
+    r.add(os.environ.get(n) for n in (c.api_key_env, c.secret_env, c.password_env) if n)
+    if cfg.database.url_env:
+        r.add([os.environ.get(cfg.database.url_env)])
+    for t in cfg.notify:
+        if t.url_env:
+            r.add([os.environ.get(t.url_env)])
+    return r
+
+
+@contextmanager
+def open_bot(cfg: BotConfig, *, logs: bool = True) -> Iterator[Bot]:
+    """Open the state database (migrating it), set up JSON logs and notifications."""
+    redactor = _redactor(cfg)
+    if logs:
+        setup_logging(redactor, json_logs=cfg.logging.json_logs, level=cfg.logging.level, file=cfg.logging.file)
+    store = Store(cfg.db_url())
+    try:
+        yield Bot(cfg, store, redactor, Notifier(cfg.notify, cfg.account, redactor))
+    finally:
+        store.close()
+
+
+def run_once(cfg: BotConfig, *, now: dt.datetime | None = None, live: bool = False) -> RunResult:
+    """Open the bot, rebalance once, close it."""
+    with open_bot(cfg) as bot:
+        return bot.once(now=now, live=live)
+
+
+def set_paused(cfg: BotConfig, paused: bool, reason: str | None = None) -> None:
+    """Persist pause / resume of the account (takes effect at the next run)."""
+    with open_bot(cfg, logs=False) as bot:
+        bot.store.set_paused(cfg.account, paused, reason)
+        bot.store.event(cfg.account, "pause" if paused else "resume",
+                        f"account {'paused' if paused else 'resumed'}" + (f": {reason}" if reason else ""))
