@@ -45,6 +45,7 @@ __all__ = [
     "NotifyTarget",
     "DatabaseConfig",
     "load_bot_config",
+    "cron_trigger",
     "LOOPBACK_HOSTS",
 ]
 
@@ -121,13 +122,24 @@ class ScheduleConfig(_Model):
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
         try:
-            CronTrigger.from_crontab(v, timezone="UTC")
+            cron_trigger(v)
         except ValueError as exc:
-            raise ValueError(f"invalid cron expression {v!r} (minute hour day month weekday): {exc}") from None
+            raise ValueError(f"invalid cron expression {v!r} (minute hour day month weekday, "
+                             f"optionally seconds first): {exc}") from None
         return v
+
+
+def cron_trigger(expr: str) -> Any:
+    """An APScheduler ``CronTrigger`` in UTC from 5 cron fields (or 6 with seconds first)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expr.split()
+    if len(fields) == 6:
+        second, minute, hour, day, month, dow = fields
+        return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=dow,
+                           timezone="UTC")
+    return CronTrigger.from_crontab(expr, timezone="UTC")
 
 
 class RiskConfig(_Model):

@@ -1,0 +1,161 @@
+"""``indexer bot``: run, once, status, pause, resume (the scheduled rebalancing bot)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from indexer.cli.common import console, handle_errors
+
+__all__ = ["register"]
+
+CONFIG = typer.Argument(..., exists=False, help="Bot config YAML (see examples/bot/).")
+LIVE = typer.Option(False, "--live", help="Allow real-money trading (also needs mode: live in the config).")
+NOW = typer.Option(None, help="Pretend the clock reads this UTC time (rehearsals on historical data), ISO 8601.")
+
+
+def _now(now: Optional[str]) -> Any:
+    if not now:
+        return None
+    import pandas as pd
+
+    from indexer.exceptions import ConfigError
+
+    try:
+        ts = pd.Timestamp(now)
+    except ValueError:
+        raise ConfigError(f"--now: not an ISO 8601 time: {now!r}") from None
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.to_pydatetime()
+
+
+def _fmt_weights(current: dict[str, float], target: dict[str, float]) -> Any:
+    from rich.table import Table
+
+    t = Table(title="Weights (fractions of value)")
+    for c in ("asset", "current", "target", "diff"):
+        t.add_column(c, justify="left" if c == "asset" else "right")
+    for a in sorted(set(current) | set(target), key=lambda a: (a == "CASH", -target.get(a, 0.0), a)):
+        c, g = current.get(a, 0.0), target.get(a, 0.0)
+        if abs(c) < 1e-9 and abs(g) < 1e-9:
+            continue
+        t.add_row(a, f"{c:.2%}", f"{g:.2%}", f"{c - g:+.2%}")
+    return t
+
+
+def _render_status(st: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    state = "[bold red]PAUSED[/] " + (st["pause_reason"] or "") if st["paused"] else "[green]active[/]"
+    console.print(f"[bold]{st['account']}[/] ({st['mode']}, {st['database']} schema {st['schema_revision']}): {state}")
+    runs = Table(title="Recent runs")
+    for c in ("id", "bar", "status", "step", "orders", "updated (UTC)", "error"):
+        runs.add_column(c)
+    colour = {"done": "green", "failed": "red", "blocked": "yellow", "running": "cyan"}
+    for r in st["runs"]:
+        runs.add_row(str(r["id"]), str(r["as_of"].date()), f"[{colour.get(r['status'], 'white')}]{r['status']}[/]",
+                     r["step"], str(r["orders"]), r["updated_at"].strftime("%Y-%m-%d %H:%M:%S"), (r["error"] or "")[:80])
+    console.print(runs)
+    console.print(_fmt_weights(st["current_weights"], st["target_weights"]))
+    if st.get("value") is not None:
+        line = f"value {st['value']:,.2f} (from {st['current_source']})"
+        if st.get("pnl") is not None:
+            line += (f"; P&L since {st['inception']:%Y-%m-%d %H:%M} UTC: {st['pnl']:+,.2f} "
+                     f"({st['pnl_fraction']:+.2%}) from {st['inception_value']:,.2f}")
+        console.print(line)
+    if st.get("exchange_error"):
+        console.print(f"[yellow]exchange not reachable:[/] {st['exchange_error']}")
+    orders = st["open_orders"] + [{"client_order_id": o["clientOrderId"], "exchange_order_id": o["id"],
+                                   "symbol": o["symbol"], "side": o["side"], "amount": o["amount"],
+                                   "status": f"exchange {o['status']}"} for o in st.get("exchange_open_orders", [])]
+    if orders:
+        t = Table(title="Open orders")
+        for c in ("client id", "exchange id", "symbol", "side", "amount", "status"):
+            t.add_column(c)
+        for o in orders:
+            t.add_row(*(str(o[k] or "") for k in ("client_order_id", "exchange_order_id", "symbol", "side",
+                                                   "amount", "status")))
+        console.print(t)
+    else:
+        console.print("no open orders")
+    ev = Table(title="Recent events")
+    for c in ("at (UTC)", "kind", "message"):
+        ev.add_column(c)
+    for e in st["events"][:10]:
+        ev.add_row(e["at"].strftime("%m-%d %H:%M:%S"), e["kind"], e["message"][:110])
+    console.print(ev)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``bot`` command group."""
+    bot_app = typer.Typer(help="Scheduled rebalancing bot: run, once, status, pause, resume.", no_args_is_help=True)
+    app.add_typer(bot_app, name="bot")
+
+    @bot_app.command("once")
+    @handle_errors
+    def once(config: Path = CONFIG, live: bool = LIVE, now: Optional[str] = NOW) -> None:
+        """Rebalance once (after finishing any interrupted run); for cron, systemd timers, CronJobs."""
+        from indexer.bot import load_bot_config, run_once
+
+        result = run_once(load_bot_config(config), now=_now(now), live=live)
+        colour = {"done": "green", "skipped": "cyan", "paused": "yellow"}.get(result.status, "red")
+        console.print(f"[{colour}]{result.status}[/]: {result.message}", highlight=False, soft_wrap=True)
+        if result.status in ("failed", "blocked", "kill_switch"):
+            raise typer.Exit(code=1)
+
+    @bot_app.command("run")
+    @handle_errors
+    def run(config: Path = CONFIG, live: bool = LIVE,
+            run_now: bool = typer.Option(False, "--now/--no-now", help="Also rebalance right away at start."),
+            max_runs: Optional[int] = typer.Option(None, help="Stop after this many runs (default: until SIGTERM).")) -> None:
+        """Rebalance on the config's cron schedule (UTC) until SIGTERM / Ctrl-C."""
+        from indexer.bot import load_bot_config, open_bot
+        from indexer.bot.scheduler import serve
+
+        cfg = load_bot_config(config)
+        with open_bot(cfg) as bot:
+            if cfg.mode == "live" and not live:
+                from indexer.exceptions import ConfigError
+
+                raise ConfigError("mode: live trades real money: pass --live as well")
+            serve(bot, live=live, run_now=run_now, max_runs=max_runs,
+                  on_ready=lambda info: console.print(f"bot {cfg.account} scheduled {cfg.schedule.cron!r} UTC, "
+                                                      f"next run {info['next_run']}", highlight=False))
+
+    @bot_app.command("status")
+    @handle_errors
+    def status(config: Path = CONFIG, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+               offline: bool = typer.Option(False, help="Do not query the exchange; use the last snapshot.")) -> None:
+        """Recent runs, current vs target weights, P&L since inception, open orders."""
+        from indexer.bot import load_bot_config, open_bot
+        from indexer.bot.status import collect_status
+
+        with open_bot(load_bot_config(config), logs=False) as bot:
+            st = collect_status(bot, query_exchange=not offline)
+        if as_json:
+            print(json.dumps(st, default=str, indent=2))
+        else:
+            _render_status(st)
+
+    @bot_app.command("pause")
+    @handle_errors
+    def pause(config: Path = CONFIG, reason: str = typer.Option("paused by operator", help="Why (kept in the log).")) -> None:
+        """Stop trading this account (persisted) until `indexer bot resume`."""
+        from indexer.bot import load_bot_config, set_paused
+
+        cfg = load_bot_config(config)
+        set_paused(cfg, True, reason)
+        console.print(f"account {cfg.account} [yellow]paused[/]: {reason}")
+
+    @bot_app.command("resume")
+    @handle_errors
+    def resume(config: Path = CONFIG) -> None:
+        """Resume trading (also clears a kill switch)."""
+        from indexer.bot import load_bot_config, set_paused
+
+        cfg = load_bot_config(config)
+        set_paused(cfg, False, None)
+        console.print(f"account {cfg.account} [green]resumed[/]")
