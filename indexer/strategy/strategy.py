@@ -179,7 +179,8 @@ class Strategy:
         diag["universe"] = assets
         diag["universe_log"] = log
         if not assets:
-            diag["note"] = "empty universe: everything in CASH"
+            diag.update(optimiser={}, overlays=[], exposure=0.0, note="empty universe: everything in CASH",
+                        compliance_log=[e for e in log if e.get("rule") in COMPLIANCE_RULES])
             return TargetPortfolio(t, pd.Series({CASH: 1.0}), _jsonable(diag))
 
         scores = None

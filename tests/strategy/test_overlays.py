@@ -130,3 +130,18 @@ def test_drawdown_guard_on_prices() -> None:
     q = np.r_[p[:360], np.linspace(120, 190, 40)]
     res = g.apply(W, _ctx(_data({"A": q, "B": q}), W))
     assert res.info["de_risked"] is False and res.weights[CASH] == 0.0
+
+
+def test_cap_weighted_market_level_uses_yesterdays_caps() -> None:
+    from indexer.strategy.overlays.regime import market_level
+
+    a = np.array([100.0, 110.0, 99.0, 120.0])
+    b = np.array([10.0, 10.0, 12.0, 12.0])
+    d = _data({"A": a, "B": b})  # caps = price x 1e9
+    lvl = market_level(d, "cap_weighted").to_numpy()
+    expect = [1.0]
+    for t in range(1, 4):
+        ca, cb = a[t - 1], b[t - 1]
+        r = (ca * (a[t] / a[t - 1] - 1) + cb * (b[t] / b[t - 1] - 1)) / (ca + cb)
+        expect.append(expect[-1] * (1 + r))
+    np.testing.assert_allclose(lvl, expect, rtol=1e-12)

@@ -38,13 +38,19 @@ def market_level(data, market: str) -> pd.Series:
         raise DataError("regime_filter.market=cap_weighted needs a market_cap panel; the data has none")
     stables = set(data.assets.stablecoins())
     cols = [c for c in data.close.columns if c not in stables]
-    r = data.close[cols].pct_change(fill_method=None)
-    caps = data.market_cap[cols].shift(1)
-    ok = r.notna() & caps.notna() & (caps > 0)
-    w = caps.where(ok, 0.0)
-    tot = w.sum(axis=1)
-    daily = (r.where(ok, 0.0) * w).sum(axis=1) / tot.where(tot > 0)
-    return (1.0 + daily.fillna(0.0)).cumprod()
+    px = data.close[cols].to_numpy(dtype="float64")
+    caps = data.market_cap[cols].to_numpy(dtype="float64")
+    daily = np.zeros(len(px))
+    if len(px) > 1:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = px[1:] / px[:-1] - 1.0
+        w = caps[:-1]  # yesterday's caps weigh today's returns
+        ok = np.isfinite(r) & np.isfinite(w) & (w > 0)
+        w = np.where(ok, w, 0.0)
+        tot = w.sum(axis=1)
+        num = np.where(ok, r, 0.0) * w
+        daily[1:] = np.divide(num.sum(axis=1), tot, out=np.zeros_like(tot), where=tot > 0)
+    return pd.Series(np.cumprod(1.0 + daily), index=data.close.index, name="cap_weighted")
 
 
 class RegimeFilter(BaseModel):
