@@ -31,3 +31,13 @@ def test_show_prints_resolved_defaults() -> None:
     assert doc["universe"]["top_n"] == 10
     assert doc["universe"]["exclude_kinds"] == ["stablecoin"]
     assert doc["optimiser"]["params"]["max_weight"] == 0.25
+
+
+def test_target_prints_weights_on_reference_data(shared_data) -> None:
+    res = runner.invoke(app, ["strategy", "target", str(REPO / "strategies" / "top10_capped.yaml"),
+                              "--as-of", "2024-06-01", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["as_of"].startswith("2024-06-01")
+    assert abs(sum(doc["weights"].values()) - 1.0) < 1e-9
+    assert max(v for k, v in doc["weights"].items() if k != "CASH") <= 0.25 + 1e-9
