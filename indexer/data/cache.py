@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from filelock import FileLock
 
 from indexer.data.market import MarketData, Sentiment
 from indexer.data.registry import AssetRegistry, default_registry
 from indexer.exceptions import DataError
 
-__all__ = ["CACHE_FORMAT", "save_market_data", "load_market_data", "is_complete"]
+__all__ = ["CACHE_FORMAT", "save_market_data", "load_market_data", "is_complete", "cache_lock"]
 
 #: Bumped when the layout changes; older caches are rebuilt from their source.
 CACHE_FORMAT = 1
@@ -50,10 +51,26 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, engine="pyarrow", compression="zstd")
 
 
-def save_market_data(data: MarketData, directory: str | Path) -> Path:
-    """Write ``data`` to ``directory`` atomically (replacing an older cache)."""
+def save_market_data(data: MarketData, directory: str | Path, *, lock: bool = True) -> Path:
+    """Write ``data`` to ``directory`` atomically (replacing an older cache).
+
+    ``lock=False`` when the caller already holds :func:`cache_lock` for ``directory``.
+    """
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
+    if not lock:
+        return _save(data, directory)
+    with cache_lock(directory):
+        return _save(data, directory)
+
+
+def cache_lock(directory: Path) -> FileLock:
+    """An inter-process lock guarding writes of one cache directory."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(directory.parent / f".{directory.name}.lock"), timeout=300)
+
+
+def _save(data: MarketData, directory: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         for name in _PANELS:

@@ -58,9 +58,12 @@ def _parse_timestamps(col: pd.Series, src: str, kind: str) -> pd.DatetimeIndex:
         raise DataError(f"{src}: timestamps are naive ({_where(kind, 0)}: {col.iloc[0]}); expected UTC-aware timestamps")
     zones: dict[str, int] = {}
     values = col.astype("string").str.strip()
-    for i, v in enumerate(values):
-        if v is pd.NA or v == "":
-            raise DataError(f"{src}: {_where(kind, i)}: missing timestamp")
+    missing = values.isna() | (values == "")
+    if missing.any():
+        raise DataError(f"{src}: {_where(kind, int(np.flatnonzero(missing.to_numpy())[0]))}: missing timestamp")
+    uniq, first = np.unique(values.to_numpy(dtype=str), return_index=True)
+    for j in np.argsort(first, kind="stable"):
+        v, i = str(uniq[j]), int(first[j])
         if _DATE_ONLY.match(v):
             zone = "UTC"
         else:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from indexer.config import data_dir as default_data_dir
 from indexer.config import shared_data_dir
-from indexer.data.cache import is_complete, load_market_data, save_market_data
+from indexer.data.cache import cache_lock, is_complete, load_market_data, save_market_data
 from indexer.data.market import MarketData, Sentiment
 from indexer.data.onchain import metric_panels, read_blockchain_com, read_coinmetrics, read_defillama_tvl
 from indexer.data.panel import longest_gap, validate_panel
@@ -260,7 +260,11 @@ def load_reference(
         return load_market_data(cache, start=start)
     src = Path(source) if source is not None else shared_data_dir()
     if src.is_dir():
-        data = import_reference(src, data_dir)
+        with cache_lock(cache):  # another process may be importing right now: wait, then reuse its cache
+            if not refresh and is_complete(cache):
+                return load_market_data(cache, start=start)
+            data = _build(src)
+            save_market_data(data, cache, lock=False)
         return data if full_history else data.between(REFERENCE_START)
     from indexer.data.fetch_cache import fetched_cache_dirs, load_fetched
 
