@@ -75,6 +75,9 @@ class CcxtBroker:
         Passed to ccxt: ``options`` are merged into ``exchange.options``; each
         ``urls`` entry replaces / updates ``exchange.urls`` (e.g. ``{"api": {...}}``
         to point the real client at the loopback simulator).
+    rate_limit
+        ccxt's client-side throttle (``enableRateLimit``); keep it on for real
+        exchanges (a loopback rehearsal may switch it off).
     """
 
     def __init__(
@@ -91,19 +94,22 @@ class CcxtBroker:
         max_retries: int = 4,
         backoff_s: float = 0.5,
         max_backoff_s: float = 30.0,
+        rate_limit: bool = True,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if exchange_id not in ccxt.exchanges:
             raise ConfigError(f"unknown ccxt exchange id {exchange_id!r}")
         creds = credentials if credentials is not None else load_credentials(exchange_id, key_file=key_file)
         self._secrets = creds.secrets() if creds else []
-        config: dict[str, Any] = {"enableRateLimit": True, "timeout": int(timeout_ms)}
+        config: dict[str, Any] = {"enableRateLimit": bool(rate_limit), "timeout": int(timeout_ms)}
         if creds:
             config.update(creds.ccxt_config())
         self.exchange = getattr(ccxt, exchange_id)(config)
         self.exchange.logger = self._logger(exchange_id)
         if exchange_id.startswith("binance"):
-            self.exchange.options.update({"fetchCurrencies": False, "fetchMargins": False})
+            # a spot rebalancer: no futures / margin / wallet endpoints (they also need extra permissions)
+            self.exchange.options.update({"fetchCurrencies": False, "fetchMargins": False,
+                                          "fetchMarkets": {"types": ["spot"]}, "defaultType": "spot"})
         self.exchange.options.update(dict(options or {}))
         if sandbox:
             if "test" not in self.exchange.urls:
@@ -127,7 +133,8 @@ class CcxtBroker:
             settings.exchange, key_file=str(settings.key_file) if settings.key_file else None,
             sandbox=settings.sandbox, options=settings.options, urls=settings.urls,
             timeout_ms=settings.timeout_ms, quote=settings.quote, max_retries=settings.max_retries,
-            backoff_s=settings.backoff_s, max_backoff_s=settings.max_backoff_s, **kwargs,
+            backoff_s=settings.backoff_s, max_backoff_s=settings.max_backoff_s,
+            rate_limit=settings.rate_limit, **kwargs,
         )
 
     def _logger(self, exchange_id: str) -> logging.Logger:

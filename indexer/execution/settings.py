@@ -43,6 +43,7 @@ class ExchangeSettings(BaseModel):
     max_retries: int = Field(4, ge=0)
     backoff_s: float = Field(0.5, ge=0, description="first retry delay floor (seconds); doubles per retry")
     max_backoff_s: float = Field(30.0, gt=0)
+    rate_limit: bool = Field(True, description="ccxt enableRateLimit (client-side request throttle)")
     fee_rate: float = Field(0.001, ge=0, lt=0.05, description="paper trading fee (fraction)")
     paper_balances: dict[str, float] = Field(default_factory=lambda: {"USDT": 10_000.0})
 
