@@ -62,11 +62,12 @@ def register(app: typer.Typer) -> None:
         from indexer.execution.reference import reference_prices
         from indexer.execution.simulator import SimServer, parse_faults
 
+        rules, balances = parse_faults(faults), _parse_balances(balance)
         px = _load_prices(prices) if prices else reference_prices()
-        sim = SimServer(px, _parse_balances(balance), port=port, faults=parse_faults(faults), seed=seed,
+        sim = SimServer(px, balances, port=port, faults=rules, seed=seed,
                         fee_rate=fee, depth_usd=depth_usd, api_key=api_key, api_secret=api_secret)
         console.print(f"exchange simulator on [bold]{sim.url}[/] with {len(sim.markets)} markets, "
-                      f"balances {_parse_balances(balance)}")
+                      f"balances {balances}")
         if write_config:
             path = sim.write_config(write_config)
             console.print(f"rebalance config written to [bold]{path}[/] (keys in {path.with_suffix('.keys.json')}, mode 0600)")
