@@ -1,3 +1,29 @@
-"""indexer.backtest layer (see ARCHITECTURE.md)."""
+"""indexer.backtest: walk-forward backtests on vectorbt, benchmarks, metrics, reports and sweeps.
 
-__all__: list[str] = []
+The only package that imports vectorbt (lazily, inside the simulation).
+
+>>> from indexer.backtest import backtest                        # doctest: +SKIP
+>>> res = backtest("strategies/top10_capped.yaml", data)          # doctest: +SKIP
+>>> res.stats_table()                                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from indexer.backtest.benchmarks import BENCHMARK_LABELS, BENCHMARK_SPECS, benchmark_strategy
+from indexer.backtest.costs import CostModel
+from indexer.backtest.engine import DEFAULT_BENCHMARKS, backtest, load_strategy
+from indexer.backtest.metrics import STAT_KEYS, compute_stats
+from indexer.backtest.result import BacktestResult
+
+__all__ = [
+    "backtest",
+    "BacktestResult",
+    "CostModel",
+    "load_strategy",
+    "compute_stats",
+    "STAT_KEYS",
+    "DEFAULT_BENCHMARKS",
+    "BENCHMARK_SPECS",
+    "BENCHMARK_LABELS",
+    "benchmark_strategy",
+]

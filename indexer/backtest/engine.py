@@ -1,0 +1,234 @@
+"""``backtest()``: walk forward through the data, ask the strategy, simulate on vectorbt, measure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+import pandas as pd
+
+from indexer._typing import CASH, StrategyLike
+from indexer.backtest.benchmarks import BENCHMARK_SPECS, HOLD_BENCHMARKS, benchmark_strategy
+from indexer.backtest.costs import CostModel
+from indexer.backtest.metrics import compute_stats
+from indexer.backtest.result import BacktestResult
+from indexer.backtest.simulate import simulate
+from indexer.backtest.walk import Execution, walk_forward
+from indexer.exceptions import ConfigError, IndexerError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data.market import MarketData
+
+__all__ = ["backtest", "load_strategy", "DEFAULT_BENCHMARKS", "DEFAULT_INIT_CASH"]
+
+DEFAULT_BENCHMARKS = tuple(BENCHMARK_SPECS)
+DEFAULT_INIT_CASH = 100_000.0
+
+
+def load_strategy(strategy: StrategyLike | str | Path) -> StrategyLike:
+    """A strategy object from itself or a YAML path."""
+    if isinstance(strategy, (str, Path)):
+        from indexer.strategy import Strategy
+
+        return Strategy.from_yaml(strategy)
+    if not isinstance(strategy, StrategyLike):
+        raise ConfigError(
+            f"backtest needs a strategy (target, rebalance_dates, lookback, name) or a YAML path, "
+            f"got {type(strategy).__name__}"
+        )
+    return strategy
+
+
+def _strategy_text(strategy: Any) -> str:
+    src = getattr(strategy, "source", None)
+    if isinstance(src, str) and src and not src.startswith("<") and Path(src).is_file():
+        return Path(src).read_text()
+    spec = getattr(strategy, "spec", None)
+    if spec is not None and hasattr(spec, "model_dump"):
+        import yaml
+
+        return yaml.safe_dump(spec.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
+    return ""
+
+
+def _drift(strategy: Any, drift_abs: float | None, drift_rel: float | None) -> tuple[float | None, float | None]:
+    reb = getattr(getattr(strategy, "spec", None), "rebalance", None)
+    if drift_abs is None and reb is not None:
+        drift_abs = getattr(reb, "drift_abs", None)
+    if drift_rel is None and reb is not None:
+        drift_rel = getattr(reb, "drift_rel", None)
+    return drift_abs, drift_rel
+
+
+def _to_utc(t: Any) -> pd.Timestamp | None:
+    if t is None:
+        return None
+    ts = pd.Timestamp(t)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _run_one(
+    strategy: StrategyLike,
+    data: "MarketData",
+    *,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    costs: CostModel,
+    init_cash: float,
+    execution: Execution,
+    drift_abs: float | None,
+    drift_rel: float | None,
+    hold: bool,
+    progress: bool,
+) -> BacktestResult:
+    on_step = None
+    bar = None
+    if progress:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        task = bar.add_task(f"backtest {strategy.name}", total=1)
+        bar.start()
+
+        def on_step(i: int, n: int) -> None:
+            if i % 10 == 0 or i == n - 1:
+                bar.update(task, total=n, completed=i + 1)
+
+    try:
+        plan = walk_forward(
+            strategy, data, start=start, end=end, costs=costs, init_cash=init_cash, execution=execution,
+            drift_abs=drift_abs, drift_rel=drift_rel, hold=hold, on_step=on_step,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.stop()
+    close = data.close.loc[plan.index[0] : plan.index[-1]]
+    sim = simulate(close, plan.size, plan.slippage, fee=costs.fee, init_cash=init_cash)
+    cols = [*data.close.columns, CASH]
+    weights = (
+        pd.DataFrame([tp.weights for tp in plan.targets], index=pd.DatetimeIndex([tp.as_of for tp in plan.targets]))
+        .reindex(columns=cols)
+        .fillna(0.0)
+    )
+    weights = weights.loc[:, (weights != 0).any(axis=0) | (weights.columns == CASH)]
+    weights.index.name, weights.columns.name = "timestamp", "asset"
+    holdings = sim.holdings.loc[:, (sim.holdings.abs() > 1e-12).any(axis=0) | (sim.holdings.columns == CASH)]
+    equity = sim.equity
+    stats = compute_stats(equity, orders=sim.orders, holdings=holdings, n_rebalances=len(plan.decisions))
+    return BacktestResult(
+        name=strategy.name,
+        weights=weights,
+        holdings=holdings,
+        equity=equity,
+        returns=equity.pct_change().fillna(0.0).rename("returns"),
+        stats=stats,
+        orders=sim.orders,
+        decisions=pd.DataFrame(plan.decisions),
+        targets=plan.targets,
+        settings={
+            "costs": costs.to_dict(),
+            "execution": execution,
+            "drift_abs": drift_abs,
+            "drift_rel": drift_rel,
+            "init_cash": init_cash,
+            "start": equity.index[0].isoformat(),
+            "end": equity.index[-1].isoformat(),
+            "hold": hold,
+        },
+        strategy_text=_strategy_text(strategy),
+        provenance=dict(getattr(data, "provenance", {}) or {}),
+        portfolio=sim.portfolio,
+    )
+
+
+def backtest(
+    strategy: StrategyLike | str | Path,
+    data: "MarketData",
+    *,
+    start: Any = None,
+    end: Any = None,
+    fees: float = 0.001,
+    slippage: float = 0.0005,
+    init_cash: float = DEFAULT_INIT_CASH,
+    costs: CostModel | None = None,
+    benchmark: str | None = "btc",
+    benchmarks: Iterable[str] | bool = True,
+    execution: Execution = "next_close",
+    drift_abs: float | None = None,
+    drift_rel: float | None = None,
+    hold: bool = False,
+    progress: bool = False,
+) -> BacktestResult:
+    """Walk-forward backtest of ``strategy`` on ``data``, simulated with vectorbt.
+
+    At every decision bar t (the first bar of the period, the strategy's
+    ``rebalance_dates`` and, when set, drift-band breaches) the strategy gets
+    ``data.until(t)`` only, plus the drifted weights it holds; its target is
+    traded at the **close of the next bar** t+1 (``execution="next_close"``;
+    ``"same_close"`` trades at the close of t and exists to measure look-ahead).
+
+    Parameters
+    ----------
+    strategy
+        A :class:`~indexer._typing.StrategyLike` or a strategy YAML path.
+    data
+        Market data; history before ``start`` feeds the strategy's lookback.
+    start, end
+        Period (UTC dates); the first decision is at ``start`` or once ``strategy.lookback`` bars exist.
+    fees, slippage
+        Taker fee and fixed slippage (fractions of notional); ignored when ``costs`` is given.
+    init_cash
+        Starting capital (USD), all in CASH before the first fill.
+    costs
+        Full :class:`CostModel` (maker/taker fees, market impact, minimum trade notional).
+    benchmark
+        Benchmark for tracking error and information ratio (a name of :data:`DEFAULT_BENCHMARKS`).
+    benchmarks
+        Benchmarks to run beside the strategy (``True``: all four standard ones; ``False``: none).
+    execution
+        ``"next_close"`` (default) or ``"same_close"``.
+    drift_abs, drift_rel
+        Drift bands (absolute / relative to target weight); default from ``strategy.spec.rebalance``.
+    hold
+        Decide once and hold (buy and hold).
+    progress
+        Show a rich progress bar.
+
+    Returns
+    -------
+    BacktestResult
+    """
+    strat = load_strategy(strategy)
+    if execution not in ("next_close", "same_close"):
+        raise ConfigError(f"execution {execution!r}: expected 'next_close' or 'same_close'")
+    cm = costs if costs is not None else CostModel(taker_fee=fees, slippage=slippage)
+    if init_cash <= 0:
+        raise ConfigError(f"init_cash must be > 0 USD, got {init_cash}")
+    d_abs, d_rel = _drift(strat, drift_abs, drift_rel)
+    s, e = _to_utc(start), _to_utc(end)
+    result = _run_one(
+        strat, data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
+        drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress,
+    )  # fmt: skip
+    names = list(DEFAULT_BENCHMARKS) if benchmarks is True else list(benchmarks or [])
+    errors: dict[str, str] = {}
+    first = result.equity.index[0]
+    for name in names:
+        try:
+            result.benchmarks[name] = _run_one(
+                benchmark_strategy(name), data, start=first, end=e, costs=cm, init_cash=init_cash,
+                execution=execution, drift_abs=None, drift_rel=None, hold=name in HOLD_BENCHMARKS, progress=False,
+            )  # fmt: skip
+        except IndexerError as exc:
+            errors[name] = f"{type(exc).__name__}: {exc}"
+    if errors:
+        result.settings["benchmark_errors"] = errors
+    btc = data.close["BTC"] if "BTC" in data.close.columns else None
+    bench = result.benchmarks.get(benchmark) if benchmark else None
+    for r in [result, *result.benchmarks.values()]:
+        r.stats = compute_stats(
+            r.equity, orders=r.orders, holdings=r.holdings, n_rebalances=r.stats["n_rebalances"],
+            benchmark=bench.equity if bench is not None and r is not bench else None,
+            benchmark_name=benchmark if bench is not None else None, btc=btc,
+        )  # fmt: skip
+    return result

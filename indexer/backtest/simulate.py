@@ -1,0 +1,110 @@
+"""The money: one vectorbt ``Portfolio.from_orders`` run of a walk-forward :class:`Plan`.
+
+Target percentages, ``group_by=True, cash_sharing=True, call_seq="auto"`` (sells
+before buys in each bar), CASH held as vectorbt cash, fills at the bar's close
+moved by the slippage of each fill, fees as a fraction of each fill's notional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from indexer._typing import CASH
+
+__all__ = ["Simulation", "simulate", "from_orders"]
+
+
+@dataclass
+class Simulation:
+    """What the backtest keeps of a vectorbt run.
+
+    Attributes
+    ----------
+    portfolio
+        The ``vbt.Portfolio`` itself (for anything not extracted here).
+    equity
+        Portfolio value (USD) per bar.
+    holdings
+        Held weights per bar (fractions of value, incl. ``CASH``).
+    orders
+        One row per fill: ``timestamp``, ``asset``, ``side``, ``size`` (units), ``price`` (fill, USD),
+        ``close`` (bar close, USD), ``notional`` (USD), ``fees`` (USD), ``slippage`` (USD).
+    """
+
+    portfolio: Any
+    equity: pd.Series
+    holdings: pd.DataFrame
+    orders: pd.DataFrame
+
+
+def from_orders(close: pd.DataFrame, size: Any, *, fees: Any, slippage: Any, init_cash: float, **kwargs: Any) -> Any:
+    """``vbt.Portfolio.from_orders`` with the backtest's fixed settings (target percent, one group, shared cash)."""
+    import vectorbt as vbt
+
+    return vbt.Portfolio.from_orders(
+        close,
+        size,
+        size_type="targetpercent",
+        group_by=kwargs.pop("group_by", True),
+        cash_sharing=True,
+        call_seq="auto",
+        fees=fees,
+        slippage=slippage,
+        init_cash=init_cash,
+        freq="1D",
+        **kwargs,
+    )
+
+
+def simulate(close: pd.DataFrame, size: np.ndarray, slippage: np.ndarray, *, fee: float, init_cash: float) -> Simulation:
+    """Simulate target-percent orders on ``close`` (forward-filled; NaN before listing).
+
+    Parameters
+    ----------
+    close
+        Close prices (USD) of the simulation bars.
+    size
+        Target percentages per bar and asset, NaN = no order.
+    slippage
+        Slippage fraction per bar and asset.
+    fee
+        Fee fraction of each fill's notional.
+    init_cash
+        Starting cash (USD).
+    """
+    px = close.ffill()
+    # vectorbt values positions at the close; before listing nobody holds the asset, so any price does.
+    px_sim = px.fillna(1.0)
+    size_df = pd.DataFrame(size, index=close.index, columns=close.columns)
+    pf = from_orders(px_sim, size_df, fees=fee, slippage=slippage, init_cash=float(init_cash))
+    equity = pf.value()
+    equity.name = "equity"
+    asset_val = pf.asset_value(group_by=False)
+    holdings = asset_val.div(equity, axis=0)
+    holdings[CASH] = pf.cash() / equity
+    holdings.columns.name = "asset"
+    rec = pf.orders.values
+    if len(rec):
+        ts = close.index[rec["idx"]]
+        assets = close.columns[rec["col"]]
+        bar_close = px_sim.to_numpy()[rec["idx"], rec["col"]]
+        orders = pd.DataFrame(
+            {
+                "timestamp": ts,
+                "asset": assets,
+                "side": np.where(rec["side"] == 0, "buy", "sell"),
+                "size": rec["size"],
+                "price": rec["price"],
+                "close": bar_close,
+                "notional": rec["size"] * rec["price"],
+                "fees": rec["fees"],
+                "slippage": rec["size"] * np.abs(rec["price"] - bar_close),
+            }
+        )
+    else:
+        orders = pd.DataFrame(columns=["timestamp", "asset", "side", "size", "price", "close", "notional", "fees", "slippage"])
+    return Simulation(portfolio=pf, equity=equity, holdings=holdings, orders=orders)
