@@ -59,12 +59,19 @@ def register(app: typer.Typer) -> None:
             Path("sim.yaml"), help="Write a rebalance --config YAML (and a 0600 key file next to it) for this simulator."),
     ) -> None:
         """Serve a Binance-like spot REST API on 127.0.0.1 (real filters, signed requests, faults)."""
-        from indexer.execution.reference import reference_prices
+        from indexer.execution.reference import last_prices
         from indexer.execution.simulator import SimServer, parse_faults
 
         rules, balances = parse_faults(faults), _parse_balances(balance)
-        px = _load_prices(prices) if prices else reference_prices()
-        sim = SimServer(px, balances, port=port, faults=rules, seed=seed,
+        closes = None
+        if prices:
+            px = _load_prices(prices)
+        else:
+            from indexer.data import load_reference
+
+            data = load_reference()
+            px, closes = last_prices(data), data.close
+        sim = SimServer(px, balances, port=port, faults=rules, seed=seed, closes=closes,
                         fee_rate=fee, depth_usd=depth_usd, api_key=api_key, api_secret=api_secret)
         console.print(f"exchange simulator on [bold]{sim.url}[/] with {len(sim.markets)} markets, "
                       f"balances {balances}")

@@ -135,3 +135,16 @@ def test_market_table_covers_routed_assets():
     markets = build_markets({"BTC": 100_000.0, "ETH": 4000.0, "ZZZ": 1.0}, btc_only=["ZZZ"])
     assert set(markets) == {"BTC/USDT", "ETH/USDT", "ZZZ/BTC", "ETH/BTC"}
     assert markets["ZZZ/BTC"].min_notional == Decimal("0.0001")
+
+
+def test_klines_serve_the_daily_closes(reference, make_sim):
+    from indexer.execution.reference import last_prices
+
+    sim = make_sim(prices=last_prices(reference), closes=reference.close, btc_only=[])
+    b = broker_for(sim)
+    b.markets()
+    bars = b.exchange.fetch_ohlcv("BTC/USDT", "1d", limit=1000)
+    closes = reference.close["BTC"].dropna()
+    assert len(bars) == min(len(closes), 1000)
+    assert bars[0][4] == pytest.approx(float(closes.iloc[0]))
+    assert bars[-1][0] == closes.index[len(bars) - 1].value // 1_000_000

@@ -1,7 +1,8 @@
 """The simulator's HTTP face: Binance spot REST (``/api/v3``) on 127.0.0.1 with aiohttp.
 
 Public: ``ping``, ``time``, ``exchangeInfo``, ``ticker/24hr``, ``ticker/price``,
-``ticker/bookTicker``, ``depth``.  Signed (HMAC-SHA256 of the query string or
+``ticker/bookTicker``, ``depth``, ``klines`` (``1d`` only: the daily closes the
+simulator was given, open = high = low = close, volume 0).  Signed (HMAC-SHA256 of the query string or
 form body with the account secret, ``X-MBX-APIKEY`` header, ``timestamp``
 within ``recvWindow``): ``account``, ``order`` (POST / GET / DELETE),
 ``openOrders``, ``allOrders``, ``myTrades``.  Test control (loopback, unsigned):
@@ -155,6 +156,23 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
         sym, oid = p.get("symbol"), p.get("orderId")
         return [t for t in engine.trades if t["symbol"] == sym and (oid is None or str(t["orderId"]) == oid)]
 
+    async def klines(request: web.Request, p: dict[str, str]) -> Any:
+        spec = engine.spec(p.get("symbol", ""))
+        if p.get("interval") != "1d":
+            raise SimError(400, -1120, "Invalid interval.")
+        bars = engine.bars.get(spec.id)
+        if bars is None:
+            return []
+        start, end = p.get("startTime"), p.get("endTime")
+        ms = bars.index.as_unit("ms").asi8 if len(bars) else []
+        rows = []
+        for t, close in zip(ms, bars.to_numpy()):
+            if (start and t < int(start)) or (end and t > int(end)) or close != close:
+                continue
+            c = f"{close:.8f}"
+            rows.append([int(t), c, c, c, c, "0", int(t) + 86_399_999, "0", 0, "0", "0", "0"])
+        return rows[: min(int(p.get("limit", "500")), 1000)]
+
     async def ping(request: web.Request, p: dict[str, str]) -> Any:
         return {}
 
@@ -163,7 +181,7 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
 
     routes: dict[str, Handler] = {
         "ping": ping, "time": server_time, "exchangeInfo": exchange_info, "ticker/24hr": ticker_24hr,
-        "ticker/price": ticker_price, "ticker/bookTicker": book_ticker, "depth": depth, "account": account,
+        "ticker/price": ticker_price, "ticker/bookTicker": book_ticker, "depth": depth, "klines": klines, "account": account,
         "order": order, "openOrders": open_orders, "allOrders": all_orders, "myTrades": my_trades,
     }
 

@@ -87,6 +87,7 @@ class Engine:
         level_bps: float = 2.0,
         half_spread_bps: float = 1.0,
         limit_fill_delay: float = 0.3,
+        bars: Mapping[str, Any] | None = None,
     ) -> None:
         self.specs = {m.id: m for m in markets.values()}
         self.mids = {m.id: self._mid_from(prices, m) for m in markets.values()}
@@ -96,6 +97,8 @@ class Engine:
         self.seed, self.depth_usd, self.levels = seed, depth_usd, levels
         self.level_bps, self.half_spread_bps = level_bps, half_spread_bps
         self.limit_fill_delay = limit_fill_delay
+        #: daily closes (pd.Series, UTC index) by exchange id, served as klines
+        self.bars: dict[str, Any] = dict(bars or {})
         self.orders: dict[int, SimOrder] = {}
         self.client_ids: dict[str, int] = {}
         self.trades: list[dict[str, Any]] = []

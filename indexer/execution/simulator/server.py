@@ -58,6 +58,8 @@ class SimServer:
         seed, depth_usd, levels, level_bps, half_spread_bps, limit_fill_delay).
     btc_only
         Assets listed only against BTC.
+    closes
+        Optional daily close panel (USD, e.g. ``MarketData.close``) served as ``1d`` klines.
     """
 
     def __init__(
@@ -70,13 +72,18 @@ class SimServer:
         api_key: str | None = None,
         api_secret: str | None = None,
         btc_only: Iterable[str] = (),
+        closes: Any = None,
         **engine_options: Any,
     ) -> None:
         self.port = port or free_port()
         self.api_key = api_key or secrets.token_hex(16)
         self.api_secret = api_secret or secrets.token_hex(32)
         self.markets = build_markets(prices, btc_only=btc_only)
-        self.engine = Engine(self.markets, prices, balances or {"USDT": 10_000}, **engine_options)
+        bars = {}
+        if closes is not None:  # a close panel (USD): serve ASSET/USDT daily klines
+            bars = {m.id: closes[m.base].dropna() for m in self.markets.values()
+                    if m.quote == "USDT" and m.base in closes.columns}
+        self.engine = Engine(self.markets, prices, balances or {"USDT": 10_000}, bars=bars, **engine_options)
         self.faults = FaultBook(faults)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
