@@ -2,13 +2,14 @@
 
 Layout of one cache directory (e.g. ``$INDEXER_DATA_DIR/reference/``)::
 
-    close.parquet  volume.parquet  market_cap.parquet   wide panels (UTC day x asset)
-    metrics.parquet        metric panels, columns "<metric>/<asset>" (all-NaN columns omitted)
+    panels.parquet         every panel in one file: columns "<field>/<asset>" for close, volume,
+                           market_cap and each metric (all-NaN metric columns omitted)
     sentiment_index.parquet  texts.parquet (assets joined by ",")
-    provenance.json        sources, rules, dropped assets; written last
+    provenance.json        sources, rules, dropped assets, field and asset lists; written last
 
 A bundle is written to a temporary sibling directory and renamed into place,
-so a failed write never leaves a half-written cache.
+so a failed write never leaves a half-written cache; :func:`cache_lock`
+serialises writers across processes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from filelock import FileLock
 
@@ -30,25 +32,19 @@ from indexer.exceptions import DataError
 __all__ = ["CACHE_FORMAT", "save_market_data", "load_market_data", "is_complete", "cache_lock"]
 
 #: Bumped when the layout changes; older caches are rebuilt from their source.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _PANELS = ("close", "volume", "market_cap")
 
 
 def is_complete(directory: Path) -> bool:
     """True when ``directory`` holds a finished cache of the current format."""
     prov = directory / "provenance.json"
-    if not (prov.is_file() and (directory / "close.parquet").is_file()):
+    if not (prov.is_file() and (directory / "panels.parquet").is_file()):
         return False
     try:
         return json.loads(prov.read_text()).get("cache_format") == CACHE_FORMAT
     except (OSError, ValueError):
         return False
-
-
-def _write_frame(frame: pd.DataFrame, path: Path) -> None:
-    frame = frame.copy()
-    frame.columns = [str(c) for c in frame.columns]
-    frame.to_parquet(path, engine="pyarrow", compression="zstd")
 
 
 def save_market_data(data: MarketData, directory: str | Path, *, lock: bool = True) -> Path:
@@ -73,16 +69,16 @@ def cache_lock(directory: Path) -> FileLock:
 def _save(data: MarketData, directory: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
-        for name in _PANELS:
+        cols: dict[str, pd.Series] = {}
+        fields = [n for n in _PANELS if getattr(data, n) is not None]
+        for name in fields:
             panel = getattr(data, name)
-            if panel is not None:
-                _write_frame(panel, tmp / f"{name}.parquet")
-        cols = {}
+            cols.update({f"{name}/{a}": panel[a] for a in panel.columns})
         for metric, panel in data.metrics.items():
-            for asset in panel.columns[panel.notna().any()]:
-                cols[f"{metric}/{asset}"] = panel[asset]
-        metrics = pd.DataFrame(cols, index=data.close.index)
-        _write_frame(metrics, tmp / "metrics.parquet")
+            cols.update({f"{metric}/{a}": panel[a] for a in panel.columns[panel.notna().any()]})
+        panels = pd.DataFrame(cols, index=data.close.index)
+        panels.index.name = "timestamp"
+        panels.to_parquet(tmp / "panels.parquet", engine="pyarrow", compression=None)  # fastest to read
         sent = data.sentiment
         if sent.index is not None:
             sent.index.rename("value").to_frame().to_parquet(tmp / "sentiment_index.parquet")
@@ -90,7 +86,13 @@ def _save(data: MarketData, directory: Path) -> Path:
             tx = sent.texts.copy()
             tx["assets"] = [",".join(a) for a in tx["assets"]]
             tx.to_parquet(tmp / "texts.parquet", index=False, compression="zstd")
-        prov = {**dict(data.provenance), "cache_format": CACHE_FORMAT, "metric_names": list(data.metrics)}
+        prov = {
+            **dict(data.provenance),
+            "cache_format": CACHE_FORMAT,
+            "fields": fields,
+            "metric_names": list(data.metrics),
+            "symbols": list(data.close.columns),
+        }
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=1, default=str))
         old = directory.with_name(f".{directory.name}-old")
         if directory.exists():
@@ -104,44 +106,45 @@ def _save(data: MarketData, directory: Path) -> Path:
     return directory
 
 
-def _read(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path, engine="pyarrow")
-    frame.index.name = "timestamp"
-    frame.columns.name = "asset"
-    return frame
-
-
 def load_market_data(
     directory: str | Path, *, registry: AssetRegistry | None = None, start: Any = None
 ) -> MarketData:
     """Read a cache written by :func:`save_market_data` (rows from ``start`` on, if given)."""
     directory = Path(directory)
     if not is_complete(directory):
-        raise DataError(f"{directory}: no complete indexer cache (missing provenance.json or close.parquet)")
+        raise DataError(f"{directory}: no complete indexer cache (missing provenance.json or panels.parquet)")
     try:
         prov: dict[str, Any] = json.loads((directory / "provenance.json").read_text())
-        panels = {n: _read(directory / f"{n}.parquet") if (directory / f"{n}.parquet").exists() else None for n in _PANELS}
-        close = panels["close"]
+        raw = pd.read_parquet(directory / "panels.parquet", engine="pyarrow")
         if start is not None:
-            panels = {k: (None if v is None else v.loc[start:]) for k, v in panels.items()}
-            close = panels["close"]
-        raw = pd.read_parquet(directory / "metrics.parquet") if (directory / "metrics.parquet").exists() else None
-        metrics = {}
-        for name in prov.get("metric_names", []):
-            cols = {} if raw is None else {c.split("/", 1)[1]: raw[c] for c in raw.columns if c.split("/", 1)[0] == name}
-            panel = pd.DataFrame(cols, index=raw.index if raw is not None else close.index)
-            panel = panel.reindex(index=close.index, columns=close.columns).astype("float64")
-            panel.index.name, panel.columns.name = "timestamp", "asset"
-            metrics[name] = panel
-        index = texts = None
+            raw = raw.loc[start:]
+        symbols = pd.Index(prov["symbols"], name="asset")
+        index = pd.DatetimeIndex(raw.index, name="timestamp")
+        values = raw.to_numpy(dtype="float64")
+        pos = {a: j for j, a in enumerate(symbols)}
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for i, c in enumerate(raw.columns):
+            name, asset = c.split("/", 1)
+            groups.setdefault(name, []).append((i, pos[asset]))
+
+        def panel(name: str) -> pd.DataFrame:
+            arr = np.full((len(index), len(symbols)), np.nan)
+            for i, j in groups.get(name, []):
+                arr[:, j] = values[:, i]
+            return pd.DataFrame(arr, index=index, columns=symbols, copy=False)
+
+        panels = {n: (panel(n) if n in prov["fields"] else None) for n in _PANELS}
+        close = panels["close"]
+        metrics = {name: panel(name) for name in prov.get("metric_names", [])}
+        fg = texts = None
         if (directory / "sentiment_index.parquet").exists():
-            index = pd.read_parquet(directory / "sentiment_index.parquet")["value"].rename("fear_greed")
-            index.index.name = "timestamp"
+            fg = pd.read_parquet(directory / "sentiment_index.parquet")["value"].rename("fear_greed")
+            fg.index.name = "timestamp"
             if start is not None:
-                index = index.loc[start:]
+                fg = fg.loc[start:]
         if (directory / "texts.parquet").exists():
             texts = pd.read_parquet(directory / "texts.parquet")
-            texts["assets"] = [tuple(a.split(",")) if a else () for a in texts["assets"]]
+            texts["assets"] = [tuple(a.split(",")) if a else () for a in texts["assets"].to_numpy(dtype=object)]
             if start is not None:
                 texts = texts[texts["timestamp"] >= start].reset_index(drop=True)
     except (OSError, ValueError, KeyError) as exc:
@@ -151,7 +154,7 @@ def load_market_data(
         volume=panels["volume"],
         market_cap=panels["market_cap"],
         metrics=metrics,
-        sentiment=Sentiment(index=index, texts=texts),
+        sentiment=Sentiment(index=fg, texts=texts),
         assets=registry or default_registry(),
         provenance=prov,
     )
