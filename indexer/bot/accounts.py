@@ -106,6 +106,7 @@ def build_broker(cfg: BotConfig, data: "MarketData", recorded_fills: Iterable[Ma
     e = cfg.exchange
     broker = CcxtBroker(e.id, credentials=creds, sandbox=e.sandbox, options=e.options, urls=e.urls,
                         timeout_ms=e.timeout_ms, quote=quote, max_retries=e.max_retries, backoff_s=e.backoff_s)
+    broker.exchange.enableRateLimit = e.rate_limit
     return broker, creds.secrets()
 
 

@@ -88,6 +88,7 @@ class ExchangeConfig(_Model):
     timeout_ms: int = Field(10_000, gt=0)
     max_retries: int = Field(4, ge=0)
     backoff_s: float = Field(0.5, ge=0)
+    rate_limit: bool = Field(True, description="ccxt's client-side rate limiter (off only for a loopback simulator)")
     credentials: CredentialsConfig = Field(default_factory=CredentialsConfig)
 
     def loopback(self) -> bool:

@@ -136,37 +136,32 @@ class Rebalancer:
             self.notifier.redactor.add(secrets)
         return self._broker
 
-    def _asset_prices(self, broker: "TradingBroker", assets: list[str]) -> dict[str, Decimal]:
-        from indexer.execution.planner import symbols_to_price
+    def _prices(self, broker: "TradingBroker", assets: list[str]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """``(price per market symbol, price per asset in quote units)`` for the routable ``assets``."""
+        from indexer.execution.planner import route
 
         quote = self.cfg.exchange.quote
         markets = broker.markets()
-        held = [a for a in assets if a not in (quote, CASH)]
-        routable = []
-        for a in held:
+        routes = {}
+        for a in assets:
+            if a in (quote, CASH):
+                continue
             try:
-                symbols_to_price([a], markets, quote)
-                routable.append(a)
+                routes[a] = route(a, markets, quote)
             except ExecutionError:
                 continue
-        syms = symbols_to_price(routable, markets, quote)
-        px = broker.fetch_prices(syms)
-        out = {}
-        for a in routable:
-            s = f"{a}/{quote}"
-            if s in px:
-                out[a] = Decimal(str(px[s]))
-            elif f"{a}/BTC" in px and f"BTC/{quote}" in px:
-                out[a] = Decimal(str(px[f"{a}/BTC"])) * Decimal(str(px[f"BTC/{quote}"]))
-        return out
+        syms = sorted({s for s, _ in routes.values()} | {f"{x}/{quote}" for _, x in routes.values() if x})
+        px = {s: Decimal(str(v)) for s, v in broker.fetch_prices(syms).items()} if syms else {}
+        asset_px = {a: px[s] * (px[f"{x}/{quote}"] if x else 1) for a, (s, x) in routes.items()}
+        return px, asset_px
 
-    def valuation(self) -> tuple[dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
-        """``(quantities, asset prices, weights, value)`` of the account now (quote units)."""
+    def valuation(self, extra: list[str] | None = None) -> tuple[Any, dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
+        """``(holdings, symbol prices, asset prices, weights, value)`` of the account now (quote units)."""
         b = self.broker()
         h = b.fetch_holdings()
-        px = self._asset_prices(b, sorted(h.balances))
-        w, value = holdings_weights(h, px, self.cfg.exchange.quote)
-        return dict(h.balances), px, w, value
+        px, asset_px = self._prices(b, sorted(set(h.balances) | set(extra or [])))
+        w, value = holdings_weights(h, asset_px, self.cfg.exchange.quote)
+        return h, px, asset_px, w, value
 
     # ------------------------------------------------------------------ entry
     def once(self, now: dt.datetime) -> RunResult:
@@ -261,27 +256,26 @@ class Rebalancer:
         from indexer.strategy import Strategy
 
         strategy = Strategy.from_yaml(self.cfg.strategy)
-        _, _, weights, _ = self.valuation()
+        *_, weights, _ = self.valuation()
         previous = pd.Series(weights, dtype="float64") if weights else None
         return strategy.target(self.data().until(as_of), as_of, previous=previous)
 
     def _plan(self, run_id: int, target_d: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
-        from indexer.execution.planner import plan_orders, symbols_to_price
+        from indexer.execution.planner import plan_orders
         from indexer.execution.reference import last_prices
 
         cfg, b = self.cfg, self.broker()
         target = TargetPortfolio(pd.Timestamp(target_d["as_of"]), pd.Series(target_d["weights"]))
-        holdings = b.fetch_holdings()
-        qty, px, weights, value = self.valuation()
+        wanted = [a for a, w in target.invested.items() if w > 0]
+        holdings, prices, asset_px, _, value = self.valuation(wanted)
         snaps = self.store.snapshots(self.account)["value"]
         risk = guards.check_kill_switch(snaps, now, value, cfg.risk.max_daily_loss, cfg.risk.max_drawdown)
-        self.store.snapshot(self.account, qty, px, value, run_id=run_id, taken_at=now)
+        self.store.snapshot(self.account, holdings.balances, asset_px, value, run_id=run_id, taken_at=now)
         markets = b.markets()
-        assets = sorted((set(target.invested[target.invested > 0].index) | set(holdings.balances)) - {cfg.exchange.quote})
-        assets = [a for a in assets if a in target.weights.index or a in px]
-        prices = b.fetch_prices(symbols_to_price(assets, markets, cfg.exchange.quote))
-        ex_px = self._asset_prices(b, assets)
-        guards.check_prices({a: float(v) for a, v in ex_px.items()}, last_prices(self.data(), target.as_of),
+        missing = [a for a in wanted if a not in asset_px]
+        if missing:
+            raise ExecutionError(f"no market on {cfg.exchange.id} to buy {missing} against {cfg.exchange.quote}")
+        guards.check_prices({a: float(v) for a, v in asset_px.items()}, last_prices(self.data(), target.as_of),
                             cfg.risk.max_price_deviation)
         plan = plan_orders(target, holdings, prices, markets, quote=cfg.exchange.quote,
                            drift_threshold=cfg.risk.drift_threshold, fee_reserve=cfg.risk.fee_reserve,
@@ -364,8 +358,8 @@ class Rebalancer:
 
     def _finish(self, run_id: int, now: dt.datetime) -> RunResult:
         run = self.store.run(run_id)
-        qty, px, weights, value = self.valuation()
-        self.store.snapshot(self.account, qty, px, value, run_id=run_id, taken_at=now)
+        holdings, _, asset_px, weights, value = self.valuation()
+        self.store.snapshot(self.account, holdings.balances, asset_px, value, run_id=run_id, taken_at=now)
         target = (run["target"] or {}).get("weights", {})
         idx = set(target) | set(weights)
         te = 0.5 * sum(abs(weights.get(a, 0.0) - target.get(a, 0.0)) for a in idx)

@@ -39,7 +39,7 @@ def collect_status(bot: Bot, *, limit: int = 10, query_exchange: bool = True) ->
     if query_exchange:
         try:
             reb = bot.rebalancer()
-            _, _, current, value = reb.valuation()
+            *_, current, value = reb.valuation()
             source = "exchange"
             ex_open = reb.broker().open_orders()
             out["exchange_open_orders"] = [{k: o.get(k) for k in ("id", "clientOrderId", "symbol", "side", "amount",

@@ -40,8 +40,18 @@ def _row(r: Any) -> dict[str, Any]:
     return {k: _utc(v) for k, v in r._mapping.items()}
 
 
+def _current(engine: sa.Engine) -> str | None:
+    """The schema revision recorded in the version table (None when absent)."""
+    if not sa.inspect(engine).has_table(VERSION_TABLE):
+        return None
+    with engine.connect() as c:
+        return c.execute(sa.text(f"select version_num from {VERSION_TABLE}")).scalar()
+
+
 def migrate(engine: sa.Engine, revision: str = "head") -> str:
     """Upgrade the bot schema to ``revision`` with Alembic; returns the revision now current."""
+    if revision in ("head", HEAD) and _current(engine) == HEAD:
+        return HEAD  # already current: skip loading Alembic (faster restarts)
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
