@@ -1,3 +1,51 @@
-"""indexer.signals layer (see ARCHITECTURE.md)."""
+"""indexer.signals: signal plug-ins, normalisation, blends and the strategy-facing ``score``.
 
-__all__: list[str] = []
+``available()`` lists the registered signals; ``get(name, **params)`` builds
+one; a signal called on :class:`~indexer.data.MarketData` returns a panel
+aligned to ``data.close`` (row t uses data up to the close of t; higher = more
+attractive).  ``score(data, spec, assets)`` blends them at the last bar.
+"""
+
+from __future__ import annotations
+
+from indexer.signals import liquidity, momentum, onchain, regime, sentiment  # noqa: F401  (register signals)
+from indexer.signals.base import Signal, available, get, register_signal, signal_class
+from indexer.signals.blend import blend_panel, fixed_blend, forward_returns, normalised_panels, signal_panels
+from indexer.signals.evaluate import ic_decay, ic_series, ic_summary, quantile_spread, signal_turnover, ts_ic
+from indexer.signals.normalise import NORMALISERS, cs_rank, cs_zscore, normalise, ts_zscore, winsorise
+from indexer.signals.regime import fear_greed, risk_on
+from indexer.signals.score import ScoreResult, clear_model_cache, score
+from indexer.signals.spec import ModelSpec, ScoringSpec, SignalSpec
+
+__all__ = [
+    "Signal",
+    "register_signal",
+    "available",
+    "get",
+    "signal_class",
+    "SignalSpec",
+    "ModelSpec",
+    "ScoringSpec",
+    "ScoreResult",
+    "score",
+    "clear_model_cache",
+    "signal_panels",
+    "normalised_panels",
+    "fixed_blend",
+    "blend_panel",
+    "forward_returns",
+    "NORMALISERS",
+    "normalise",
+    "cs_zscore",
+    "cs_rank",
+    "ts_zscore",
+    "winsorise",
+    "fear_greed",
+    "risk_on",
+    "ic_series",
+    "ic_summary",
+    "ic_decay",
+    "ts_ic",
+    "quantile_spread",
+    "signal_turnover",
+]

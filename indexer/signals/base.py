@@ -1,0 +1,150 @@
+"""The ``Signal`` plug-in point: base class, registry and lookup by name or dotted path.
+
+A signal maps :class:`~indexer.data.MarketData` to a panel with the same
+index and columns as ``data.close``; row t uses only information available at
+the close of t; higher means more attractive.  Calling a signal (``sig(data)``)
+runs :meth:`Signal.compute`, wraps any failure into :class:`SignalError`
+naming the signal, and checks the output's shape.
+"""
+
+from __future__ import annotations
+
+import inspect
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from indexer.exceptions import IndexerError, SignalError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data import MarketData
+
+__all__ = ["Signal", "register_signal", "available", "get", "signal_class"]
+
+_REGISTRY: dict[str, type["Signal"]] = {}
+S = TypeVar("S", bound=type["Signal"])
+
+
+class Signal:
+    """Base class of every signal.
+
+    Subclasses set ``name`` (via :func:`register_signal`), take their
+    parameters as explicit keyword arguments in ``__init__`` (stored under the
+    same names, scikit-learn style), report :attr:`lookback` (bars of history
+    needed before the first non-NaN value) and implement :meth:`compute`.
+    """
+
+    name: ClassVar[str] = "signal"
+    #: One-line description shown by ``indexer signals list``.
+    summary: ClassVar[str] = ""
+
+    @property
+    def lookback(self) -> int:
+        """Bars of history needed before the first value (an upper bound)."""
+        return 0
+
+    def compute(self, data: "MarketData") -> pd.DataFrame:  # pragma: no cover - abstract
+        """The signal panel (same index/columns as ``data.close``, higher = more attractive)."""
+        raise SignalError(f"signal {self.name!r} does not implement compute()")
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters and their current values."""
+        sig = inspect.signature(type(self).__init__)
+        return {k: getattr(self, k) for k in sig.parameters if k != "self" and hasattr(self, k)}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __call__(self, data: "MarketData") -> pd.DataFrame:
+        """Compute and check the panel; any failure becomes :class:`SignalError` naming the signal."""
+        try:
+            out = self.compute(data)
+        except SignalError:
+            raise
+        except IndexerError as exc:
+            raise SignalError(f"signal {self!r}: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - a plug-in may fail in any way; name it
+            raise SignalError(f"signal {self!r} failed: {type(exc).__name__}: {exc}") from exc
+        return check_output(self, out, data.close)
+
+
+def check_output(sig: Signal, out: Any, close: pd.DataFrame) -> pd.DataFrame:
+    """``out`` as a float64 panel aligned to ``close`` or :class:`SignalError` saying what differs."""
+    if not isinstance(out, pd.DataFrame):
+        raise SignalError(f"signal {sig!r} returned {type(out).__name__}; expected a DataFrame panel")
+    if not out.index.equals(close.index):
+        raise SignalError(
+            f"signal {sig!r}: output index ({len(out.index)} rows) differs from close's ({len(close.index)} rows)"
+        )
+    if not out.columns.equals(close.columns):
+        extra = sorted(set(out.columns) - set(close.columns))
+        missing = sorted(set(close.columns) - set(out.columns))
+        raise SignalError(f"signal {sig!r}: output columns differ from close (extra {extra}, missing {missing})")
+    try:
+        out = out.astype("float64")
+    except (TypeError, ValueError) as exc:
+        raise SignalError(f"signal {sig!r}: output is not numeric: {exc}") from exc
+    vals = out.to_numpy()
+    if np.isinf(vals).any():
+        col = out.columns[np.isinf(vals).any(axis=0)][0]
+        raise SignalError(f"signal {sig!r}: infinite values for asset {col!r}")
+    out.index.name, out.columns.name = "timestamp", "asset"
+    return out
+
+
+def register_signal(name: str) -> Callable[[S], S]:
+    """Class decorator: register a :class:`Signal` subclass under ``name``."""
+
+    def deco(cls: S) -> S:
+        if not (isinstance(cls, type) and issubclass(cls, Signal)):
+            raise TypeError(f"@register_signal({name!r}) decorates Signal subclasses, got {cls!r}")
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise SignalError(f"signal name {name!r} is already registered by {_REGISTRY[name].__qualname__}")
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return deco
+
+
+def available() -> list[str]:
+    """Sorted names of the registered signals."""
+    return sorted(_REGISTRY)
+
+
+def signal_class(name: str) -> type[Signal]:
+    """The class registered as ``name``, or loaded from a dotted path ``pkg.module.Class``."""
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    if "." in name:
+        mod, _, attr = name.rpartition(".")
+        try:
+            cls = getattr(import_module(mod), attr)
+        except (ImportError, AttributeError) as exc:
+            raise SignalError(f"signal {name!r}: cannot import {attr!r} from {mod!r}: {exc}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, Signal)):
+            raise SignalError(f"signal {name!r} is not a Signal subclass")
+        return cls
+    raise SignalError(f"unknown signal {name!r}; allowed: {', '.join(available())} (or a dotted path pkg.module.Class)")
+
+
+def get(name: str, **params: Any) -> Signal:
+    """A configured signal: registered ``name`` (or dotted path) with keyword ``params``.
+
+    Raises
+    ------
+    SignalError
+        Unknown name, or parameters the signal does not accept (listing those it does).
+    """
+    cls = signal_class(name)
+    allowed = [k for k in inspect.signature(cls.__init__).parameters if k != "self"]
+    bad = sorted(set(params) - set(allowed))
+    if bad:
+        raise SignalError(f"signal {name!r}: unknown parameter(s) {bad}; allowed: {allowed}")
+    try:
+        return cls(**params)
+    except (TypeError, ValueError) as exc:
+        raise SignalError(f"signal {name!r}: bad parameters {params}: {exc}") from exc

@@ -1,0 +1,124 @@
+"""On-chain activity signals from CoinMetrics-named metric panels (``data.metrics``).
+
+Metrics used: ``AdrActCnt`` (active addresses), ``TxCnt`` (transactions),
+``FeeTotUSD`` (fees, USD/day), ``TxTfrValAdjUSD`` (adjusted transfer value,
+USD/day), ``CapMrktCurUSD`` (market cap, USD; ``data.market_cap`` fills where
+the metric is absent).  Published series may be sparse (blockchain.com charts
+come every ~3 days), so each metric is carried forward at most ``ffill_limit``
+bars, using past values only.  Assets without the metric get NaN.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from indexer.config import DAYS_PER_YEAR
+from indexer.signals._util import choice, metric_panel, nonneg_int, positive_int, require_volume
+from indexer.signals.base import Signal, register_signal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data import MarketData
+
+__all__ = ["ActiveAddressGrowth", "TxCountGrowth", "FeeRevenue", "NVT", "market_cap_panel"]
+
+
+def market_cap_panel(data: "MarketData", ffill_limit: int) -> pd.DataFrame:
+    """``CapMrktCurUSD`` where present, else ``data.market_cap`` (USD)."""
+    cap = metric_panel(data, "CapMrktCurUSD", ffill_limit)
+    if data.market_cap is not None:
+        cap = cap.combine_first(data.market_cap.astype("float64"))
+    return cap.where(cap > 0)
+
+
+class _Growth(Signal):
+    metric = ""
+
+    def __init__(self, window: int = 30, smooth: int = 7, ffill_limit: int = 7) -> None:
+        self.window = positive_int("window", window)
+        self.smooth = positive_int("smooth", smooth)
+        self.ffill_limit = nonneg_int("ffill_limit", ffill_limit)
+
+    @property
+    def lookback(self) -> int:
+        return self.window + self.smooth
+
+    def compute(self, data: "MarketData") -> pd.DataFrame:
+        m = metric_panel(data, self.metric, self.ffill_limit)
+        sm = m.where(m > 0).rolling(self.smooth, min_periods=self.smooth).mean()
+        return np.log(sm / sm.shift(self.window))
+
+
+@register_signal("active_address_growth")
+class ActiveAddressGrowth(_Growth):
+    """Log growth of the ``smooth``-bar mean of active addresses over ``window`` bars.
+
+    Value at t: ``log(mean(AdrActCnt[t-smooth+1..t]) / mean(AdrActCnt[t-window-smooth+1..t-window]))``.
+    """
+
+    summary = "log growth of smoothed active addresses (AdrActCnt) over `window` days"
+    metric = "AdrActCnt"
+
+
+@register_signal("tx_count_growth")
+class TxCountGrowth(_Growth):
+    """Log growth of the ``smooth``-bar mean transaction count (``TxCnt``) over ``window`` bars."""
+
+    summary = "log growth of smoothed transaction count (TxCnt) over `window` days"
+    metric = "TxCnt"
+
+
+@register_signal("fee_revenue")
+class FeeRevenue(Signal):
+    """Annualised fee yield: ``mean(FeeTotUSD over smooth bars) * 365 / market cap`` (fraction per year).
+
+    A network earning more fees per dollar of value scores higher (like an
+    earnings yield).
+    """
+
+    summary = "annualised fees (FeeTotUSD, smoothed) / market cap"
+
+    def __init__(self, smooth: int = 30, ffill_limit: int = 7) -> None:
+        self.smooth = positive_int("smooth", smooth)
+        self.ffill_limit = nonneg_int("ffill_limit", ffill_limit)
+
+    @property
+    def lookback(self) -> int:
+        return self.smooth
+
+    def compute(self, data: "MarketData") -> pd.DataFrame:
+        fees = metric_panel(data, "FeeTotUSD", self.ffill_limit)
+        sm = fees.rolling(self.smooth, min_periods=self.smooth).mean()
+        return sm * DAYS_PER_YEAR / market_cap_panel(data, self.ffill_limit)
+
+
+@register_signal("nvt")
+class NVT(Signal):
+    """Negative log NVT ratio: ``-log(market cap / mean daily value over smooth bars)``.
+
+    ``denominator="transfer"`` uses on-chain adjusted transfer value
+    (``TxTfrValAdjUSD``); ``"volume"`` uses exchange traded value
+    (``data.volume``), available for every asset.  Lower NVT (more value moved
+    per dollar of capitalisation) scores higher.
+    """
+
+    summary = "-log(market cap / smoothed on-chain transfer value or traded volume); low NVT = attractive"
+
+    def __init__(self, smooth: int = 28, denominator: str = "transfer", ffill_limit: int = 7) -> None:
+        self.smooth = positive_int("smooth", smooth)
+        self.denominator = choice("denominator", denominator, ("transfer", "volume"))
+        self.ffill_limit = nonneg_int("ffill_limit", ffill_limit)
+
+    @property
+    def lookback(self) -> int:
+        return self.smooth
+
+    def compute(self, data: "MarketData") -> pd.DataFrame:
+        if self.denominator == "transfer":
+            val = metric_panel(data, "TxTfrValAdjUSD", self.ffill_limit)
+        else:
+            val = require_volume(data, self.name)
+        sm = val.where(val > 0).rolling(self.smooth, min_periods=self.smooth).mean()
+        return -np.log(market_cap_panel(data, self.ffill_limit) / sm)
