@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
         held = [c for c in holdings.balances if c != settings.quote]
         with console.status(f"asking {strategy.name} for the target as of {as_of:%Y-%m-%d}"):
             prices = broker.fetch_prices(symbols_to_price(held, markets, settings.quote)) if held else {}
-            previous = plan_orders_previous(holdings, prices, markets, settings.quote)
+            previous = _current_weights(holdings, prices, markets, settings.quote)
             target = strategy.target(data, as_of, previous=previous)
             prices = broker.fetch_prices(symbols_to_price(set(held) | set(target.invested[target.invested > 0].index),
                                                           markets, settings.quote))
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=1)
 
 
-def plan_orders_previous(holdings: Any, prices: Any, markets: Any, quote: str) -> Any:
+def _current_weights(holdings: Any, prices: Any, markets: Any, quote: str) -> Any:
     """Current weights (incl. CASH) of ``holdings``, for the strategy's ``previous``; None if empty."""
     import pandas as pd
 

@@ -112,9 +112,12 @@ class CcxtBroker:
                                           "fetchMarkets": {"types": ["spot"]}, "defaultType": "spot"})
         self.exchange.options.update(dict(options or {}))
         if sandbox:
-            if "test" not in self.exchange.urls:
+            if not self.exchange.urls.get("test"):
                 raise ConfigError(f"{exchange_id} offers no sandbox in ccxt; set sandbox: false")
-            self.exchange.set_sandbox_mode(True)
+            try:
+                self.exchange.set_sandbox_mode(True)
+            except ccxt.NotSupported:
+                raise ConfigError(f"{exchange_id} offers no sandbox in ccxt; set sandbox: false") from None
         for key, value in (urls or {}).items():
             current = self.exchange.urls.get(key)
             if isinstance(current, dict) and isinstance(value, Mapping):

@@ -55,8 +55,3 @@ def ccxt_markets(prices_usd: Mapping[str, float], *, exchange_id: str = "binance
     raw = {"symbols": [exchange_info_symbol(s) for s in specs.values()]}
     ex.set_markets(ex.parse_markets(raw["symbols"]))
     return ex
-
-
-def to_decimal(x: float | str | Decimal) -> Decimal:
-    """``Decimal`` from a float via its shortest repr (no binary noise)."""
-    return x if isinstance(x, Decimal) else Decimal(str(x))
