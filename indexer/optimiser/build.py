@@ -63,8 +63,8 @@ class Build:
         it is folded into the factor parameters (``sqrt(c) G``) so the product stays DPP.
         """
         root = (lambda i: 1.0) if times is None else (lambda i: float(np.sqrt(times(i))))
-        k = self.inputs.factor.G.shape[0]
-        G = self.param("G" + tag, (k, self.n), lambda i: root(i) * i.factor.G)
+        k = self.inputs.reduced.G.shape[0]
+        G = self.param("G" + tag, (k, self.n), lambda i: root(i) * i.reduced.G)
         expr = cp.sum_squares(G @ x)
         if np.any(self.inputs.factor.d > 0):
             sd = self.param("sqrt_d" + tag, self.n, lambda i: root(i) * i.sqrt_d, nonneg=True)

@@ -78,21 +78,24 @@ class WeighContext:
         """
         if self.returns is None:
             raise OptimisationError("this objective needs a returns window (WeighContext.returns)")
-        missing = [a for a in self.assets if a not in self.returns.columns]
+        cols = self.returns.columns
+        missing = [a for a in self.assets if a not in cols]
         if missing:
             raise OptimisationError(f"returns window has no column for {missing}")
-        r = self.returns.loc[:, list(self.assets)].astype("float64")
-        counts = r.notna().sum()
-        short = counts[counts < 2]
-        if len(short):
+        x = self.returns[list(self.assets)].to_numpy(dtype="float64", copy=True)
+        nan = np.isnan(x)
+        counts = len(x) - nan.sum(axis=0)
+        if (counts < 2).any():
+            short = [a for a, c in zip(self.assets, counts) if c < 2]
             raise OptimisationError(
-                f"returns window has fewer than 2 observations for {list(short.index)} "
-                f"({len(r)} rows); drop them from the universe or lengthen the window"
+                f"returns window has fewer than 2 observations for {short} "
+                f"({len(x)} rows); drop them from the universe or lengthen the window"
             )
-        x = r.to_numpy(copy=True)
-        if not np.isfinite(x[~np.isnan(x)]).all():
+        if np.isinf(x).any():
             raise OptimisationError("returns window contains infinite values")
-        return np.nan_to_num(x, nan=0.0)
+        if nan.any():
+            x[nan] = 0.0
+        return x
 
     def series(self, name: str) -> pd.Series:
         """Field ``name`` (scores, market_cap, volume) aligned to ``assets``; error naming gaps."""

@@ -22,6 +22,7 @@ import numpy as np
 from indexer.exceptions import OptimisationError
 from indexer.optimiser.constraints import ALWAYS, describe, groups_for
 from indexer.optimiser.context import WeighContext
+from indexer.optimiser.fast_qp import FastPathFailed, eligible, solve_fast
 from indexer.optimiser.inputs import Inputs
 from indexer.optimiser.problem import compiled
 from indexer.optimiser.spec import OptimiserSpec
@@ -69,6 +70,13 @@ def blame(spec: OptimiserSpec, inputs: Inputs) -> str:
 
 
 def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str, ...]) -> tuple[np.ndarray, float, dict]:
+    if eligible(objective, spec, groups):
+        try:
+            w, cash, diag = solve_fast(objective, inputs, groups)
+            diag["constraints"] = list(groups)
+            return w, cash, diag
+        except FastPathFailed:
+            pass  # the cvxpy problem below solves it or names the constraints to blame
     comp = compiled(objective, inputs, groups, spec.penalties.any)
     try:
         w, cash, diag = comp.solve(inputs, _solver(spec) if objective != "projection" else "CLARABEL")
@@ -77,6 +85,7 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
             raise
         raise OptimisationError(f"{spec.objective}: {blame(spec, inputs)} ({exc})") from exc
     diag["constraints"] = list(groups)
+    diag["engine"] = "cvxpy"
     return w, cash, diag
 
 

@@ -17,7 +17,7 @@ from indexer.config import DAYS_PER_YEAR
 from indexer.exceptions import OptimisationError
 from indexer.optimiser.closed_form import equal_weights, market_cap_weights
 from indexer.optimiser.context import WeighContext
-from indexer.optimiser.risk import Factor, factor_from_covariance, risk_factor
+from indexer.optimiser.risk import Factor, factor_from_covariance, psd_repair, risk_factor
 from indexer.optimiser.spec import OptimiserSpec
 
 __all__ = ["Inputs"]
@@ -41,13 +41,33 @@ class Inputs:
 
     # -- risk -----------------------------------------------------------------
     @cached_property
+    def X(self) -> np.ndarray:
+        """Daily returns window (T, n), missing days as 0."""
+        return self.ctx.returns_matrix()
+
+    @cached_property
     def factor(self) -> Factor:
         if self._cov is not None:
             S = np.asarray(self._cov, dtype="float64")
             if S.shape != (self.n, self.n):
                 raise OptimisationError(f"covariance has shape {S.shape}, expected {(self.n, self.n)}")
             return factor_from_covariance(S)
-        return risk_factor(self.ctx.returns_matrix(), self.spec.risk_model)
+        return risk_factor(self.X, self.spec.risk_model)
+
+    @cached_property
+    def reduced(self) -> Factor:
+        """The factor with at most n rows (QR of G), for the cvxpy problems."""
+        return self.factor.reduced()
+
+    @cached_property
+    def dense_covariance(self) -> np.ndarray:
+        """Annualised covariance matrix (n, n)."""
+        if self._cov is not None:
+            return psd_repair(np.asarray(self._cov, dtype="float64"))
+        G, d = self.factor
+        S = G.T @ G
+        S[np.diag_indices_from(S)] += d
+        return S
 
     @cached_property
     def sqrt_d(self) -> np.ndarray:
@@ -61,7 +81,7 @@ class Inputs:
     @cached_property
     def scenarios(self) -> np.ndarray:
         """Daily simple returns (T, n), the scenarios of CVaR."""
-        return self.ctx.returns_matrix()
+        return self.X
 
     # -- returns --------------------------------------------------------------
     @cached_property
@@ -70,7 +90,7 @@ class Inputs:
         if self.ctx.scores is not None:
             return self.ctx.series("scores").to_numpy()
         self.notes["expected_returns"] = "historical_mean"
-        return self.ctx.returns_matrix().mean(axis=0) * DAYS_PER_YEAR
+        return self.X.mean(axis=0) * DAYS_PER_YEAR
 
     @cached_property
     def excess_mu(self) -> np.ndarray:

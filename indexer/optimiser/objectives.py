@@ -74,9 +74,9 @@ def min_cvar(w: cp.Variable, b: Build) -> cp.Expression:
 
 def min_tracking_error(w: cp.Variable, b: Build) -> cp.Expression:
     """``(w - bench)' S (w - bench)`` (ex-ante tracking variance against benchmark weights)."""
-    k = b.inputs.factor.G.shape[0]
-    G = b.param("G", (k, b.n), lambda i: i.factor.G)
-    Gb = b.param("G_bench", k, lambda i: i.factor.G @ i.benchmark)
+    k = b.inputs.reduced.G.shape[0]
+    G = b.param("G", (k, b.n), lambda i: i.reduced.G)
+    Gb = b.param("G_bench", k, lambda i: i.reduced.G @ i.benchmark)
     expr = cp.sum_squares(G @ w - Gb)
     if np.any(b.inputs.factor.d > 0):
         sd = b.param("sqrt_d", b.n, lambda i: i.sqrt_d, nonneg=True)

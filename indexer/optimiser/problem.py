@@ -29,7 +29,7 @@ _CACHE_SIZE = 64
 
 #: Solver options used (tight tolerances so results agree with peers within 1e-6).
 SOLVER_OPTIONS: dict[str, dict[str, Any]] = {
-    "CLARABEL": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10},
+    "CLARABEL": {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9},
     "OSQP": {"eps_abs": 1e-9, "eps_rel": 1e-9, "polish": True, "max_iter": 200000},
     "SCS": {"eps_abs": 1e-9, "eps_rel": 1e-9},
 }
@@ -84,7 +84,7 @@ def _key(objective: str, inputs: Inputs, groups: tuple[str, ...], with_penalties
     shape: tuple = ()
     if obj.uses_risk:
         f = inputs.factor
-        shape = (f.G.shape[0], bool(np.any(f.d > 0)))
+        shape = (min(f.G.shape), bool(np.any(f.d > 0)))
     if obj.uses_scenarios:
         shape += (inputs.scenarios.shape[0],)
     if "theme_caps" in groups:

@@ -145,12 +145,12 @@ RISK_MODEL_FACTORS: dict[str, Callable[[np.ndarray, RiskModelSpec], Factor]] = {
 
 
 def risk_factor(X: np.ndarray, spec: RiskModelSpec | None = None) -> Factor:
-    """Annualised (x365), reduced factor form of the chosen risk model of daily returns ``X`` (T, n)."""
+    """Annualised (x365) factor form of the chosen risk model of daily returns ``X`` (T, n)."""
     spec = spec or RiskModelSpec()
     f = RISK_MODEL_FACTORS[spec.name](np.asarray(X, dtype="float64"), spec)
     if not (np.isfinite(f.G).all() and np.isfinite(f.d).all()):
         raise OptimisationError(f"risk model {spec.name!r} produced non-finite values")
-    return f.scaled(DAYS_PER_YEAR).reduced()
+    return f.scaled(DAYS_PER_YEAR)
 
 
 def covariance(X: np.ndarray, spec: RiskModelSpec | None = None) -> np.ndarray:

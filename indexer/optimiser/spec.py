@@ -203,7 +203,7 @@ class OptimiserSpec(_Strict):
     fallback: list[Literal["previous", "equal_weight", "inverse_volatility", "market_cap"]] = Field(
         default_factory=list
     )
-    solver: Literal["auto", "CLARABEL", "OSQP", "SCS"] = "auto"
+    solver: Literal["auto", "CLARABEL", "OSQP", "SCS", "HIGHS", "DAQP"] = "auto"
 
     @field_validator("objective")
     @classmethod

@@ -13,6 +13,7 @@ import numpy as np
 
 from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
+from indexer.optimiser._threads import single_blas
 from indexer.optimiser.closed_form import CLOSED_FORM_RAW, cap_weights, equal_weights, fixed_weights
 from indexer.optimiser.context import WeighContext, WeighResult, finalise_weights
 from indexer.optimiser.spec import ConstraintsSpec, OptimiserSpec
@@ -124,7 +125,8 @@ def weigh(spec: OptimiserSpec, ctx: WeighContext) -> WeighResult:
     """
     diag: dict[str, Any] = {"objective": spec.objective, "fallback": None}
     try:
-        w, cash, d = _primary(spec, ctx)
+        with single_blas():
+            w, cash, d = _primary(spec, ctx)
         diag.update(d)
     except OptimisationError as exc:
         if not spec.fallback:
