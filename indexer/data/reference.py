@@ -172,7 +172,8 @@ def _build(src: Path) -> MarketData:
         "rules": {
             "prices": "per asset the source with more daily bars since 2020-01-01 is primary; the other source only "
             "extends before its first / after its last bar when the join leaves no gap > PRICE_MAX_GAP days; bars on "
-            "the capture day of a file are dropped as incomplete",
+            "the capture day of a file (Coinbase: from its file name; Yahoo-style: the newest date in the directory) "
+            "are dropped as incomplete",
             "volume": "USD: Coinbase base volume x close; Yahoo-style Volume as given (USD)",
             "market_cap": "daily_calculated_market_cap_clean where present, else close x circulating supply of the "
             "latest CoinMarketCap monthly snapshot on or before the day (at most 62 days old), else NaN; NaN where close is NaN",

@@ -121,20 +121,24 @@ def read_yahoo_csv(path: str | Path, asset: str | None = None) -> pd.DataFrame:
     return out
 
 
-def read_yahoo_dir(directory: str | Path, *, capture_day: str | None = "2025-02-11") -> PriceFrame:
+def read_yahoo_dir(directory: str | Path, *, capture_day: str | None = "latest") -> PriceFrame:
     """All ``<ASSET>-USD_1d.csv`` files of a directory.
 
-    ``capture_day``: bars on or after this UTC day are dropped as incomplete
-    (the reference copy was captured on 2025-02-11); ``None`` keeps all.
+    ``capture_day``: bars on or after this UTC day are dropped as incomplete.
+    ``"latest"`` (default) takes the newest date found in the directory as the
+    day of the download (2025-02-11 for the reference copy); ``None`` keeps all.
     """
     directory = Path(directory)
     files = sorted(p for p in directory.glob("*-USD_1d.csv") if _YAHOO_NAME.match(p.name))
     if not files:
         raise DataError(f"{directory}: no <ASSET>-USD_1d.csv files found")
     closes, vols, dropped = {}, {}, {}
-    cap = pd.Timestamp(capture_day, tz="UTC") if capture_day else None
-    for f in files:
-        frame = read_yahoo_csv(f)
+    frames = [read_yahoo_csv(f) for f in files]
+    if capture_day == "latest":
+        cap = max(fr.index.max() for fr in frames if len(fr))
+    else:
+        cap = pd.Timestamp(capture_day, tz="UTC") if capture_day else None
+    for f, frame in zip(files, frames):
         asset = frame.attrs["asset"]
         if frame.index.has_duplicates:
             row = int(np.flatnonzero(frame.index.duplicated())[0])

@@ -113,3 +113,17 @@ def test_load_reference_without_any_source_says_what_to_do(tmp_path) -> None:
 
     with pytest.raises(DataError, match="indexer data fetch"):
         load_reference(source=tmp_path / "nowhere", data_dir=tmp_path / "cache")
+
+
+def test_registry_entries_are_curated() -> None:
+    from indexer.data.registry import ASSET_KINDS
+
+    reg = default_registry()
+    assert len(reg) >= 150
+    for sym, asset in reg.items():
+        assert asset.kind in ASSET_KINDS and asset.themes, sym
+        assert asset.name and all(t == t.lower() for t in asset.themes), sym
+    assert reg.kind("BTC") == "currency" and "btc-ecosystem" in reg.themes("BTC")
+    assert set(reg.stablecoins()) >= {"USDT", "USDC", "DAI"}
+    assert {"FET", "GRT"} <= set(reg.with_theme("ai"))
+    assert {"AAVE", "LDO", "BNT"} <= set(reg.of_kind("defi"))
