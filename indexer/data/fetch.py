@@ -77,13 +77,10 @@ def make_exchange(exchange_id: str, *, api_urls: dict[str, str] | None = None, t
     cls = getattr(ccxt, exchange_id, None)
     if cls is None or not isinstance(cls, type):
         raise DataError(f"unknown exchange {exchange_id!r}; expected a ccxt exchange id such as binance, kraken, coinbase")
-    exchange = cls(
-        {
-            "enableRateLimit": True,
-            "timeout": timeout_ms,
-            "options": {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False},
-        }
-    )
+    options: dict[str, Any] = {"defaultType": "spot"}
+    if exchange_id.startswith("binance"):  # load spot markets only; currencies need API keys there
+        options.update({"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False})
+    exchange = cls({"enableRateLimit": True, "timeout": timeout_ms, "options": options})
     if api_urls:
         api = exchange.urls.get("api")
         if isinstance(api, dict):

@@ -111,3 +111,8 @@ def test_unknown_symbol_and_bad_quote(market: LoopbackMarket, tmp_path: Path) ->
 def test_stale_data(market: LoopbackMarket, tmp_path: Path) -> None:
     with pytest.raises(StaleDataError, match="newest daily bar is 2024-03-31"):
         _fetch(market, tmp_path, now=pd.Timestamp("2024-06-01", tz="UTC"), max_age_days=5, coingecko=False)
+
+
+def test_unknown_exchange_id(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="unknown exchange 'nosuchexchange'"):
+        fetch_to_cache("nosuchexchange", SYMBOLS, "2024-01-01", data_dir=tmp_path, progress=False, coingecko=False)
