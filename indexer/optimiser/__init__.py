@@ -1,19 +1,23 @@
 """indexer.optimiser: scores + returns window -> long-only target weights incl. CASH.
 
-Closed forms (market cap, equal weight, inverse volatility, fixed) and cvxpy
+Closed forms (market cap, equal weight, inverse volatility, fixed) and convex
 objectives (mean-variance, minimum variance, maximum Sharpe, risk parity,
 minimum CVaR, maximum diversification, minimum tracking error) under
-constraints, with problems cached per shape and re-solved with new parameters.
-See docs/optimiser.md.
+constraints.  Quadratic objectives under linear constraints are re-solved
+by a warm-started active-set QP (DAQP); everything else by cvxpy problems
+built once per shape with DPP parameters.  See docs/optimiser.md.
 """
 
 from __future__ import annotations
 
 from indexer.optimiser.closed_form import cap_weights
 from indexer.optimiser.context import WeighContext, WeighResult
+from indexer.optimiser.functional import optimise
+from indexer.optimiser.risk import RISK_MODEL_FACTORS, Factor, covariance, psd_repair, risk_factor
 from indexer.optimiser.spec import (
     OBJECTIVES,
     RISK_MODELS,
+    AssetBounds,
     ConstraintsSpec,
     OptimiserSpec,
     PenaltiesSpec,
@@ -21,15 +25,38 @@ from indexer.optimiser.spec import (
 )
 from indexer.optimiser.weigh import weigh
 
+
+def cache_info() -> dict[str, int]:
+    """Number of cached cvxpy problems and solves through them."""
+    from indexer.optimiser.problem import cache_info as _info
+
+    return _info()
+
+
+def clear_cache() -> None:
+    """Forget every cached cvxpy problem."""
+    from indexer.optimiser.problem import clear_cache as _clear
+
+    _clear()
+
 __all__ = [
     "OBJECTIVES",
     "RISK_MODELS",
+    "RISK_MODEL_FACTORS",
+    "AssetBounds",
     "ConstraintsSpec",
+    "Factor",
     "OptimiserSpec",
     "PenaltiesSpec",
     "RiskModelSpec",
     "WeighContext",
     "WeighResult",
+    "cache_info",
     "cap_weights",
+    "clear_cache",
+    "covariance",
+    "optimise",
+    "psd_repair",
+    "risk_factor",
     "weigh",
 ]

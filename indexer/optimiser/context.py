@@ -43,6 +43,9 @@ class WeighContext:
         Portfolio value (USD), for the liquidity cap.
     benchmark
         Benchmark weights for ``min_tracking_error`` (default: cap weights).
+    covariance
+        Optional annualised covariance (DataFrame by asset) used instead of
+        the spec's risk model.
     """
 
     assets: tuple[str, ...]
@@ -54,6 +57,7 @@ class WeighContext:
     registry: "AssetRegistry | None" = None
     portfolio_value: float | None = None
     benchmark: pd.Series | None = None
+    covariance: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         assets = tuple(str(a) for a in self.assets)
@@ -96,6 +100,19 @@ class WeighContext:
         if nan.any():
             x[nan] = 0.0
         return x
+
+    def covariance_matrix(self) -> np.ndarray | None:
+        """The given covariance aligned to ``assets`` (None when not given); error naming gaps."""
+        if self.covariance is None:
+            return None
+        cov = pd.DataFrame(self.covariance)
+        missing = [a for a in self.assets if a not in cov.index or a not in cov.columns]
+        if missing:
+            raise OptimisationError(f"covariance has no row/column for {missing}")
+        m = cov.loc[list(self.assets), list(self.assets)].to_numpy(dtype="float64")
+        if not np.isfinite(m).all():
+            raise OptimisationError("covariance contains missing or infinite values")
+        return m
 
     def series(self, name: str) -> pd.Series:
         """Field ``name`` (scores, market_cap, volume) aligned to ``assets``; error naming gaps."""

@@ -89,27 +89,26 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
     return w, cash, diag
 
 
-def project(w0: np.ndarray, cash0: float, spec: OptimiserSpec, ctx: WeighContext,
-            covariance: np.ndarray | None = None) -> tuple[np.ndarray, float, dict[str, Any]]:
+def project(w0: np.ndarray, cash0: float, spec: OptimiserSpec,
+            ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     """Nearest weights (L2, CASH included) to ``(w0, cash0)`` under the spec's constraints and penalties."""
-    inputs = Inputs(spec, ctx, covariance)
+    inputs = Inputs(spec, ctx)
     inputs.target = np.asarray(w0, dtype="float64")
     inputs.target_cash = float(cash0)
     w, cash, diag = _run("projection", spec, inputs, groups_for(spec.constraints))
     return w, cash, {"projected": True, **{f"projection_{k}": v for k, v in diag.items()}}
 
 
-def solve_once(spec: OptimiserSpec, ctx: WeighContext,
-               covariance: np.ndarray | None = None) -> tuple[np.ndarray, float, dict[str, Any]]:
+def solve_once(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     """One solve of the spec's convex objective over ``ctx.assets`` (no holdings/dust stage)."""
-    inputs = Inputs(spec, ctx, covariance)
+    inputs = Inputs(spec, ctx)
     groups = groups_for(spec.constraints)
     if spec.objective == "risk_parity":
         y, _, diag = _run("risk_parity", spec, inputs, ())
         cash = spec.constraints.cash_min
         w = y * (1.0 - cash)
         if set(groups) - set(ALWAYS) or spec.penalties.any:
-            w, cash, pdiag = project(w, cash, spec, ctx, covariance)
+            w, cash, pdiag = project(w, cash, spec, ctx)
             diag.update(pdiag)
     else:
         w, cash, diag = _run(spec.objective, spec, inputs, groups)
@@ -121,11 +120,10 @@ def _subset(ctx: WeighContext, keep: np.ndarray) -> WeighContext:
     return replace(ctx, assets=tuple(a for a, k in zip(ctx.assets, keep) if k))
 
 
-def solve(spec: OptimiserSpec, ctx: WeighContext,
-          covariance: np.ndarray | None = None) -> tuple[np.ndarray, float, dict[str, Any]]:
+def solve(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     """Weights for a convex objective, with the max-holdings and dust stages; (weights, CASH, diagnostics)."""
     c = spec.constraints
-    w, cash, diag = solve_once(spec, ctx, covariance)
+    w, cash, diag = solve_once(spec, ctx)
     keep = np.ones(ctx.n, dtype=bool)
     dropped: dict[str, list[str]] = {}
     if c.max_holdings is not None and int((w > _HELD).sum()) > c.max_holdings:
@@ -144,8 +142,7 @@ def solve(spec: OptimiserSpec, ctx: WeighContext,
                 keep &= ~small
         if not resolve:
             break
-        cov = None if covariance is None else np.asarray(covariance)[np.ix_(keep, keep)]
-        ws, cash, d2 = solve_once(spec, _subset(ctx, keep), cov)
+        ws, cash, d2 = solve_once(spec, _subset(ctx, keep))
         w = np.zeros(ctx.n)
         w[keep] = ws
         diag.update({k: v for k, v in d2.items() if k != "constraints"})

@@ -24,12 +24,12 @@ __all__ = ["Inputs"]
 
 
 class Inputs:
-    """Lazy numeric view of ``(spec, ctx)``; ``covariance`` overrides the risk model when given."""
+    """Lazy numeric view of ``(spec, ctx)``; ``ctx.covariance`` overrides the risk model when given."""
 
-    def __init__(self, spec: OptimiserSpec, ctx: WeighContext, covariance: np.ndarray | None = None) -> None:
+    def __init__(self, spec: OptimiserSpec, ctx: WeighContext) -> None:
         self.spec = spec
         self.ctx = ctx
-        self._cov = covariance
+        self._cov = ctx.covariance_matrix()
         self.notes: dict[str, Any] = {}
         #: Weights to project onto the constraints (objective ``projection``).
         self.target: np.ndarray = np.zeros(ctx.n)

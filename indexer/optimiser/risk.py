@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 import numpy as np
-from sklearn.covariance import ledoit_wolf_shrinkage, oas
 
 from indexer.config import DAYS_PER_YEAR
 from indexer.exceptions import OptimisationError
@@ -90,12 +89,16 @@ def _shrunk(Xc: np.ndarray, delta: float) -> Factor:
 
 def ledoit_wolf_factor(X: np.ndarray) -> Factor:
     """Ledoit-Wolf shrinkage of the (biased) sample covariance towards ``mu * I`` (scikit-learn intensity)."""
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
     Xc = _centred(X)
     return _shrunk(Xc, float(ledoit_wolf_shrinkage(Xc, assume_centered=True)))
 
 
 def oas_factor(X: np.ndarray) -> Factor:
     """Oracle Approximating Shrinkage towards ``mu * I`` (scikit-learn intensity)."""
+    from sklearn.covariance import oas
+
     Xc = _centred(X)
     _, delta = oas(Xc, assume_centered=True)
     return _shrunk(Xc, float(delta))

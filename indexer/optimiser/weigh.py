@@ -93,12 +93,14 @@ def _primary(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float,
         if extra or spec.penalties.any:
             from indexer.optimiser.convex import project
 
-            w, cash, pdiag = project(w, cash, spec, ctx)
+            with single_blas():
+                w, cash, pdiag = project(w, cash, spec, ctx)
             diag.update(pdiag)
         return w, cash, diag
     from indexer.optimiser.convex import solve
 
-    return solve(spec, ctx)
+    with single_blas():
+        return solve(spec, ctx)
 
 
 def weigh(spec: OptimiserSpec, ctx: WeighContext) -> WeighResult:
@@ -125,8 +127,7 @@ def weigh(spec: OptimiserSpec, ctx: WeighContext) -> WeighResult:
     """
     diag: dict[str, Any] = {"objective": spec.objective, "fallback": None}
     try:
-        with single_blas():
-            w, cash, d = _primary(spec, ctx)
+        w, cash, d = _primary(spec, ctx)
         diag.update(d)
     except OptimisationError as exc:
         if not spec.fallback:
