@@ -17,7 +17,7 @@ import pandas as pd
 
 from indexer.config import data_dir as default_data_dir
 from indexer.data.coingecko import fetch_market_caps
-from indexer.data.fetch import FetchReport, fetch_ohlcv, fetch_root, read_ohlcv_cache
+from indexer.data.fetch import FetchReport, fetch_ohlcv, read_ohlcv_cache
 from indexer.data.market import MarketData
 from indexer.data.panel import validate_panel
 from indexer.data.registry import AssetRegistry, default_registry
