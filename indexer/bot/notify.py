@@ -43,7 +43,7 @@ class Notifier:
         self.targets, self.account, self.redactor = list(targets), account, redactor
         for t in self.targets:
             try:
-                self.redactor.add([t.resolve_url()] if t.url_env else [])
+                self.redactor.add_url(t.resolve_url())
             except Exception:  # noqa: BLE001 - reported at send time
                 pass
         self.sent = 0

@@ -32,6 +32,18 @@ class Redactor:
                 self.secrets.append(s)
         self.secrets.sort(key=len, reverse=True)
 
+    def add_url(self, url: str | None) -> None:
+        """Register a URL that holds a token: itself, its password and its token-like path parts / query values."""
+        if not url:
+            return
+        from urllib.parse import parse_qsl, urlparse
+
+        u = urlparse(url)
+        parts = [url, u.password or ""] + [v for _, v in parse_qsl(u.query)]
+        for seg in u.path.split("/"):
+            parts.append(seg[3:] if seg.startswith("bot") else seg)  # Telegram: /bot<token>/sendMessage
+        self.add(p for p in parts if len(p) >= 10 and any(c.isdigit() for c in p))
+
     def text(self, s: str) -> str:
         """``s`` with secrets masked."""
         for secret in self.secrets:

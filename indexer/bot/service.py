@@ -54,11 +54,12 @@ def _redactor(cfg: BotConfig) -> Redactor:
     r = Redactor()
     c = cfg.exchange.credentials
     r.add(os.environ.get(n) for n in (c.api_key_env, c.secret_env, c.password_env) if n)
-    if cfg.database.url_env:
-        r.add([os.environ.get(cfg.database.url_env)])
+    from urllib.parse import urlparse
+
+    db = os.environ.get(cfg.database.url_env) if cfg.database.url_env else cfg.database.url
+    r.add([urlparse(db).password if db else None])
     for t in cfg.notify:
-        if t.url_env:
-            r.add([os.environ.get(t.url_env)])
+        r.add_url(os.environ.get(t.url_env or "") or t.url)
     return r
 
 

@@ -1,0 +1,114 @@
+"""Rebalances in process: paper account end to end, pause/resume, guards and the kill switch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from botkit import write_config
+
+from indexer.bot import load_bot_config, open_bot
+from indexer.bot.status import collect_status
+
+UTC = dt.timezone.utc
+
+
+def _bot(path: Path):
+    return open_bot(load_bot_config(path), logs=False)
+
+
+def _te(w: dict, t: dict) -> float:
+    return 0.5 * sum(abs(w.get(a, 0.0) - t.get(a, 0.0)) for a in set(w) | set(t))
+
+
+def test_paper_account_end_to_end(db_url: str, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "bot.yaml", db_url=db_url)
+    with _bot(cfg) as bot:
+        res = bot.once()
+        assert res.status == "done", res.message
+        assert res.orders == 10 and res.tracking_error < 0.01
+        run = bot.store.run(res.run_id)
+        target = run["target"]["weights"]
+        assert target["BTC"] == pytest.approx(0.25) and abs(sum(target.values()) - 1) < 1e-9
+        assert bot.once().status == "skipped"
+    with _bot(cfg) as bot:  # a new process sees the same paper account (balances from recorded fills)
+        _, _, _, weights, value = bot.rebalancer().valuation()
+        assert _te(weights, target) == pytest.approx(res.tracking_error, abs=1e-9)
+        st = collect_status(bot)
+        fees = sum(float(f["fee"]) * (1 if f["fee_currency"] == "USDT" else float(f["price"]))
+                   for o in bot.store.all_orders(bot.cfg.account) for f in o["fills"])
+    assert st["value"] == pytest.approx(value) and st["current_source"] == "exchange"
+    assert st["inception_value"] == pytest.approx(10_000.0)
+    # paper fills at the last close + 5 bps slippage, 0.1% fee: the loss is fees plus slippage
+    assert -0.004 < st["pnl_fraction"] < -0.0005
+    assert st["pnl"] == pytest.approx(value - 10_000.0)
+    assert fees > 0 and st["open_orders"] == [] and st["runs"][0]["status"] == "done"
+
+
+def test_pause_and_resume_are_persisted(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}")
+    from indexer.bot import set_paused
+
+    set_paused(load_bot_config(cfg), True, "maintenance")
+    with _bot(cfg) as bot:
+        res = bot.once()
+        assert res.status == "paused" and "maintenance" in res.message
+        assert bot.store.runs_for(bot.cfg.account) == []
+    set_paused(load_bot_config(cfg), False)
+    with _bot(cfg) as bot:
+        assert bot.once().status == "done"
+
+
+def test_stale_data_blocks_trading_and_notifies(tmp_path: Path, receiver, reference) -> None:
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}",
+                       data={"max_age_hours": 36}, notify=[{"kind": "webhook", "url": receiver.url()}])
+    last = reference.close.index[-1]
+    with _bot(cfg) as bot:
+        fresh = bot.once(now=(last + pd.Timedelta(hours=30)).to_pydatetime())
+        assert fresh.status == "done"
+    cfg2 = write_config(tmp_path / "bot2.yaml", db_url=f"sqlite:///{tmp_path / 'c.sqlite'}",
+                        data={"max_age_hours": 36}, notify=[{"kind": "webhook", "url": receiver.url()}])
+    with _bot(cfg2) as bot:
+        res = bot.once(now=(last + pd.Timedelta(days=3)).to_pydatetime())
+        assert res.status == "failed" and "StaleDataError" in res.message and "max_age_hours=36" in res.message
+        assert bot.store.all_orders(bot.cfg.account) == []
+    assert receiver.bodies[-1]["event"] == "error" and "StaleDataError" in receiver.bodies[-1]["text"]
+
+
+def test_order_notional_limit_blocks_the_plan(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}",
+                       risk={"max_order_notional": 1000})
+    with _bot(cfg) as bot:
+        res = bot.once()
+        assert res.status == "blocked" and "max_order_notional=1,000.00" in res.message and "BTC/USDT" in res.message
+        assert bot.store.run(res.run_id)["status"] == "blocked"
+        assert bot.store.all_orders(bot.cfg.account) == []
+
+
+def test_kill_switch_pauses_the_account(tmp_path: Path, receiver) -> None:
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}",
+                       risk={"max_daily_loss": 0.9},
+                       notify=[{"kind": "telegram", "url": receiver.url("/tg"), "chat_id": "7"}])
+    with _bot(cfg) as bot:
+        acct = bot.cfg.account
+        bot.store.snapshot(acct, {"USDT": "20000"}, {}, 20_000.0,
+                           taken_at=dt.datetime.now(UTC) - dt.timedelta(days=3))
+        res = bot.once()
+        assert res.status == "kill_switch" and "drawdown 50.00%" in res.message
+        paused, reason = bot.store.paused(acct)
+        assert paused and reason.startswith("kill switch: drawdown")
+        assert bot.store.all_orders(acct) == []
+        assert bot.once().status == "paused"
+    assert receiver.bodies[-1]["chat_id"] == "7" and "🛑" in receiver.bodies[-1]["text"]
+
+
+def test_price_sanity_against_the_simulator(tmp_path: Path, sim, last_close) -> None:
+    sim.control("prices", {"ETH/USDT": last_close["ETH"] * 1.3})
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}", sim=sim)
+    with _bot(cfg) as bot:
+        res = bot.once()
+    assert res.status == "blocked" and "price sanity" in res.message and "ETH" in res.message
+    assert "+30.0%" in res.message
+    assert sim.control("state")["orders"] == []
