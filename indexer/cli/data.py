@@ -40,11 +40,38 @@ def _human(x: float) -> str:
     return f"{x:.0f}"
 
 
+def _plot_coverage(data, path: Path) -> None:  # noqa: ANN001 - MarketData, imported lazily
+    """Assets x days: dark where a close exists, light where the market cap is missing too."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    close = data.close
+    has_close = close.notna().to_numpy().T.astype(float)
+    if data.market_cap is not None:
+        has_close = has_close + (close.notna() & data.market_cap.notna()).to_numpy().T
+    fig, ax = plt.subplots(figsize=(11, 0.22 * len(close.columns) + 1.5))
+    x0, x1 = mdates.date2num(close.index[0].to_pydatetime()), mdates.date2num(close.index[-1].to_pydatetime())
+    ax.imshow(has_close, aspect="auto", interpolation="nearest", cmap="Blues", vmin=0, vmax=2,
+              extent=(x0, x1, len(close.columns) - 0.5, -0.5))
+    ax.set_yticks(np.arange(len(close.columns)), close.columns, fontsize=7)
+    ax.xaxis_date()
+    ax.set_title("Coverage: dark = close and market cap, mid = close only, white = no data")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 @data_app.command("info")
 @handle_errors
 def info(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
     full_history: bool = typer.Option(False, "--full-history", help="Show every cached row (from 2014), not only 2020+."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also write a coverage chart (assets x days) to this PNG/SVG file."),
 ) -> None:
     """Show the cached data: assets, date range, fields, sources and the cache path."""
     from rich import box
@@ -88,6 +115,9 @@ def info(
             str(src),
         )
     console.print(table)
+    if plot is not None:
+        _plot_coverage(data, plot)
+        console.print(f"[green]coverage chart[/] written to {plot}")
     dropped = prov.get("dropped") or {}
     if dropped:
         console.print(f"[dim]dropped {len(dropped)} assets with short coverage (see provenance.json), e.g. "

@@ -26,10 +26,12 @@ def test_import_then_info(shared_data: Path, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "imported 35 assets" in res.output
     assert (tmp_path / "reference" / "provenance.json").exists()
-    res = runner.invoke(app, ["data", "info", "--data-dir", str(tmp_path)], env={"COLUMNS": "120"})
+    png = tmp_path / "coverage.png"
+    res = runner.invoke(app, ["data", "info", "--data-dir", str(tmp_path), "--plot", str(png)], env={"COLUMNS": "120"})
     assert res.exit_code == 0, res.output
     for needle in ("2020-01-01", "BTC", "USDT", "stablecoin", "TxCnt", "Fear & Greed", str(tmp_path / "reference")):
         assert needle in res.output, needle
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
 def test_fetch_against_loopback(shared_data: Path, tmp_path: Path) -> None:
