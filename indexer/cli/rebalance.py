@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -102,8 +101,7 @@ def register(app: typer.Typer) -> None:
             console.print("no orders placed" + (" (dry run)" if dry_run else ": nothing to trade"))
             return
         _confirm(live, yes)
-        rid = run_id or f"{strategy.name}-{as_of:%Y%m%d}-" + hashlib.sha256(
-            repr([(o.symbol, o.side, str(o.amount)) for o in plan.orders]).encode()).hexdigest()[:8]
+        rid = run_id or f"{strategy.name}-{as_of:%Y%m%d}-{plan.digest}"
         opts = ExecutionOptions(order_type=order_type, limit_price=limit_price, limit_timeout_s=limit_timeout,  # type: ignore[arg-type]
                                 on_timeout=on_timeout)  # type: ignore[arg-type]
         with console.status("executing") as status:

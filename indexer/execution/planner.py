@@ -83,6 +83,14 @@ class OrderPlan:
     asset_prices: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
+    def digest(self) -> str:
+        """Short hash of the orders (symbol, side, amount): ties an approval or a run id to this plan."""
+        import hashlib
+
+        text = repr([(o.symbol, o.side, str(o.amount)) for o in self.orders])
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    @property
     def turnover(self) -> float:
         """Sum of order values / portfolio value (fraction)."""
         v = float(self.portfolio_value)

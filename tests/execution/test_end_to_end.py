@@ -46,6 +46,25 @@ def test_market_orders_reach_the_target_and_rerun_never_doubles(make_sim):
     again = execute(plan, b, "e2e-market")  # same run id: every leg is recognised, nothing new is placed
     assert len(sim.engine.orders) == n and not again.errors
     assert_no_duplicates(sim)
+    # every endpoint ccxt called is one the simulator serves (unknown paths would be logged and 404)
+    paths = {(r["method"], r["path"]) for r in sim.control("requests")}
+    assert paths <= {("GET", "exchangeInfo"), ("GET", "account"), ("GET", "ticker/24hr"), ("GET", "depth"),
+                     ("POST", "order"), ("GET", "order"), ("GET", "openOrders"), ("GET", "myTrades")}, paths
+    assert {("GET", "exchangeInfo"), ("GET", "account"), ("POST", "order"), ("GET", "openOrders")} <= paths
+
+
+def test_partially_filled_limit_is_cancelled_and_completed_at_market(sim):
+    b = broker_for(sim)
+    sim.control("faults", [{"kind": "partial", "target": "POST order", "times": 1, "value": "0.5"}])
+    opts = ExecutionOptions(order_type="limit", limit_price="touch", limit_timeout_s=0.3, poll_interval_s=0.1)
+    plan = plan_for(b, target({"BTC": 0.9}))
+    report = execute(plan, b, "e2e-limit-partial", options=opts)
+    assert report.ok and report.tracking_error < 0.005
+    limit, market = sorted(sim.engine.orders.values(), key=lambda o: o.order_id)
+    assert (limit.type, limit.status) == ("LIMIT", "CANCELED") and limit.executed == limit.qty / 2
+    assert (market.type, market.status) == ("MARKET", "FILLED") and market.qty == limit.qty - limit.executed
+    assert sum(f.amount for f in report.fills) == limit.qty
+    assert {f.price for f in report.fills if f.client_order_id == limit.client_order_id} == {limit.price}
 
 
 def test_limit_orders_at_mid_fill_as_limit(sim):

@@ -196,6 +196,8 @@ class Engine:
                 levels = [(p, q) for p, q in levels if (p <= price if side == "BUY" else p >= price)]
             want = qty if fill_fraction is None else _floor(qty * fill_fraction, spec.step_size)
             fills, left = [], want
+            if otype == "LIMIT" and fill_fraction is not None and price is not None:
+                levels = [(price, want)]  # a counterparty takes part of the resting order at its limit
             for p, q in levels:
                 if left <= 0:
                     break

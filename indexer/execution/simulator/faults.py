@@ -9,7 +9,8 @@ A :class:`FaultRule` fires on requests whose endpoint matches ``target``
                    an order is still *placed*, so the client must look it up
 ``429``            HTTP 429 with ``Retry-After: value`` (default 1) and code -1003
 ``5xx``            HTTP ``value`` (default 503) with a plain-text body
-``partial``        the order fills only the fraction ``value`` (default 0.5)
+``partial``        the order fills only the fraction ``value`` (default 0.5): a market
+                   order expires with the rest, a limit order rests with the rest
 ``reject_balance`` code -2010 "Account has insufficient balance for requested action."
 ``reject_filter``  code -1013 "Filter failure: <value>" (default LOT_SIZE)
 
