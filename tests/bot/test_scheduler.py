@@ -1,0 +1,113 @@
+"""``indexer bot run``: cron schedule in UTC, metrics endpoint, graceful SIGTERM; status/pause/resume CLI."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+from botkit import API_KEY, API_SECRET, env_for_subprocess, write_config
+from typer.testing import CliRunner
+
+from indexer.bot import load_bot_config, open_bot
+from indexer.bot.config import cron_trigger
+from indexer.bot.scheduler import serve
+from indexer.cli.main import app
+from indexer.execution.simulator import free_port
+
+
+def test_cron_trigger_is_utc_with_optional_seconds() -> None:
+    import datetime as dt
+
+    t = cron_trigger("5 0 * * *")
+    nxt = t.get_next_fire_time(None, dt.datetime(2025, 1, 1, 12, tzinfo=dt.timezone.utc))
+    assert nxt.isoformat() == "2025-01-02T00:05:00+00:00"
+    t6 = cron_trigger("*/10 * * * * *")
+    nxt = t6.get_next_fire_time(None, dt.datetime(2025, 1, 1, 12, 0, 1, tzinfo=dt.timezone.utc))
+    assert nxt.isoformat() == "2025-01-01T12:00:10+00:00"
+
+
+def test_paper_account_on_schedule(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}",
+                       schedule={"cron": "* * * * * *"})
+    with open_bot(load_bot_config(cfg), logs=False) as bot:
+        t0 = time.monotonic()
+        assert serve(bot, max_runs=2) == 2
+        assert time.monotonic() - t0 < 30
+        runs = bot.store.runs_for(bot.cfg.account)
+        assert [r["status"] for r in runs] == ["done"]
+        kinds = [e["kind"] for e in bot.store.events_for(bot.cfg.account)]
+        assert kinds[0] == "skip" and "done" in kinds  # the second trigger found the bar already traded
+
+
+def test_run_subprocess_metrics_and_sigterm(tmp_path: Path, sim) -> None:
+    port = free_port()
+    db = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    cfg = write_config(tmp_path / "bot.yaml", db_url=db, sim=sim, schedule={"cron": "*/2 * * * * *"},
+                       metrics_port=port, logging={"file": str(tmp_path / "bot.log")})
+    account = yaml.safe_load(cfg.read_text())["account"]
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "bot", "run", str(cfg)], env=env_for_subprocess(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    eng = sa.create_engine(db)
+    try:
+        deadline = time.monotonic() + 60
+        done = False
+        while time.monotonic() < deadline and not done:
+            time.sleep(0.5)
+            assert proc.poll() is None, proc.stderr.read()
+            try:
+                with eng.connect() as c:
+                    done = c.execute(sa.text("select count(*) from bot_runs where status = 'done'")).scalar() == 1
+            except sa.exc.OperationalError:  # tables not created yet
+                continue
+        assert done, "no scheduled run finished"
+        time.sleep(0.3)
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        assert f'indexer_bot_runs_total{{account="{account}",status="done"}} 1.0' in metrics
+        assert "indexer_bot_portfolio_value" in metrics
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        eng.dispose()
+    assert proc.returncode == 0, err[-2000:]
+    assert "received SIGTERM" in err and "stopped after" in err
+    log_lines = [json.loads(line) for line in (tmp_path / "bot.log").read_text().splitlines()]
+    assert {"ts", "level", "logger", "msg"} <= set(log_lines[0])
+    assert any(rec.get("event") == "done" for rec in log_lines)
+    for secret in (API_KEY, API_SECRET):
+        assert secret not in err + out + (tmp_path / "bot.log").read_text()
+    assert len(sim.control("state")["orders"]) == 10
+
+
+def test_cli_once_status_pause_resume(tmp_path: Path) -> None:
+    cfg = str(write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}"))
+    runner = CliRunner()
+    r = runner.invoke(app, ["bot", "pause", cfg, "--reason", "audit"])
+    assert r.exit_code == 0 and "paused" in r.output
+    r = runner.invoke(app, ["bot", "once", cfg])
+    assert r.exit_code == 0 and "paused" in r.output and "audit" in r.output
+    assert runner.invoke(app, ["bot", "resume", cfg]).exit_code == 0
+    r = runner.invoke(app, ["bot", "once", cfg])
+    assert r.exit_code == 0 and "done" in r.output
+    r = runner.invoke(app, ["bot", "status", cfg, "--json"])
+    st = json.loads(r.output)
+    assert st["paused"] is False and st["runs"][0]["status"] == "done" and st["value"] > 9_900
+    assert abs(sum(st["current_weights"].values()) - 1) < 1e-9
+    r = runner.invoke(app, ["bot", "status", cfg, "--offline"])
+    assert r.exit_code == 0
+    for words in ("Recent runs", "current", "target", "P&L since", "no open orders", "snapshot"):
+        assert words in r.output
+    r = runner.invoke(app, ["bot", "once", cfg, "--now", "2030-01-01"])
+    assert r.exit_code == 0 and "already rebalanced" in r.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("account: x\nstrategy: nope.yaml\n")
+    r = runner.invoke(app, ["bot", "once", str(bad)])
+    assert r.exit_code == 2 and "ConfigError" in r.output
