@@ -14,6 +14,7 @@ from indexer.backtest.costs import CostModel
 from indexer.backtest.engine import DEFAULT_BENCHMARKS, backtest, load_strategy
 from indexer.backtest.metrics import STAT_KEYS, compute_stats
 from indexer.backtest.result import BacktestResult
+from indexer.backtest.run import run_and_report, write_outputs
 
 __all__ = [
     "backtest",
@@ -26,4 +27,6 @@ __all__ = [
     "BENCHMARK_SPECS",
     "BENCHMARK_LABELS",
     "benchmark_strategy",
+    "run_and_report",
+    "write_outputs",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BENCHMARK_SPECS", "BENCHMARK_LABELS", "HOLD_BENCHMARKS", "benchmark_strategy"]
+__all__ = ["BENCHMARK_SPECS", "BENCHMARK_LABELS", "BENCHMARK_SHORT", "HOLD_BENCHMARKS", "benchmark_strategy"]
 
 _TOP10 = {"top_n": 10, "rank_by": "market_cap", "min_history_days": 90, "exclude_kinds": ["stablecoin"]}
 
@@ -46,6 +46,9 @@ BENCHMARK_LABELS = {
     "ew_top10": "Equal-weight top 10",
     "btc_eth_60_40": "60/40 BTC/ETH",
 }
+
+#: Short names for narrow tables.
+BENCHMARK_SHORT = {"btc": "BTC", "mcap_top10": "MCap10", "ew_top10": "EW10", "btc_eth_60_40": "60/40"}
 
 #: Benchmarks that are bought once and held.
 HOLD_BENCHMARKS = frozenset({"btc"})

@@ -5,7 +5,7 @@ Stable keys of :func:`compute_stats` (JSON-friendly floats; NaN becomes ``None``
 ``start``, ``end``, ``days``, ``init_value``, ``final_value``, ``total_return``, ``cagr``,
 ``volatility``, ``sharpe``, ``sortino``, ``calmar``, ``max_drawdown`` (negative fraction),
 ``max_drawdown_duration_days``, ``best_day``, ``worst_day``, ``hit_rate``, ``turnover_annual``
-(one-way: half the traded notional over portfolio value, per year), ``n_rebalances``, ``n_orders``,
+(one-way: half the traded notional over portfolio value, per year, the initial investment excluded), ``n_rebalances``, ``n_orders``,
 ``fees_paid`` and ``slippage_paid`` (USD), ``costs_fraction`` ((fees + slippage) / initial value),
 ``avg_cash`` (mean CASH weight), ``tracking_error``, ``information_ratio`` (against the chosen
 benchmark, ``benchmark`` names it), ``beta_btc``, ``correlation_btc``.
@@ -127,6 +127,7 @@ def compute_stats(
     if orders is not None and len(orders):
         value_at = eq.reindex(pd.DatetimeIndex(orders["timestamp"])).to_numpy()
         traded = pd.Series(orders["notional"].to_numpy() / value_at, index=orders["timestamp"])
+        traded = traded[traded.index > traded.index.min()]  # the initial investment is not turnover
         fees, slip = float(orders["fees"].sum()), float(orders["slippage"].sum())
         s.update(turnover_annual=turnover_annual(traded, days), n_orders=int(len(orders)))
     else:

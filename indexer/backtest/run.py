@@ -1,0 +1,61 @@
+"""One call from a strategy file to a written report: what ``indexer demo`` and ``backtests/`` use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indexer.backtest.engine import backtest, load_strategy
+from indexer.backtest.result import BacktestResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data.market import MarketData
+
+__all__ = ["run_and_report", "write_outputs"]
+
+
+def write_outputs(result: BacktestResult, out_dir: str | Path, *, html: bool = True, png: bool = True) -> dict[str, Path]:
+    """Write CSVs, ``stats.json``, ``report.html`` and PNG charts of ``result`` to ``out_dir``."""
+    from indexer.backtest.report import write_html, write_pngs
+
+    out = Path(out_dir)
+    paths = result.save(out)
+    if png:
+        paths.update(write_pngs(result, out))
+    if html:
+        paths["report"] = write_html(result, out / "report.html")
+    return paths
+
+
+def run_and_report(
+    strategy_path: str | Path,
+    out_dir: str | Path,
+    data: "MarketData | None" = None,
+    *,
+    progress: bool = False,
+    **kwargs: Any,
+) -> tuple[BacktestResult, dict[str, Path]]:
+    """Backtest a strategy file on ``data`` (default: :func:`indexer.data.load_reference`) and write every output.
+
+    Parameters
+    ----------
+    strategy_path
+        Strategy YAML.
+    out_dir
+        Directory for ``weights.csv``, ``equity.csv``, ``stats.json``, ``report.html`` and the PNGs.
+    data
+        Market data; loaded from the reference cache when ``None``.
+    kwargs
+        Passed to :func:`indexer.backtest.backtest` (``start``, ``end``, ``fees``, ``costs``, ...).
+
+    Returns
+    -------
+    (BacktestResult, dict of output name -> path)
+    """
+    if data is None:
+        from indexer.data import load_reference
+
+        data = load_reference()
+    strategy = load_strategy(strategy_path)
+    result = backtest(strategy, data, progress=progress, **kwargs)
+    return result, write_outputs(result, out_dir)
