@@ -19,7 +19,7 @@ def _paper_broker(data: Any, settings: Any) -> Any:
     from indexer.execution.reference import ccxt_markets, last_prices
 
     usd = last_prices(data)
-    usd.setdefault(settings.quote, 1.0)
+    usd[settings.quote] = 1.0  # the account's unit, whatever the stablecoin's USD close
     exchange = ccxt_markets(usd)
     prices = {s: usd[m["base"]] / usd[m["quote"]] for s, m in exchange.markets.items() if m["quote"] in usd}
     return PaperBroker(exchange, prices, settings.paper_balances, fee_rate=settings.fee_rate, quote=settings.quote,
@@ -87,11 +87,12 @@ def register(app: typer.Typer) -> None:
             holdings = broker.fetch_holdings()
         held = [c for c in holdings.balances if c != settings.quote]
         with console.status(f"asking {strategy.name} for the target as of {as_of:%Y-%m-%d}"):
-            prices = broker.fetch_prices(symbols_to_price(held, markets, settings.quote)) if held else {}
+            held_symbols = symbols_to_price(held, markets, settings.quote, skip_unroutable=True)
+            prices = broker.fetch_prices(held_symbols) if held_symbols else {}
             previous = _current_weights(holdings, prices, markets, settings.quote)
             target = strategy.target(data, as_of, previous=previous)
-            prices = broker.fetch_prices(symbols_to_price(set(held) | set(target.invested[target.invested > 0].index),
-                                                          markets, settings.quote))
+            wanted = symbols_to_price(target.invested[target.invested > 0].index, markets, settings.quote)
+            prices = broker.fetch_prices(sorted(set(held_symbols) | set(wanted)))
             plan = plan_orders(target, holdings, prices, markets, quote=settings.quote,
                                drift_threshold=drift_threshold, fee_reserve=fee_reserve,
                                amount_to_precision=broker.amount_to_precision)

@@ -205,6 +205,7 @@ def execute(
     opts = options or ExecutionOptions()
     _check_compliance(plan, compliance)
     markets = broker.markets()
+    retries_before = int(getattr(broker, "retries", 0))
     before = broker.fetch_holdings()
     fills: list[Fill] = []
     orders: list[Mapping[str, Any]] = []
@@ -230,11 +231,12 @@ def execute(
             broker.cancel(o["id"], o["symbol"])
             errors.append(f"order {o.get('clientOrderId')} was still open and has been cancelled")
     after = broker.fetch_holdings()
-    return _report(plan, run_id, before, after, fills, orders, errors, broker)
+    retries = int(getattr(broker, "retries", 0)) - retries_before
+    return _report(plan, run_id, before, after, fills, orders, errors, retries)
 
 
 def _report(plan: OrderPlan, run_id: str, before: Holdings, after: Holdings, fills: list[Fill],
-            orders: list[Mapping[str, Any]], errors: list[str], broker: Any) -> ExecutionReport:
+            orders: list[Mapping[str, Any]], errors: list[str], retries: int) -> ExecutionReport:
     quote = plan.quote
     px = {a: Decimal(str(p)) for a, p in plan.asset_prices.items()}
     px[quote] = Decimal(1)
@@ -263,5 +265,5 @@ def _report(plan: OrderPlan, run_id: str, before: Holdings, after: Holdings, fil
     return ExecutionReport(
         run_id=run_id, quote=quote, plan=plan, fills=tuple(fills), orders=tuple(orders), fees=fees,
         fees_quote=fees_quote, post_holdings=after, post_weights=post, target_weights=tgt, tracking_error=te,
-        errors=tuple(errors), reconciliation=recon, retries=int(getattr(broker, "retries", 0)),
+        errors=tuple(errors), reconciliation=recon, retries=retries,
     )

@@ -151,13 +151,22 @@ def route(asset: str, markets: Mapping[str, Mapping[str, Any]], quote: str,
 
 
 def symbols_to_price(assets: Iterable[str], markets: Mapping[str, Mapping[str, Any]], quote: str,
-                     intermediates: Iterable[str] = ("BTC", "ETH")) -> list[str]:
-    """Market symbols whose prices :func:`plan_orders` needs for ``assets``."""
+                     intermediates: Iterable[str] = ("BTC", "ETH"), *, skip_unroutable: bool = False) -> list[str]:
+    """Market symbols whose prices :func:`plan_orders` needs for ``assets``.
+
+    ``skip_unroutable`` leaves out assets with no market (e.g. odd balances
+    held on an exchange) instead of raising :class:`ExecutionError`.
+    """
     out: set[str] = set()
     for a in assets:
         if a in (quote, CASH):
             continue
-        sym, x = route(a, markets, quote, intermediates)
+        try:
+            sym, x = route(a, markets, quote, intermediates)
+        except ExecutionError:
+            if skip_unroutable:
+                continue
+            raise
         out.add(sym)
         if x:
             out.add(f"{x}/{quote}")
@@ -261,7 +270,21 @@ def plan_orders(
     )
 
 
-def _legs(routes, tw, qty, cash, px, prices, markets, quote, budget, value, threshold, fee_of, rnd):  # noqa: ANN001, ANN202
+def _legs(
+    routes: Mapping[str, tuple[str, str | None]],
+    tw: Mapping[str, Decimal],
+    qty: Mapping[str, Decimal],
+    cash: Decimal,
+    px: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    markets: Mapping[str, Mapping[str, Any]],
+    quote: str,
+    budget: Decimal,
+    value: Decimal,
+    threshold: Decimal,
+    fee_of: Callable[[str], Decimal],
+    rnd: Rounder,
+) -> tuple[list[PlannedOrder], list[SkippedTrade], Decimal, dict[str, Decimal]]:
     """One planning pass at a given investable ``budget``; returns legs, skips, cash and quantities after."""
     skipped: list[SkippedTrade] = []
     trades: list[tuple[int, str, str, str, Decimal, Decimal, str]] = []  # (phase, asset, sym, side, amt, price, note)

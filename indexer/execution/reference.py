@@ -12,7 +12,7 @@ from indexer.exceptions import DataError
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
 
-__all__ = ["last_prices", "reference_prices", "ccxt_markets"]
+__all__ = ["last_prices", "ccxt_markets"]
 
 
 def last_prices(data: "MarketData", as_of: pd.Timestamp | None = None) -> dict[str, float]:
@@ -23,16 +23,6 @@ def last_prices(data: "MarketData", as_of: pd.Timestamp | None = None) -> dict[s
     if last.empty:
         raise DataError(f"no positive close price up to {as_of}")
     return {str(k): float(v) for k, v in last.items()}
-
-
-def reference_prices(source: Any = None) -> dict[str, float]:
-    """Last closes of the reference data (``indexer.data.load_reference``)."""
-    from indexer import data as data_pkg
-
-    loader = getattr(data_pkg, "load_reference", None)
-    if loader is None:
-        raise DataError("indexer.data.load_reference is not available; pass prices explicitly (--prices FILE)")
-    return last_prices(loader(source=source) if source is not None else loader())
 
 
 def ccxt_markets(prices_usd: Mapping[str, float], *, exchange_id: str = "binance", **kwargs: Any) -> Any:

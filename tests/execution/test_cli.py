@@ -103,3 +103,14 @@ def test_readme_rehearsal_with_the_simulator_in_another_process(reference, tmp_p
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_odd_untradeable_balances_are_reported_not_fatal(reference, tmp_path):
+    usd = last_prices(reference)
+    with SimServer(usd, {"USDT": 10_000, "ODDCOIN": 3}) as sim:
+        cfg = sim.write_config(tmp_path / "sim.yaml")
+        res = runner.invoke(app, ["rebalance", STRATEGY, "--live", "--config", str(cfg), "--dry-run"],
+                            terminal_width=160)
+        assert res.exit_code == 0, res.output
+        assert "ODDCOIN" in res.output and "no market to sell it" in res.output
+        assert "(dry run)" in res.output and not sim.engine.orders
