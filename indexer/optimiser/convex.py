@@ -120,34 +120,53 @@ def _subset(ctx: WeighContext, keep: np.ndarray) -> WeighContext:
     return replace(ctx, assets=tuple(a for a, k in zip(ctx.assets, keep) if k))
 
 
+def _resolve(spec: OptimiserSpec, ctx: WeighContext, keep: np.ndarray) -> tuple[np.ndarray, float, dict[str, Any]]:
+    ws, cash, diag = solve_once(spec, _subset(ctx, keep))
+    w = np.zeros(ctx.n)
+    w[keep] = ws
+    return w, cash, {k: v for k, v in diag.items() if k != "constraints"}
+
+
+def _remove_dust(spec: OptimiserSpec, ctx: WeighContext, w: np.ndarray, cash: float, keep: np.ndarray,
+                 diag: dict[str, Any]) -> tuple[np.ndarray, float, np.ndarray]:
+    """Drop assets below ``dust`` and re-solve over the rest, until none is below it.
+
+    Stops (keeping the last weights) if dropping would make the problem infeasible.
+    """
+    dust = spec.constraints.dust
+    dropped: list[str] = []
+    for _ in range(_MAX_DUST_ROUNDS):
+        small = keep & (w < dust)
+        if not small.any() or small.sum() == keep.sum():
+            break
+        trial = keep & ~small
+        if not (w[small] > _HELD).any():
+            keep = trial  # only zero weights: nothing to re-solve
+            continue
+        try:
+            w2, cash2, d2 = _resolve(spec, ctx, trial)
+        except OptimisationError as exc:
+            diag["dust_note"] = f"kept weights below dust {dust}: dropping them is infeasible ({exc})"
+            break
+        dropped += [a for a, s, x in zip(ctx.assets, small, w) if s and x > _HELD]
+        keep, w, cash = trial, w2, cash2
+        diag.update(d2)
+    if dropped:
+        diag["dropped_dust"] = dropped
+    return w, cash, keep
+
+
 def solve(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     """Weights for a convex objective, with the max-holdings and dust stages; (weights, CASH, diagnostics)."""
     c = spec.constraints
     w, cash, diag = solve_once(spec, ctx)
     keep = np.ones(ctx.n, dtype=bool)
-    dropped: dict[str, list[str]] = {}
     if c.max_holdings is not None and int((w > _HELD).sum()) > c.max_holdings:
         keep[:] = False
         keep[np.argsort(-w, kind="stable")[: c.max_holdings]] = True
-        dropped["max_holdings"] = [a for a, k in zip(ctx.assets, keep) if not k]
-    resolve = not keep.all()
-    for _ in range(_MAX_DUST_ROUNDS):
-        if c.dust > 0:
-            small = keep & (w < c.dust)
-            if small.any() and small.sum() < keep.sum():
-                resolve |= bool((w[small] > _HELD).any())
-                dropped.setdefault("dust", []).extend(
-                    a for a, s, x in zip(ctx.assets, small, w) if s and x > _HELD
-                )
-                keep &= ~small
-        if not resolve:
-            break
-        ws, cash, d2 = solve_once(spec, _subset(ctx, keep))
-        w = np.zeros(ctx.n)
-        w[keep] = ws
-        diag.update({k: v for k, v in d2.items() if k != "constraints"})
-        resolve = False
-    w = np.where(keep, w, 0.0)
-    for k, v in dropped.items():
-        diag[f"dropped_{k}"] = v
-    return w, cash, diag
+        diag["dropped_max_holdings"] = [a for a, k in zip(ctx.assets, keep) if not k]
+        w, cash, d2 = _resolve(spec, ctx, keep)
+        diag.update(d2)
+    if c.dust > 0:
+        w, cash, keep = _remove_dust(spec, ctx, w, cash, keep, diag)
+    return np.where(keep, w, 0.0), cash, diag
