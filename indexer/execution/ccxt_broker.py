@@ -17,7 +17,6 @@ and a "duplicate order" answer resolves to the existing order.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence, TypeVar
@@ -27,7 +26,7 @@ import pandas as pd
 
 from indexer._typing import Fill, Holdings, OrderIntent
 from indexer.exceptions import ConfigError, ExecutionError, OrderRejected, RetryableExecutionError
-from indexer.execution.credentials import Credentials, RedactingFilter, load_credentials
+from indexer.execution.credentials import Credentials, RedactingLogger, load_credentials, redact
 from indexer.execution.settings import ExchangeSettings
 
 __all__ = ["CcxtBroker", "fills_from_trades"]
@@ -38,9 +37,7 @@ REJECT = (ccxt.InsufficientFunds, ccxt.InvalidOrder, ccxt.BadSymbol)
 
 
 def _clean(msg: str, secrets: Sequence[str] = ()) -> str:
-    for s in secrets:
-        msg = msg.replace(s, "***")
-    return re.sub(r"signature=[0-9a-fA-F]+", "signature=***", msg)
+    return redact(msg, list(secrets))
 
 
 def fills_from_trades(trades: Sequence[Mapping[str, Any]], client_order_id: str | None = None,
@@ -140,10 +137,8 @@ class CcxtBroker:
             rate_limit=settings.rate_limit, **kwargs,
         )
 
-    def _logger(self, exchange_id: str) -> logging.Logger:
-        lg = logging.getLogger(f"indexer.execution.ccxt.{exchange_id}.{id(self)}")
-        lg.addFilter(RedactingFilter(self._secrets))
-        return lg
+    def _logger(self, exchange_id: str) -> RedactingLogger:
+        return RedactingLogger(logging.getLogger(f"indexer.execution.ccxt.{exchange_id}"), self._secrets)
 
     def __repr__(self) -> str:
         return f"CcxtBroker({self.id!r}, authenticated={bool(self._secrets)})"

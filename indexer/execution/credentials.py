@@ -23,7 +23,7 @@ import yaml
 
 from indexer.exceptions import ConfigError
 
-__all__ = ["Credentials", "load_credentials", "env_prefix", "RedactingFilter"]
+__all__ = ["Credentials", "load_credentials", "env_prefix", "RedactingFilter", "RedactingLogger", "redact"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,33 @@ def load_credentials(
     if key or secret:
         raise ConfigError(f"set both {prefix}API_KEY and {prefix}SECRET (only one is set)")
     return None
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """``text`` with each secret and any ``signature=...`` query value replaced by ``***``."""
+    for s in secrets:
+        if s:
+            text = text.replace(s, "***")
+    return re.sub(r"signature=[0-9a-fA-F]+", "signature=***", text)
+
+
+class RedactingLogger(logging.LoggerAdapter):
+    """A logger adapter that formats each record and redacts secrets before it is emitted.
+
+    Given to ccxt as ``exchange.logger``: ccxt logs every request with its
+    headers (API key included) at DEBUG.
+    """
+
+    def __init__(self, logger: logging.Logger, secrets: list[str]) -> None:
+        super().__init__(logger, {})
+        self._secrets = [s for s in secrets if s]
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        if not self.isEnabledFor(level):
+            return
+        text = str(msg) % args if args else str(msg)
+        kwargs.pop("extra", None)
+        self.logger.log(level, redact(text, self._secrets), **kwargs)  # type: ignore[arg-type]
 
 
 class RedactingFilter(logging.Filter):
