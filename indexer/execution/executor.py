@@ -24,7 +24,7 @@ from typing import Any, Callable, Literal, Mapping
 import pandas as pd
 
 from indexer._typing import CASH, Fill, Holdings
-from indexer.exceptions import ComplianceError, ExecutionError, OrderRejected, RetryableExecutionError
+from indexer.exceptions import ComplianceError, OrderRejected, RetryableExecutionError
 from indexer.execution.broker import TradingBroker
 from indexer.execution.planner import OrderPlan, PlannedOrder, _limit
 

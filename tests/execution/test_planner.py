@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from indexer._typing import CASH, Holdings, TargetPortfolio
+from indexer._typing import Holdings, TargetPortfolio
 from indexer.exceptions import ExecutionError
 from indexer.execution import PaperBroker, execute, plan_orders, symbols_to_price
 from indexer.execution.reference import ccxt_markets, last_prices
