@@ -28,12 +28,12 @@ __all__ = ["make_text_pipeline", "fit_text_model", "cached_text_model", "TextEva
 KIND = "text-sentiment"
 
 
-def make_text_pipeline(*, C: float = 1.0, max_features: int = 20000, min_df: int = 2, ngram_max: int = 2) -> Pipeline:
+def make_text_pipeline(*, C: float = 1.0, max_features: int = 20000, min_df: int = 2, ngram_max: int = 1) -> Pipeline:
     """Unfitted ``TfidfVectorizer(1..ngram_max-grams, sublinear tf) -> LogisticRegression(C, balanced classes)``."""
     return Pipeline(
         [
             ("tfidf", TfidfVectorizer(ngram_range=(1, ngram_max), min_df=min_df, max_features=max_features, sublinear_tf=True)),
-            ("clf", LogisticRegression(C=C, max_iter=2000, class_weight="balanced")),
+            ("clf", LogisticRegression(C=C, solver="liblinear", class_weight="balanced")),
         ]
     )
 

@@ -128,7 +128,10 @@ class NewsSentiment(Signal):
 
 @register_signal("news_volume")
 class NewsVolume(Signal):
-    """``log(1 + number of texts tagged with the asset in the last window bars)`` (attention)."""
+    """``log(1 + number of texts tagged with the asset in the last window bars)`` (attention).
+
+    NaN outside the period the texts cover and where the asset has no price.
+    """
 
     summary = "log(1 + count of news tagged with the asset over `window` days)"
 
@@ -147,4 +150,5 @@ class NewsVolume(Signal):
         _, counts = daily_asset_sums(texts, ones, data.close.index, data.close.columns)
         first, last = texts["timestamp"].min(), texts["timestamp"].max()
         covered = (data.close.index >= first) & (data.close.index <= last + pd.Timedelta(days=self.window))
-        return np.log1p(counts.rolling(self.window, min_periods=1).sum()).where(pd.Series(covered, index=data.close.index), axis=0)
+        out = np.log1p(counts.rolling(self.window, min_periods=1).sum())
+        return out.where(pd.Series(covered, index=data.close.index), axis=0).where(data.close.notna())
