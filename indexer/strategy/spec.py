@@ -18,10 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from indexer.optimiser import OptimiserSpec
-try:
-    from indexer.signals import ScoringSpec
-except ImportError:  # the signals layer has not landed in this checkout yet: no signals block allowed
-    ScoringSpec = type(None)  # type: ignore[assignment,misc]
+from indexer.signals import ScoringSpec
 from indexer.strategy.errors import register_tags
 from indexer.strategy.overlays import OVERLAYS, OverlaySpec
 from indexer.universe import ComplianceSpec, UniverseSpec
@@ -98,7 +95,7 @@ class StrategySpec(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=80)
     description: str = ""
     universe: UniverseSpec = Field(default_factory=UniverseSpec)
-    signals: ScoringSpec | None = None  # type: ignore[valid-type]
+    signals: ScoringSpec | None = None
     optimiser: OptimiserSpec = Field(default_factory=OptimiserSpec)
     rebalance: RebalanceSpec = Field(default_factory=RebalanceSpec)
     overlays: list[OverlaySpec] = Field(default_factory=list)
