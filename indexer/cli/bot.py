@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
     @bot_app.command("run")
     @handle_errors
     def run(config: Path = CONFIG, live: bool = LIVE,
-            run_now: bool = typer.Option(False, "--now/--no-now", help="Also rebalance right away at start."),
+            run_now: bool = typer.Option(False, "--run-now", help="Also rebalance right away at start."),
             max_runs: Optional[int] = typer.Option(None, help="Stop after this many runs (default: until SIGTERM).")) -> None:
         """Rebalance on the config's cron schedule (UTC) until SIGTERM / Ctrl-C."""
         from indexer.bot import load_bot_config, open_bot

@@ -1,0 +1,42 @@
+"""Exchange faults during a rebalance on the simulator: a run interrupted by a down exchange resumes
+without doubling orders; a rejected order is recorded and the run finishes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from botkit import write_config
+
+from indexer.bot import load_bot_config, open_bot
+
+
+def test_exchange_down_mid_run_resumes_without_duplicates(tmp_path: Path, sim) -> None:
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}", sim=sim)
+    sim.control("faults", [{"kind": "5xx", "target": "POST order", "times": 50, "skip": 3}])
+    with open_bot(load_bot_config(cfg), logs=False) as bot:
+        first = bot.once()
+        assert first.status == "failed" and "RetryableExecutionError" in first.message
+        run = bot.store.run(first.run_id)
+        assert run["status"] == "running" and run["step"] == "plan_made"  # left resumable
+        states = [o["status"] for o in bot.store.orders_of(first.run_id)]
+        assert states == ["closed"] * 3 + ["intent"]
+        sim.control("faults", method="DELETE")
+        second = bot.once()
+        assert second.status == "done" and second.run_id == first.run_id and second.resumed == [first.run_id]
+        planned = [o["client_order_id"] for o in bot.store.run(first.run_id)["plan"]["orders"]]
+    placed = [o["clientOrderId"] for o in sim.control("state")["orders"]]
+    assert sorted(placed) == sorted(planned) and len(placed) == 10
+
+
+def test_rejected_order_is_recorded_and_the_run_finishes(tmp_path: Path, sim) -> None:
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}", sim=sim)
+    sim.control("faults", [{"kind": "reject_balance", "target": "POST order", "times": 1, "skip": 9}])
+    with open_bot(load_bot_config(cfg), logs=False) as bot:
+        res = bot.once()
+        assert res.status == "done" and "(1 rejected)" in res.message
+        orders = bot.store.orders_of(res.run_id)
+        assert [o["status"] for o in orders].count("rejected") == 1
+        rejected = next(o for o in orders if o["status"] == "rejected")
+        assert "insufficient balance" in rejected["error"]
+        assert any(e["kind"] == "rejected" for e in bot.store.events_for(bot.cfg.account))
+    assert len(sim.control("state")["orders"]) == 9
