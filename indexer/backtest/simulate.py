@@ -15,7 +15,7 @@ import pandas as pd
 
 from indexer._typing import CASH
 
-__all__ = ["Simulation", "simulate", "from_orders"]
+__all__ = ["Simulation", "simulate", "simulate_cost_grid", "from_orders"]
 
 
 @dataclass
@@ -108,3 +108,39 @@ def simulate(close: pd.DataFrame, size: np.ndarray, slippage: np.ndarray, *, fee
     else:
         orders = pd.DataFrame(columns=["timestamp", "asset", "side", "size", "price", "close", "notional", "fees", "slippage"])
     return Simulation(portfolio=pf, equity=equity, holdings=holdings, orders=orders)
+
+
+def simulate_cost_grid(
+    close: pd.DataFrame, size: np.ndarray, fees: list[float], slippage: list[float], *, init_cash: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Equity curves of the same orders under every (fee, slippage) pair, in ONE vectorbt run.
+
+    The price and order arrays are tiled once per pair (vectorbt column broadcasting) and each
+    copy is its own group with its own cash; fees and slippage are per-column arrays.  Returns
+    value per bar with one column per pair, labelled ``(fee, slippage)``, and the fees, slippage
+    (USD) and order count of each pair.
+    """
+    pairs = [(f, s) for f in fees for s in slippage]
+    k, m = len(pairs), close.shape[1]
+    px = close.ffill().fillna(1.0).to_numpy()
+    wide_close = pd.DataFrame(np.tile(px, (1, k)), index=close.index)
+    wide_size = pd.DataFrame(np.tile(size, (1, k)), index=close.index)
+    fee_row = np.repeat([p[0] for p in pairs], m)[None, :]
+    slip_row = np.repeat([p[1] for p in pairs], m)[None, :]
+    pf = from_orders(wide_close, wide_size, fees=fee_row, slippage=slip_row, init_cash=float(init_cash),
+                     group_by=np.repeat(np.arange(k), m))  # fmt: skip
+    value = pf.value()
+    names = pd.MultiIndex.from_tuples(pairs, names=["fees", "slippage"])
+    value.columns = names
+    rec = pf.orders.values
+    grp = rec["col"] // m
+    slip_usd = rec["size"] * np.abs(rec["price"] - wide_close.to_numpy()[rec["idx"], rec["col"]])
+    paid = pd.DataFrame(
+        {
+            "fees_paid": np.bincount(grp, weights=rec["fees"], minlength=k),
+            "slippage_paid": np.bincount(grp, weights=slip_usd, minlength=k),
+            "n_orders": np.bincount(grp, minlength=k),
+        },
+        index=names,
+    )
+    return value, paid
