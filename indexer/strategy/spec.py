@@ -21,6 +21,7 @@ from indexer.optimiser import OptimiserSpec
 from indexer.signals import ScoringSpec
 from indexer.strategy.errors import register_tags
 from indexer.strategy.overlays import OVERLAYS, OverlaySpec
+from indexer.strategy.target_return import TargetReturnSpec
 from indexer.universe import ComplianceSpec, UniverseSpec
 
 __all__ = ["StrategySpec", "RebalanceSpec", "WEEKDAYS", "SCORE_OBJECTIVES"]
@@ -88,6 +89,9 @@ class StrategySpec(BaseModel):
         :class:`~indexer.universe.ComplianceSpec` (investor profile and rules) or ``None``.
     estimation_window
         Bars of daily returns given to the optimiser (risk model window).
+    target_return
+        :class:`~indexer.strategy.target_return.TargetReturnSpec`: minimise risk
+        for a required return (needs ``optimiser.objective: mean_variance``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -101,9 +105,22 @@ class StrategySpec(BaseModel):
     overlays: list[OverlaySpec] = Field(default_factory=list)
     compliance: ComplianceSpec | None = None
     estimation_window: int = Field(180, ge=2, le=3650)
+    target_return: TargetReturnSpec | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> "StrategySpec":
+        tr = self.target_return
+        if tr is not None:
+            if self.optimiser.objective != "mean_variance":
+                raise ValueError(
+                    f"target_return searches the risk aversion of optimiser.objective 'mean_variance'; "
+                    f"got {self.optimiser.objective!r}"
+                )
+            if tr.expected_returns == "scores" and self.signals is None:
+                raise ValueError("target_return.expected_returns 'scores' needs a signals: block (or use 'historical')")
+            if tr.lambda_min >= tr.lambda_max:
+                raise ValueError(f"target_return.lambda_min ({tr.lambda_min}) must be < lambda_max ({tr.lambda_max})")
+            return self
         if self.optimiser.objective in SCORE_OBJECTIVES and self.signals is None:
             raise ValueError(
                 f"optimiser.objective {self.optimiser.objective!r} reads expected returns from scores: "

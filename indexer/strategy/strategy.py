@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -22,6 +23,7 @@ from indexer.strategy.errors import config_error
 from indexer.strategy.overlays import OverlayContext
 from indexer.strategy.schedule import schedule_dates
 from indexer.strategy.spec import StrategySpec
+from indexer.strategy.target_return import historical_mean_returns, weigh_for_return
 from indexer.universe import COMPLIANCE_RULES, cap_kind_weights, check_weights, latest_market_cap, select_universe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -199,7 +201,13 @@ class Strategy:
             assets=tuple(assets), returns=returns[assets], scores=scores, market_cap=mcap,
             volume=volume, previous=previous, registry=pit.assets,
         )
-        res_w = weigh(spec.optimiser, ctx)
+        if spec.target_return is not None:
+            tr = spec.target_return
+            mu = historical_mean_returns(returns[assets]) if tr.expected_returns == "historical" else scores * tr.score_scale
+            ctx = replace(ctx, scores=mu.reindex(assets).fillna(0.0))
+            res_w = weigh_for_return(spec.optimiser, ctx, tr)
+        else:
+            res_w = weigh(spec.optimiser, ctx)
         diag["optimiser"] = res_w.diagnostics
         w = res_w.weights.copy()
         base = w.copy()
