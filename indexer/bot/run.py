@@ -179,8 +179,8 @@ class Rebalancer:
                 self._event("resume", f"resuming run {run['id']} interrupted at step {run['step']}", run_id=run["id"])
                 res = self._advance(run["id"], now, fresh=pd.Timestamp(run["as_of"]) == as_of)
                 resumed.append(run["id"])
-                if pd.Timestamp(run["as_of"]) == as_of:
-                    res.resumed = resumed
+                if pd.Timestamp(run["as_of"]) == as_of or self.store.run(run["id"])["status"] == "running":
+                    res.resumed = resumed  # current bar handled, or an older run still in limbo: stop here
                     return res
             done = [r for r in self.store.runs_for(self.account, as_of.to_pydatetime()) if r["status"] == "done"]
             if done:
@@ -269,6 +269,9 @@ class Rebalancer:
         wanted = [a for a, w in target.invested.items() if w > 0]
         holdings, prices, asset_px, _, value = self.valuation(wanted)
         snaps = self.store.snapshots(self.account)["value"]
+        since = self.store.resumed_at(self.account)
+        if since is not None:  # an operator resumed: losses count from then on
+            snaps = snaps[snaps.index >= pd.Timestamp(since)]
         risk = guards.check_kill_switch(snaps, now, value, cfg.risk.max_daily_loss, cfg.risk.max_drawdown)
         self.store.snapshot(self.account, holdings.balances, asset_px, value, run_id=run_id, taken_at=now)
         markets = b.markets()

@@ -212,6 +212,12 @@ class Store:
             if not done:
                 c.execute(accounts.insert().values(account=account, paused=paused, reason=reason, updated_at=now))
 
+    def resumed_at(self, account: str) -> dt.datetime | None:
+        """When ``account`` was last resumed (None when never paused or still paused)."""
+        with self.engine.connect() as c:
+            r = c.execute(sa.select(accounts.c.paused, accounts.c.updated_at).where(accounts.c.account == account)).first()
+        return _utc(r[1]) if r is not None and not r[0] else None
+
     def paused(self, account: str) -> tuple[bool, str | None]:
         """``(paused, reason)`` of ``account`` (not paused when never set)."""
         with self.engine.connect() as c:

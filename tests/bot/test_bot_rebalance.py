@@ -101,7 +101,10 @@ def test_kill_switch_pauses_the_account(tmp_path: Path, receiver) -> None:
         assert paused and reason.startswith("kill switch: drawdown")
         assert bot.store.all_orders(acct) == []
         assert bot.once().status == "paused"
-    assert receiver.bodies[-1]["chat_id"] == "7" and "🛑" in receiver.bodies[-1]["text"]
+        assert receiver.bodies[-1]["chat_id"] == "7" and "🛑" in receiver.bodies[-1]["text"]
+        bot.store.set_paused(acct, False)  # the operator resumes: losses count from now on
+        res = bot.once()
+        assert res.status == "done", res.message
 
 
 def test_price_sanity_against_the_simulator(tmp_path: Path, sim, last_close) -> None:
