@@ -11,7 +11,6 @@ import urllib.request
 from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 from botkit import API_KEY, API_SECRET, env_for_subprocess, write_config
 from typer.testing import CliRunner
 
@@ -46,39 +45,60 @@ def test_paper_account_on_schedule(tmp_path: Path) -> None:
         assert kinds[0] == "skip" and "done" in kinds  # the second trigger found the bar already traded
 
 
-def test_run_subprocess_metrics_and_sigterm(tmp_path: Path, sim) -> None:
+def test_metrics_endpoint_on_loopback() -> None:
+    from indexer.bot.metrics import BotMetrics
+    from indexer.bot.run import RunResult
+
+    m = BotMetrics("acct")
+    port = m.serve(0)
+    try:
+        m.observe(RunResult("done", "ok", orders=10, value=9_989.0, tracking_error=0.002), 1_700_000_000.0)
+        m.observe(RunResult("skipped", "same bar"), 1_700_000_060.0)
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    finally:
+        m.close()
+    assert 'indexer_bot_runs_total{account="acct",status="done"} 1.0' in text
+    assert 'indexer_bot_runs_total{account="acct",status="skipped"} 1.0' in text
+    assert 'indexer_bot_orders_total{account="acct"} 10.0' in text
+    assert 'indexer_bot_portfolio_value{account="acct"} 9989.0' in text
+    assert 'indexer_bot_last_run_timestamp_seconds{account="acct"} 1.70000006e+09' in text
+
+
+def test_run_subprocess_sigterm_mid_run_finishes_the_run(tmp_path: Path, sim) -> None:
     port = free_port()
     db = f"sqlite:///{tmp_path / 'b.sqlite'}"
     cfg = write_config(tmp_path / "bot.yaml", db_url=db, sim=sim, schedule={"cron": "*/2 * * * * *"},
                        metrics_port=port, logging={"file": str(tmp_path / "bot.log")})
-    account = yaml.safe_load(cfg.read_text())["account"]
+    sim.control("faults", [{"kind": "latency", "target": "POST order", "times": 10, "value": "0.4"}])
     proc = subprocess.Popen([sys.executable, "-m", "indexer", "bot", "run", str(cfg)], env=env_for_subprocess(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     eng = sa.create_engine(db)
     try:
         deadline = time.monotonic() + 60
-        done = False
-        while time.monotonic() < deadline and not done:
-            time.sleep(0.5)
+        sending = False
+        while time.monotonic() < deadline and not sending:
+            time.sleep(0.2)
             assert proc.poll() is None, proc.stderr.read()
             try:
                 with eng.connect() as c:
-                    done = c.execute(sa.text("select count(*) from bot_runs where status = 'done'")).scalar() == 1
+                    sending = c.execute(sa.text("select count(*) from bot_orders")).scalar() > 0
             except sa.exc.OperationalError:  # tables not created yet
                 continue
-        assert done, "no scheduled run finished"
-        time.sleep(0.3)
+        assert sending, "no scheduled run started sending orders"
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-        assert f'indexer_bot_runs_total{{account="{account}",status="done"}} 1.0' in metrics
-        assert "indexer_bot_portfolio_value" in metrics
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        assert "# HELP indexer_bot_runs_total" in metrics
+        proc.send_signal(signal.SIGTERM)  # mid-run: the run must finish before the process exits
+        out, err = proc.communicate(timeout=60)
+        with eng.connect() as c:
+            runs = c.execute(sa.text("select status, step from bot_runs")).all()
+            n_orders = c.execute(sa.text("select count(*) from bot_orders where status = 'closed'")).scalar()
     finally:
         if proc.poll() is None:
             proc.kill()
         eng.dispose()
     assert proc.returncode == 0, err[-2000:]
-    assert "received SIGTERM" in err and "stopped after" in err
+    assert "received SIGTERM" in err and "stopped after 1 run(s)" in err
+    assert [tuple(r) for r in runs] == [("done", "done")] and n_orders == 10
     log_lines = [json.loads(line) for line in (tmp_path / "bot.log").read_text().splitlines()]
     assert {"ts", "level", "logger", "msg"} <= set(log_lines[0])
     assert any(rec.get("event") == "done" for rec in log_lines)
