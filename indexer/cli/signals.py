@@ -143,8 +143,14 @@ def register(app: typer.Typer) -> None:
         if onchain:
             from indexer.signals import ScoringSpec
 
-            oc = ScoringSpec(signals=[{"name": n} for n in ("active_address_growth", "tx_count_growth", "fee_revenue", "nvt")]
-                             + [{"name": "momentum", "params": {"horizon": 90}}, {"name": "trend_tstat"}])
+            oc = ScoringSpec(
+                signals=[{"name": n} for n in ("active_address_growth", "tx_count_growth", "fee_revenue", "nvt")]
+                + [{"name": "momentum", "params": {"horizon": 90}}, {"name": "trend_tstat"}],
+                normalise="ts_zscore",
+                winsor=0.01,
+                model={"type": "ridge" if model == "fixed" else model, "horizon": horizon, "refit_every": 90,
+                       "sample_every": 1, "min_train": 365},
+            )
             ts_table = pd.concat(
                 [
                     time_series_report(full.between(None, "2019-06-30"), oc, "BTC", horizon=horizon),

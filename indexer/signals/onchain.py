@@ -3,7 +3,7 @@
 Metrics used: ``AdrActCnt`` (active addresses), ``TxCnt`` (transactions),
 ``FeeTotUSD`` (fees, USD/day), ``TxTfrValAdjUSD`` (adjusted transfer value,
 USD/day), ``CapMrktCurUSD`` (market cap, USD; ``data.market_cap`` fills where
-the metric is absent).  Published series may be sparse (blockchain.com charts
+the metric is absent) and, where given, DefiLlama-style ``TVL`` (USD).  Published series may be sparse (blockchain.com charts
 come every ~3 days), so each metric is carried forward at most ``ffill_limit``
 bars, using past values only.  Assets without the metric get NaN.
 """
@@ -22,7 +22,7 @@ from indexer.signals.base import Signal, register_signal
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["ActiveAddressGrowth", "TxCountGrowth", "FeeRevenue", "NVT", "market_cap_panel"]
+__all__ = ["ActiveAddressGrowth", "TxCountGrowth", "FeeRevenue", "NVT", "TVLRatio", "TVLGrowth", "market_cap_panel"]
 
 
 def market_cap_panel(data: "MarketData", ffill_limit: int) -> pd.DataFrame:
@@ -122,3 +122,34 @@ class NVT(Signal):
             val = require_volume(data, self.name)
         sm = val.where(val > 0).rolling(self.smooth, min_periods=self.smooth).mean()
         return -np.log(market_cap_panel(data, self.ffill_limit) / sm)
+
+
+@register_signal("tvl_ratio")
+class TVLRatio(Signal):
+    """``log(TVL / market cap)``: DeFi value locked per dollar of token value (DefiLlama-style metric ``TVL``, USD).
+
+    Higher means more usage per unit of valuation.  NaN where no TVL is given.
+    """
+
+    summary = "log(total value locked (TVL) / market cap), DefiLlama-style metric"
+
+    def __init__(self, smooth: int = 7, ffill_limit: int = 7) -> None:
+        self.smooth = positive_int("smooth", smooth)
+        self.ffill_limit = nonneg_int("ffill_limit", ffill_limit)
+
+    @property
+    def lookback(self) -> int:
+        return self.smooth
+
+    def compute(self, data: "MarketData") -> pd.DataFrame:
+        tvl = metric_panel(data, "TVL", self.ffill_limit)
+        sm = tvl.where(tvl > 0).rolling(self.smooth, min_periods=self.smooth).mean()
+        return np.log(sm / market_cap_panel(data, self.ffill_limit))
+
+
+@register_signal("tvl_growth")
+class TVLGrowth(_Growth):
+    """Log growth of the ``smooth``-bar mean ``TVL`` over ``window`` bars."""
+
+    summary = "log growth of smoothed total value locked (TVL) over `window` days"
+    metric = "TVL"

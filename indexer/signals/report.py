@@ -73,7 +73,11 @@ def cross_sectional_report(
 def time_series_report(
     data: "MarketData", spec: ScoringSpec, asset: str = "BTC", *, horizon: int = 30
 ) -> pd.DataFrame:
-    """Time-series IC of each raw signal of ``spec`` for ``asset`` (non-overlapping ``horizon``-day steps)."""
+    """Time-series IC of each raw signal of ``spec`` for ``asset`` (non-overlapping ``horizon``-day steps).
+
+    For an ML ``spec.model`` also the out-of-sample walk-forward blend of those
+    signals on this one asset (use ``normalise="ts_zscore"``).
+    """
     one = data.select([asset])
     rows = {}
     for s in spec.signals:
@@ -81,6 +85,17 @@ def time_series_report(
         r = ts_ic(sig, one.close[asset], horizon)
         valid = sig.dropna()
         rows[s.label] = {
+            "horizon": horizon,
+            "tsIC": r["ic"],
+            "p_value": r["p_value"],
+            "n": r["n"],
+            "period": f"{valid.index.min():%Y-%m}..{valid.index.max():%Y-%m}" if len(valid) else "",
+        }
+    if spec.model.type != "fixed":
+        blend, _ = blend_panel(one, spec)
+        r = ts_ic(blend[asset], one.close[asset], horizon)
+        valid = blend[asset].dropna()
+        rows[f"blend[{spec.model.type}] (OOS)"] = {
             "horizon": horizon,
             "tsIC": r["ic"],
             "p_value": r["p_value"],

@@ -14,6 +14,8 @@ COVERAGE = {
     "tx_count_growth": "btc_history",
     "fee_revenue": "btc_history",
     "nvt": "btc_history",
+    "tvl_ratio": None,  # no dated TVL history in the reference data (one 2025-11 snapshot, after the last bar)
+    "tvl_growth": None,
 }
 CUT = {"news_slice": "2023-02-15", "btc_history": "2018-03-10"}
 

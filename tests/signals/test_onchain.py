@@ -59,5 +59,10 @@ def test_cross_sectional_onchain_on_built_panel() -> None:
     nvt = get("nvt", smooth=5)(data).iloc[-1]
     assert nvt["AAA"] == pytest.approx(-np.log(10.0)) and nvt["BBB"] == pytest.approx(-np.log(50.0))
     assert nvt["AAA"] > nvt["BBB"] and np.isnan(nvt["CCC"])  # lower NVT ranks higher; no data -> NaN
+    tvl = pd.DataFrame({"AAA": 5e8, "BBB": np.nan, "CCC": 2e9}, index=idx).rename_axis(columns="asset")
+    data = MarketData(close=close, metrics={"TVL": tvl, "CapMrktCurUSD": cap})
+    ratio = get("tvl_ratio", smooth=3)(data).iloc[-1]
+    assert ratio["AAA"] == pytest.approx(np.log(0.5)) and ratio["CCC"] == pytest.approx(np.log(2.0))
+    assert np.isnan(ratio["BBB"])
     # no metrics at all -> NaN everywhere, not an error
     assert get("tx_count_growth")(MarketData(close=close)).isna().all().all()
