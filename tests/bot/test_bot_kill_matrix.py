@@ -102,3 +102,26 @@ def test_kill_at_every_step_converges_without_duplicates(backend, sim, receiver,
         for where, text in (("logs", "\n".join(logs)), ("database", dump),
                             ("notifications", "\n".join(str(b) for b in receiver.bodies))):
             assert secret not in text, f"secret leaked into {where}"
+
+
+@pytest.mark.slow
+def test_paper_account_after_kills_equals_an_uninterrupted_one(tmp_path: Path) -> None:
+    """Paper fills live in the database: a paper order sent but not recorded never happened and is
+    placed again, so the recovered account ends exactly where an uninterrupted one does."""
+    from indexer.bot import load_bot_config, open_bot
+
+    killed = write_config(tmp_path / "killed.yaml", db_url=f"sqlite:///{tmp_path / 'k.sqlite'}")
+    for point in ("order_sent:1", "reconciled"):
+        p = _bot(["once", str(killed)], crash_at=point)
+        assert p.returncode == -signal.SIGKILL and f"SIGKILL at {point}" in p.stderr, p.stderr[-2000:]
+    final = _bot(["once", str(killed)])
+    assert final.returncode == 0 and "done" in final.stdout, final.stderr[-2000:]
+    clean = write_config(tmp_path / "clean.yaml", db_url=f"sqlite:///{tmp_path / 'c.sqlite'}")
+    with open_bot(load_bot_config(clean), logs=False) as bot:
+        assert bot.once().status == "done"
+        want = bot.rebalancer().valuation()[0].balances
+    with open_bot(load_bot_config(killed), logs=False) as bot:
+        got = bot.rebalancer().valuation()[0].balances
+        orders = bot.store.all_orders(bot.cfg.account)
+    assert got == want
+    assert len(orders) == 10 and all(len(o["fills"]) == 1 for o in orders)
