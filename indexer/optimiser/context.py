@@ -58,6 +58,7 @@ class WeighContext:
     portfolio_value: float | None = None
     benchmark: pd.Series | None = None
     covariance: pd.DataFrame | None = None
+    index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         assets = tuple(str(a) for a in self.assets)
@@ -69,6 +70,7 @@ class WeighContext:
         if CASH in assets:
             raise OptimisationError(f"WeighContext.assets must not contain {CASH!r}; the cash line is implicit")
         object.__setattr__(self, "assets", assets)
+        object.__setattr__(self, "index", pd.Index(assets, name="asset"))
 
     @property
     def n(self) -> int:
@@ -86,7 +88,7 @@ class WeighContext:
         missing = [a for a in self.assets if a not in cols]
         if missing:
             raise OptimisationError(f"returns window has no column for {missing}")
-        x = self.returns[list(self.assets)].to_numpy(dtype="float64", copy=True)
+        x = _columns(self.returns, self.index)
         nan = np.isnan(x)
         counts = len(x) - nan.sum(axis=0)
         if (counts < 2).any():
@@ -119,7 +121,9 @@ class WeighContext:
         s = getattr(self, name)
         if s is None:
             raise OptimisationError(f"this objective needs WeighContext.{name}")
-        s = pd.Series(s, dtype="float64").reindex(list(self.assets))
+        s = pd.Series(s, dtype="float64", copy=False)
+        if not s.index.equals(self.index):
+            s = s.reindex(self.index)
         bad = s[~np.isfinite(s.to_numpy())]
         if len(bad):
             raise OptimisationError(f"WeighContext.{name} is missing or not finite for {list(bad.index)}")
@@ -141,6 +145,13 @@ class WeighContext:
         cash = float(p.get(CASH, 0.0))
         gone = float(p.drop([*self.assets, CASH], errors="ignore").sum())
         return w, cash, gone
+
+
+def _columns(frame: pd.DataFrame, assets: pd.Index) -> np.ndarray:
+    """Columns ``assets`` of ``frame`` as a fresh float64 array (fast when already in order)."""
+    if frame.columns.equals(assets):
+        return frame.to_numpy(dtype="float64", copy=True)
+    return frame.to_numpy(dtype="float64")[:, frame.columns.get_indexer(assets)]
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,9 @@ def ledoit_wolf_factor(X: np.ndarray) -> Factor:
     from sklearn.covariance import ledoit_wolf_shrinkage
 
     Xc = _centred(X)
-    return _shrunk(Xc, float(ledoit_wolf_shrinkage(Xc, assume_centered=True)))
+    # the undecorated function: inputs are checked here, skip sklearn's per-call validation
+    shrinkage = getattr(ledoit_wolf_shrinkage, "__wrapped__", ledoit_wolf_shrinkage)
+    return _shrunk(Xc, float(shrinkage(Xc, assume_centered=True)))
 
 
 def oas_factor(X: np.ndarray) -> Factor:

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
 from indexer.optimiser._threads import single_blas
 from indexer.optimiser.closed_form import CLOSED_FORM_RAW, cap_weights, equal_weights, fixed_weights
@@ -144,6 +143,6 @@ def weigh(spec: OptimiserSpec, ctx: WeighContext) -> WeighResult:
         else:
             raise OptimisationError("; ".join(errors)) from exc
     weights = finalise_weights(w, ctx.assets, cash)
-    diag["n_holdings"] = int((weights.drop(CASH) > 0).sum())
+    diag["n_holdings"] = int((weights.to_numpy()[:-1] > 0).sum())
     return WeighResult(weights=weights, diagnostics=diag)
 
