@@ -168,16 +168,15 @@ class WalkForwardRegressor(BaseEstimator, RegressorMixin):
 
     def _apply(self, X: pd.DataFrame, fn: Any, width: int) -> np.ndarray:
         times = self._times(X)
-        keys = pd.DatetimeIndex([refit_date(t, self.refit_every) for t in times.unique()])
-        key_of = dict(zip(times.unique(), keys))
-        row_key = np.array([key_of[t] for t in times])
+        k = int(self.refit_every)
+        period = np.asarray((times - _EPOCH) // pd.Timedelta(days=1)) // k
         out = np.full((len(X), width), np.nan)
         xf = X.fillna(0.0)
-        for r in keys.unique():
-            model = self.models_.get(r)
+        for p in np.unique(period):
+            model = self.models_.get(_EPOCH + pd.Timedelta(days=int(p) * k))
             if model is None:
                 continue
-            rows = np.flatnonzero(row_key == r)
+            rows = np.flatnonzero(period == p)
             out[rows] = np.asarray(fn(model, xf.iloc[rows])).reshape(len(rows), width)
         out[~X.notna().any(axis=1).to_numpy()] = np.nan
         return out
