@@ -127,11 +127,21 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str]) -> Score
             )
             diag["intercept"] = float(getattr(model, "intercept_", np.nan)) if hasattr(model, "intercept_") else None
             scores = pd.Series(pred, index=assets, name="score", dtype="float64")
-            return ScoreResult(scores, contrib.astype("float64"), diag)
+            return _scaled(ScoreResult(scores, contrib.astype("float64"), diag), spec.scale)
     _, contrib_panels = fixed_blend({k: last[k].to_frame().T for k in labels}, spec)
     contrib = pd.DataFrame({k: contrib_panels[k].iloc[0] for k in labels}).reindex(assets)
     diag.setdefault("model_status", "fixed weights")
     diag["units"] = f"weighted mean of {spec.normalise}-normalised signals (missing signal = 0)"
     diag["weights"] = {s.label: s.weight for s in spec.signals}
     scores = contrib.sum(axis=1).rename("score").astype("float64")
-    return ScoreResult(scores, contrib.astype("float64"), diag)
+    return _scaled(ScoreResult(scores, contrib.astype("float64"), diag), spec.scale)
+
+
+def _scaled(res: ScoreResult, scale: float) -> ScoreResult:
+    if scale == 1.0:
+        return res
+    diag = dict(res.diagnostics)
+    diag["scale"] = scale
+    if diag.get("intercept") is not None:
+        diag["intercept"] = diag["intercept"] * scale
+    return ScoreResult(res.scores * scale, res.contributions * scale, diag)

@@ -96,7 +96,12 @@ class ModelSpec(BaseModel):
 
 
 class ScoringSpec(BaseModel):
-    """Signals, normalisation and blend model of a strategy (see module docstring)."""
+    """Signals, normalisation and blend model of a strategy (see module docstring).
+
+    ``scale`` multiplies the final scores and contributions, e.g. ``0.02`` to
+    read one z unit of a fixed blend as a 2% expected return in a
+    ``mean_variance`` objective.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -104,6 +109,7 @@ class ScoringSpec(BaseModel):
     normalise: Literal["zscore", "rank", "ts_zscore", "none"] = "zscore"
     winsor: float = Field(0.05, ge=0.0, lt=0.5)
     model: ModelSpec = Field(default_factory=ModelSpec)
+    scale: float = Field(1.0, gt=0.0, description="Multiplier on the blended scores and contributions.")
 
     @field_validator("signals", mode="before")
     @classmethod

@@ -43,3 +43,11 @@ def test_report_bad_signal_name_is_a_clean_error(reference) -> None:
     res = CliRunner().invoke(app, ["signals", "report", "--signals", "momentum,nope"])
     assert res.exit_code == 2
     assert "not a registered signal" in res.output
+
+
+def test_report_of_a_strategy_without_signals_says_so(reference, tmp_path: Path) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text("name: plain\nuniverse: {top_n: 5}\noptimiser: {objective: market_cap}\n")
+    res = CliRunner().invoke(app, ["signals", "report", str(path), "--no-onchain", "--no-text-model"])
+    assert res.exit_code == 2
+    assert "has no signals: block" in res.output

@@ -47,6 +47,9 @@ def test_fixed_blend_by_hand(reference) -> None:
     np.testing.assert_allclose(res.contributions.sum(axis=1), res.scores, rtol=1e-12)
     assert list(res.contributions.columns) == ["momentum", "amihud"]
     assert res.diagnostics["model_status"] == "fixed weights"
+    scaled = score(pit, spec.model_copy(update={"scale": 0.02}), ASSETS)
+    np.testing.assert_allclose(scaled.scores, 0.02 * res.scores, rtol=1e-12)
+    np.testing.assert_allclose(scaled.contributions, 0.02 * res.contributions, rtol=1e-12)
 
 
 def test_score_errors_and_missing_signal_is_neutral(reference) -> None:
