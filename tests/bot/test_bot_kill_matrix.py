@@ -111,7 +111,7 @@ def test_paper_account_after_kills_equals_an_uninterrupted_one(tmp_path: Path) -
     from indexer.bot import load_bot_config, open_bot
 
     killed = write_config(tmp_path / "killed.yaml", db_url=f"sqlite:///{tmp_path / 'k.sqlite'}")
-    for point in ("order_sent:1", "reconciled"):
+    for point in ("order_sent:1",):
         p = _bot(["once", str(killed)], crash_at=point)
         assert p.returncode == -signal.SIGKILL and f"SIGKILL at {point}" in p.stderr, p.stderr[-2000:]
     final = _bot(["once", str(killed)])
