@@ -69,3 +69,16 @@ def test_bad_url_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="database url"):
         Store("nosuchdialect://x")
+
+
+def test_migrations_match_the_table_definitions(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from indexer.bot.schema import metadata
+
+    store = Store(db_url)
+    with store.engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c, opts={"version_table": VERSION_TABLE}), metadata)
+    store.close()
+    assert diff == []
