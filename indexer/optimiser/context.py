@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from indexer._typing import CASH, WEIGHT_TOL
+from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,9 +124,10 @@ class WeighContext:
         s = pd.Series(s, dtype="float64", copy=False)
         if not s.index.equals(self.index):
             s = s.reindex(self.index)
-        bad = s[~np.isfinite(s.to_numpy())]
-        if len(bad):
-            raise OptimisationError(f"WeighContext.{name} is missing or not finite for {list(bad.index)}")
+        ok = np.isfinite(s.to_numpy())
+        if not ok.all():
+            bad = [a for a, good in zip(self.assets, ok) if not good]
+            raise OptimisationError(f"WeighContext.{name} is missing or not finite for {bad}")
         return s
 
     def previous_weights(self) -> tuple[np.ndarray, float, float]:
@@ -181,7 +182,4 @@ def finalise_weights(values: np.ndarray | pd.Series, assets: tuple[str, ...], ca
     total = full.sum()
     if total <= 0:
         raise OptimisationError("optimiser produced all-zero weights")
-    full = full / total
-    out = pd.Series(full, index=pd.Index([*assets, CASH], name="asset"), name="weight")
-    assert (out >= -WEIGHT_TOL).all()
-    return out
+    return pd.Series(full / total, index=pd.Index([*assets, CASH], name="asset"), name="weight")

@@ -245,6 +245,11 @@ class OptimiserSpec(_Strict):
             total = sum(float(x) for x in w.values())
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"fixed weights must sum to 1 (CASH may be listed), got {total:.6f}")
+        if self.penalties.any and self.objective in ("max_sharpe", "max_diversification"):
+            raise ValueError(
+                f"penalties do not apply to the ratio objective {self.objective!r} "
+                "(use constraints.turnover, or mean_variance with penalties)"
+            )
         if self.objective == "mean_variance" and float(p("risk_aversion")) < 0:
             raise ValueError("mean_variance risk_aversion must be >= 0")
         if self.objective == "min_cvar" and not 0 < float(p("alpha")) < 1:
