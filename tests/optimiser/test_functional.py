@@ -1,0 +1,74 @@
+"""indexer.optimise entry point, input errors, JSON-friendly diagnostics, no look-ahead."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+import indexer
+from indexer._typing import CASH, TargetPortfolio
+from indexer.exceptions import ConfigError, OptimisationError
+from indexer.optimiser import OptimiserSpec, WeighContext, weigh
+
+
+def test_top_level_optimise_returns_weights_with_cash(window) -> None:
+    scores = pd.Series(0.4, index=window.columns)
+    w = indexer.optimise(scores, window, risk_aversion=2.0, max_weight=0.2)
+    assert list(w.index) == [*window.columns, CASH]
+    assert w.sum() == pytest.approx(1.0) and w.max() <= 0.2 + 1e-9 and (w >= 0).all()
+    # usable as a TargetPortfolio as is
+    TargetPortfolio(as_of=window.index[-1], weights=w)
+
+
+def test_optimise_errors_are_config_errors(window) -> None:
+    with pytest.raises(ConfigError, match="allowed: none"):
+        indexer.optimise(returns=window, objective="min_variance", risk_aversion=1.0)
+    with pytest.raises(ConfigError, match="unknown objective"):
+        indexer.optimise(returns=window, objective="max_return")
+    with pytest.raises(ConfigError, match="give scores, returns"):
+        indexer.optimise(objective="equal_weight")
+
+
+def test_penalties_rejected_for_ratio_objectives() -> None:
+    with pytest.raises(ValidationError, match="penalties do not apply"):
+        OptimiserSpec(objective="max_sharpe", penalties={"turnover": 0.01})
+
+
+def test_context_errors_name_the_asset(window) -> None:
+    with pytest.raises(OptimisationError, match="no column for \\['NOPE'\\]"):
+        weigh(OptimiserSpec(objective="min_variance"), WeighContext(assets=("BTC", "NOPE"), returns=window))
+    short = window.copy()
+    short.loc[short.index[1]:, "ETH"] = np.nan
+    with pytest.raises(OptimisationError, match="fewer than 2 observations for \\['ETH'\\]"):
+        weigh(OptimiserSpec(objective="min_variance"), WeighContext(assets=("BTC", "ETH"), returns=short))
+    with pytest.raises(OptimisationError, match="must not contain 'CASH'"):
+        WeighContext(assets=("BTC", CASH))
+    with pytest.raises(OptimisationError, match="scores is missing or not finite for \\['ETH'\\]"):
+        weigh(OptimiserSpec(objective="mean_variance"),
+              WeighContext(assets=("BTC", "ETH"), returns=window, scores=pd.Series({"BTC": 0.1})))
+
+
+@pytest.mark.parametrize("objective", ["mean_variance", "max_sharpe", "risk_parity", "min_cvar", "market_cap"])
+def test_diagnostics_are_json_friendly(window, caps_volume, objective: str) -> None:
+    mc, _ = caps_volume
+    assets = tuple(window.columns)
+    ctx = WeighContext(assets=assets, returns=window, scores=pd.Series(0.3, index=assets), market_cap=mc[list(assets)])
+    res = weigh(OptimiserSpec(objective=objective, constraints={"max_weight": 0.2, "dust": 0.01}), ctx)
+    json.dumps(res.diagnostics)
+    assert res.diagnostics["objective"] == objective and res.diagnostics["fallback"] is None
+
+
+def test_weights_depend_only_on_the_window_given(reference) -> None:
+    """No look-ahead: the decision at t from data.until(t) equals the one from the full data cut at t."""
+    t = pd.Timestamp("2024-06-30", tz="UTC")
+    assets = ["BTC", "ETH", "SOL", "XRP", "ADA"]
+
+    def decide(data) -> pd.Series:
+        r = data.close[assets].pct_change(fill_method=None).loc[:t].iloc[-120:]
+        return indexer.optimise(r.mean() * 365, r, risk_aversion=1.0, max_weight=0.4)
+
+    pd.testing.assert_series_equal(decide(reference.until(t)), decide(reference))
