@@ -128,13 +128,19 @@ def register(app: typer.Typer) -> None:
     @bot_app.command("status")
     @handle_errors
     def status(config: Path = CONFIG, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-               offline: bool = typer.Option(False, help="Do not query the exchange; use the last snapshot.")) -> None:
+               offline: bool = typer.Option(False, help="Do not query the exchange; use the last snapshot."),
+               plot: Optional[Path] = typer.Option(None, help="Also write a PNG: value over time, current vs target.")) -> None:
         """Recent runs, current vs target weights, P&L since inception, open orders."""
         from indexer.bot import load_bot_config, open_bot
         from indexer.bot.status import collect_status
 
         with open_bot(load_bot_config(config), logs=False) as bot:
             st = collect_status(bot, query_exchange=not offline)
+            values = bot.store.snapshots(bot.cfg.account)["value"]
+        if plot is not None:
+            from indexer.bot.plots import plot_status
+
+            console.print(f"plot written to {plot_status(st, values, plot)}")
         if as_json:
             print(json.dumps(st, default=str, indent=2))
         else:

@@ -121,8 +121,9 @@ def test_cli_once_status_pause_resume(tmp_path: Path) -> None:
     st = json.loads(r.output)
     assert st["paused"] is False and st["runs"][0]["status"] == "done" and st["value"] > 9_900
     assert abs(sum(st["current_weights"].values()) - 1) < 1e-9
-    r = runner.invoke(app, ["bot", "status", cfg, "--offline"])
-    assert r.exit_code == 0
+    png = tmp_path / "status.png"
+    r = runner.invoke(app, ["bot", "status", cfg, "--offline", "--plot", str(png)])
+    assert r.exit_code == 0 and png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000
     for words in ("Recent runs", "current", "target", "P&L since", "no open orders", "snapshot"):
         assert words in r.output
     r = runner.invoke(app, ["bot", "once", cfg, "--now", "2030-01-01"])
