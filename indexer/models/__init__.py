@@ -7,7 +7,14 @@ Fitted text models are stored with joblib under ``indexer.config.data_dir()/mode
 from __future__ import annotations
 
 from indexer.models.store import STORE_VERSION, content_key, load_model, load_or_fit, models_dir, save_model
-from indexer.models.text import TextEvaluation, cached_text_model, evaluate_text_model, fit_text_model, make_text_pipeline
+from indexer.models.text import (
+    TextEvaluation,
+    cached_text_model,
+    evaluate_text_model,
+    fit_text_model,
+    make_text_pipeline,
+    text_model_key,
+)
 from indexer.models.walkforward import (
     ESTIMATORS,
     WalkForwardRegressor,
@@ -27,6 +34,7 @@ __all__ = [
     "make_text_pipeline",
     "fit_text_model",
     "cached_text_model",
+    "text_model_key",
     "evaluate_text_model",
     "TextEvaluation",
     "ESTIMATORS",

@@ -35,9 +35,7 @@ def content_key(*parts: Any) -> str:
     h = hashlib.sha1()
     for p in parts:
         if isinstance(p, (list, tuple)):
-            for x in p:
-                h.update(str(x).encode("utf-8", "surrogatepass"))
-                h.update(b"\x1f")
+            h.update("\x1f".join(map(str, p)).encode("utf-8", "surrogatepass"))
         else:
             h.update(str(p).encode("utf-8", "surrogatepass"))
         h.update(b"\x1e")

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from indexer.models.text import cached_text_model
+from indexer.models.store import content_key
+from indexer.models.text import cached_text_model, text_model_key
 from indexer.signals._util import nan_panel, nonneg_int, positive_int
 from indexer.signals.base import Signal, register_signal
 
@@ -57,10 +58,12 @@ def score_texts(
         if len(train) < min_train or train["label"].nunique() < 2:
             continue
         batch = texts.index[period == p]
-        key = (len(train), str(train["timestamp"].max()), refit_days, label_delay, tuple(texts.loc[batch, "text"]))
+        tr_text, tr_label = train["text"].fillna("").tolist(), train["label"].astype(int).tolist()
+        batch_text = texts.loc[batch, "text"].fillna("").tolist()
+        key = (text_model_key(tr_text, tr_label), content_key(batch_text))
         if key not in _SCORE_MEMO:
-            model = cached_text_model(train["text"].tolist(), train["label"].astype(int).tolist())
-            _SCORE_MEMO[key] = model.predict_proba(texts.loc[batch, "text"].fillna("").tolist())[:, 1] - 0.5
+            model = cached_text_model(tr_text, tr_label)
+            _SCORE_MEMO[key] = model.predict_proba(batch_text)[:, 1] - 0.5
             if len(_SCORE_MEMO) > 256:
                 _SCORE_MEMO.pop(next(iter(_SCORE_MEMO)))
         out.loc[batch] = _SCORE_MEMO[key]
