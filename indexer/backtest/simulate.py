@@ -43,9 +43,9 @@ class Simulation:
 
 def from_orders(close: pd.DataFrame, size: Any, *, fees: Any, slippage: Any, init_cash: float, **kwargs: Any) -> Any:
     """``vbt.Portfolio.from_orders`` with the backtest's fixed settings (target percent, one group, shared cash)."""
-    import vectorbt as vbt
+    from indexer.backtest._vbt import vbt
 
-    return vbt.Portfolio.from_orders(
+    return vbt().Portfolio.from_orders(
         close,
         size,
         size_type="targetpercent",

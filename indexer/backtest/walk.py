@@ -73,14 +73,22 @@ def walk_forward(
     drift_abs: float | None = None,
     drift_rel: float | None = None,
     hold: bool = False,
+    history: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
 ) -> Plan:
     """Run the decision loop; see :func:`indexer.backtest.backtest` for the parameters.
 
     ``hold=True`` decides only once (buy and hold).  The first bar of the period
     always decides (the initial investment); later decisions come from
-    ``strategy.rebalance_dates`` and, when set, the drift bands.
+    ``strategy.rebalance_dates`` and, when set, the drift bands.  ``history``
+    (bars) trims what the strategy is shown to the last ``history`` bars up to
+    the decision (``None``: everything since the data's start).
     """
+    if history is not None and history < max(int(strategy.lookback), 1):
+        raise DataError(
+            f"backtest of {strategy.name}: history={history} bars is shorter than the strategy's lookback "
+            f"({strategy.lookback} bars)"
+        )
     full = data.close
     cut = full.loc[:end] if end is not None else full
     i0 = _first_position(cut.index, start, strategy.lookback)
@@ -184,7 +192,11 @@ def walk_forward(
         as_of = index[i]
         previous = pd.Series(np.r_[w, cash], index=[*cols, CASH])
         previous = previous[previous > 0]
-        tp = strategy.target(data.until(as_of), as_of, previous=previous)
+        if history is None:
+            view = data.until(as_of)
+        else:
+            view = data.between(cut.index[max(i0 + i - history + 1, 0)], as_of)
+        tp = strategy.target(view, as_of, previous=previous)
         plan.targets.append(tp)
         if execution == "same_close":
             execute(tp, i, i, reason)
