@@ -66,6 +66,7 @@ def _mentioned_path(value: Any, msg: str, depth: int = 3) -> tuple[str, ...]:
     if not isinstance(value, dict) or depth == 0:
         return ()
     best: tuple[str, ...] = ()
+    best_pos = len(msg)
     for k, v in value.items():
         sub = _mentioned_path(v, msg, depth - 1)
         if sub:
@@ -74,8 +75,10 @@ def _mentioned_path(value: Any, msg: str, depth: int = 3) -> tuple[str, ...]:
             cand = (str(k),)
         else:
             continue
-        if len(cand) > len(best):
-            best = cand
+        m = re.search(rf"\b{re.escape(cand[-1])}\b", msg)
+        pos = m.start() if m else len(msg)
+        if len(cand) > len(best) or (len(cand) == len(best) and pos < best_pos):
+            best, best_pos = cand, pos
     return best
 
 

@@ -110,3 +110,28 @@ def test_name_defaults_to_file_stem(tmp_path: Path) -> None:
     s = Strategy.from_yaml(_write(tmp_path, doc, "my_index.yaml"))
     assert s.name == "my_index"
     assert s.spec.universe.top_n == 10
+
+
+@pytest.mark.parametrize(
+    "block, field, allowed",
+    [
+        ({"signals": [{"name": "momentun"}]}, "signals.signals", "allowed: "),
+        ({"signals": [{"name": "momentum", "params": {"horizn": 3}}]}, "signals.signals[0].params.horizn", "horizon"),
+        ({"signals": [{"name": "momentum"}], "model": {"type": "xgb"}}, "signals.model.type", "'fixed', 'ridge' or 'gbr'"),
+        ({"signals": [{"name": "momentum"}], "model": {"type": "ridge", "horizon": 30, "purge": 5}},
+         "signals.model.purge", ">= horizon"),
+    ],
+)
+def test_bad_signals_block(tmp_path: Path, block: dict, field: str, allowed: str) -> None:
+    p = _write(tmp_path, {**GOOD, "signals": block})
+    with pytest.raises(ConfigError) as err:
+        Strategy.from_yaml(p)
+    msg = str(err.value)
+    assert f"{p}: {field}:" in msg
+    assert allowed in msg
+
+
+def test_model_level_errors_point_at_the_field(tmp_path: Path) -> None:
+    p = _write(tmp_path, {**GOOD, "overlays": [{"name": "drawdown_guard", "max_drawdown": 0.1, "rerisk_drawdown": 0.2}]})
+    with pytest.raises(ConfigError, match=r"overlays\[0\]\.rerisk_drawdown: rerisk_drawdown \(0\.2\) must be < max_drawdown"):
+        Strategy.from_yaml(p)
