@@ -231,5 +231,21 @@ class Strategy:
         diag["compliance_log"] = comp_log
         return TargetPortfolio(t, w, _jsonable(diag))
 
+    def check_compliance(self, weights: pd.Series | Mapping[str, float], registry: Any = None) -> list:
+        """Violations of this strategy's compliance block by ``weights`` (incl. CASH); ``[]`` without one.
+
+        For execution's pre-trade check, e.g.
+        ``execute(..., compliance=lambda w: strategy.check_compliance(w, data.assets))``.
+        ``registry`` defaults to the project's asset registry.
+        """
+        if self.spec.compliance is None:
+            return []
+        if registry is None:
+            from indexer.data.registry import default_registry
+
+            registry = default_registry()
+        c = self.spec.compliance
+        return check_weights(weights, c.profile, c.rules, registry)
+
     def __repr__(self) -> str:
         return f"Strategy({self.name!r}, source={self.source!r})"

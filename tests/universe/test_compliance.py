@@ -111,3 +111,11 @@ def test_profile_forbidding_security_tokens_never_holds_one(data) -> None:
 def test_rules_validation_names_allowed_kinds() -> None:
     with pytest.raises(ValueError, match="unknown kind.*security-token"):
         ComplianceRules(accredited_only_kinds=["securities"])
+
+
+def test_strategy_check_compliance_for_pre_trade(data) -> None:
+    doc = {"name": "p", "compliance": {"profile": {"jurisdiction": "US"}, "rules": {"restricted": ["BTC"]}}}
+    s = Strategy.from_dict(doc)
+    bad = s.check_compliance(pd.Series({"BTC": 0.5, "TSLAX": 0.5, CASH: 0.0}), data.assets)
+    assert {(v.rule, v.asset) for v in bad} == {("restricted", "BTC"), ("accredited_only", "TSLAX")}
+    assert Strategy.from_dict({"name": "q"}).check_compliance(pd.Series({"BTC": 1.0})) == []
