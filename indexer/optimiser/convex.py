@@ -40,7 +40,7 @@ def _solver(spec: OptimiserSpec) -> str:
 
 
 def _is_infeasible(exc: OptimisationError) -> bool:
-    return "infeasible" in str(exc) or "inaccurate" in str(exc)
+    return "infeasible" in str(exc)
 
 
 def blame(spec: OptimiserSpec, inputs: Inputs) -> str:
@@ -82,7 +82,7 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
         w, cash, diag = comp.solve(inputs, _solver(spec) if objective != "projection" else "CLARABEL")
     except OptimisationError as exc:
         if not _is_infeasible(exc):
-            raise
+            raise OptimisationError(f"{spec.objective}: {exc}") from exc
         raise OptimisationError(f"{spec.objective}: {blame(spec, inputs)} ({exc})") from exc
     diag["constraints"] = list(groups)
     diag["engine"] = "cvxpy"
