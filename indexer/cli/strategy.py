@@ -36,6 +36,31 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Inspect strategy files and ask them for a target portfolio.", no_args_is_help=True)
     app.add_typer(group, name="strategy")
 
+    @group.command("list")
+    @handle_errors
+    def list_(
+        folder: Path = typer.Argument(Path("strategies"), help="Folder of strategy YAML files."),
+    ) -> None:
+        """List the strategy files of FOLDER with their methodology (first sentence of the description)."""
+        from rich.table import Table
+
+        from indexer.exceptions import ConfigError
+        from indexer.strategy import Strategy
+
+        files = sorted(folder.glob("*.yaml"))
+        if not files:
+            raise ConfigError(f"{folder}: no *.yaml strategy files")
+        table = Table(title=f"strategies in {folder}")
+        for col in ("name", "rebalance", "optimiser", "overlays"):
+            table.add_column(col, no_wrap=True)
+        table.add_column("about", overflow="ellipsis", no_wrap=True, max_width=70)
+        for path in files:
+            s = Strategy.from_yaml(path)
+            about = " ".join(s.spec.description.split()).split(": ")[0].split(". ")[0]
+            table.add_row(s.name, s.spec.rebalance.every, s.spec.optimiser.objective,
+                          ", ".join(o.name for o in s.spec.overlays) or "-", about)
+        console.print(table)
+
     @group.command("show")
     @handle_errors
     def show(strategy: Path = typer.Argument(..., help="Strategy YAML file.")) -> None:

@@ -29,7 +29,7 @@ def schedule_dates(index: pd.DatetimeIndex, every: str, weekday: int = 0) -> pd.
     if every == "daily":
         return index
     if every == "weekly":
-        return index[index.dayofweek == weekday]
+        return index[index.day_of_week == weekday]
     year, month = index.year.to_numpy(), index.month.to_numpy()
     if every == "monthly":
         return _first_of_period(index, year * 12 + month)

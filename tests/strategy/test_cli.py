@@ -41,3 +41,10 @@ def test_target_prints_weights_on_reference_data(shared_data) -> None:
     assert doc["as_of"].startswith("2024-06-01")
     assert abs(sum(doc["weights"].values()) - 1.0) < 1e-9
     assert max(v for k, v in doc["weights"].items() if k != "CASH") <= 0.25 + 1e-9
+
+
+def test_list_shows_every_shipped_strategy() -> None:
+    res = runner.invoke(app, ["strategy", "list", str(REPO / "strategies")], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    for p in (REPO / "strategies").glob("*.yaml"):
+        assert p.stem in res.output

@@ -25,8 +25,8 @@ def test_quarterly_weekly_daily() -> None:
     q = _strategy(every="quarterly").rebalance_dates(IDX)
     assert [t.strftime("%m-%d") for t in q] == ["01-15", "04-01", "07-01", "10-01"]
     w = _strategy(every="weekly", weekday="wed").rebalance_dates(IDX)
-    assert set(w.dayofweek) == {2} and len(w) == 50
-    assert _strategy(every="weekly", weekday=6).rebalance_dates(IDX).dayofweek[0] == 6
+    assert set(w.day_of_week) == {2} and len(w) == 50
+    assert _strategy(every="weekly", weekday=6).rebalance_dates(IDX).day_of_week[0] == 6
     assert _strategy(every="daily").rebalance_dates(IDX).equals(IDX)
 
 
