@@ -54,7 +54,7 @@ def _jsonable(x: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, Mapping):
         return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, np.ndarray)):
         return [_jsonable(v) for v in x]
     if isinstance(x, (np.floating, float)):
         return None if not np.isfinite(x) else float(x)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +38,7 @@ def test_strategy_validates_and_targets(reference, path: Path) -> None:
         assert not set(held.index) & set(reference.assets.stablecoins())
         assert tp.as_of == pd.Timestamp(as_of, tz="UTC")
         assert set(tp.diagnostics) >= {"universe", "universe_log", "optimiser", "overlays", "compliance_log"}
+        json.dumps(tp.to_dict(), allow_nan=False)  # diagnostics are strict JSON for reports and the bot's DB
 
 
 def test_theme_index_holds_only_its_themes_within_caps(reference) -> None:
