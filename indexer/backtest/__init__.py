@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from indexer.backtest.benchmarks import BENCHMARK_LABELS, BENCHMARK_SPECS, benchmark_strategy
 from indexer.backtest.costs import CostModel
-from indexer.backtest.engine import DEFAULT_BENCHMARKS, backtest, load_strategy
+from indexer.backtest.engine import DEFAULT_BENCHMARKS, attach_benchmarks, backtest, load_strategy
 from indexer.backtest.metrics import STAT_KEYS, compute_stats
 from indexer.backtest.result import BacktestResult
 from indexer.backtest.run import run_and_report, write_outputs
 
 __all__ = [
     "backtest",
+    "attach_benchmarks",
     "BacktestResult",
     "CostModel",
     "load_strategy",

@@ -19,7 +19,7 @@ from indexer.exceptions import ConfigError, IndexerError
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
 
-__all__ = ["backtest", "load_strategy", "DEFAULT_BENCHMARKS", "DEFAULT_INIT_CASH"]
+__all__ = ["backtest", "attach_benchmarks", "load_strategy", "DEFAULT_BENCHMARKS", "DEFAULT_INIT_CASH"]
 
 DEFAULT_BENCHMARKS = tuple(BENCHMARK_SPECS)
 DEFAULT_INIT_CASH = 100_000.0
@@ -230,6 +230,15 @@ def backtest(
             errors[name] = f"{type(exc).__name__}: {exc}"
     if errors:
         result.settings["benchmark_errors"] = errors
+    return attach_benchmarks(result, result.benchmarks, data, benchmark=benchmark)
+
+
+def attach_benchmarks(
+    result: BacktestResult, benchmarks: dict[str, BacktestResult], data: "MarketData", *, benchmark: str | None = "btc"
+) -> BacktestResult:
+    """Set ``result.benchmarks`` (results run on the same period and costs) and recompute every stat
+    with tracking error / information ratio against ``benchmark`` and beta to BTC; returns ``result``."""
+    result.benchmarks = dict(benchmarks)
     btc = data.close["BTC"] if "BTC" in data.close.columns else None
     bench = result.benchmarks.get(benchmark) if benchmark else None
     for r in [result, *result.benchmarks.values()]:

@@ -26,6 +26,7 @@ STAT_LABELS = {
     "max_drawdown": "Max drawdown",
     "max_drawdown_duration_days": "Max DD duration (days)",
     "turnover_annual": "Turnover (ann., one-way)",
+    "cost_drag_annual": "Cost drag (ann.)",
     "fees_paid": "Fees paid (USD)",
     "slippage_paid": "Slippage paid (USD)",
     "tracking_error": "Tracking error",
@@ -40,13 +41,13 @@ STAT_LABELS = {
 SHORT_LABELS = {
     "total_return": "Total ret.", "cagr": "CAGR", "volatility": "Vol", "sharpe": "Sharpe", "sortino": "Sortino",
     "calmar": "Calmar", "max_drawdown": "Max DD", "max_drawdown_duration_days": "Max DD days",
-    "turnover_annual": "Turnover/yr", "fees_paid": "Fees USD", "slippage_paid": "Slippage USD",
+    "turnover_annual": "Turnover/yr", "cost_drag_annual": "Cost drag/yr", "fees_paid": "Fees USD", "slippage_paid": "Slippage USD",
     "tracking_error": "Track. err.", "information_ratio": "Info ratio", "beta_btc": "Beta BTC",
     "avg_cash": "Avg cash", "n_rebalances": "Rebalances", "final_value": "Final USD",
 }  # fmt: skip
 
 _PCT = {"total_return", "cagr", "volatility", "max_drawdown", "turnover_annual", "tracking_error", "avg_cash",
-        "best_day", "worst_day", "hit_rate", "costs_fraction"}  # fmt: skip
+        "best_day", "worst_day", "hit_rate", "costs_fraction", "cost_drag_annual"}  # fmt: skip
 _USD = {"fees_paid", "slippage_paid", "final_value", "init_value"}
 _INT = {"max_drawdown_duration_days", "n_rebalances", "n_orders", "days"}
 

@@ -7,6 +7,7 @@ Stable keys of :func:`compute_stats` (JSON-friendly floats; NaN becomes ``None``
 ``max_drawdown_duration_days``, ``best_day``, ``worst_day``, ``hit_rate``, ``turnover_annual``
 (one-way: half the traded notional over portfolio value, per year, the initial investment excluded), ``n_rebalances``, ``n_orders``,
 ``fees_paid`` and ``slippage_paid`` (USD), ``costs_fraction`` ((fees + slippage) / initial value),
+``cost_drag_annual`` (each fill's fees and slippage over the portfolio value then, summed, per year),
 ``avg_cash`` (mean CASH weight), ``tracking_error``, ``information_ratio`` (against the chosen
 benchmark, ``benchmark`` names it), ``beta_btc``, ``correlation_btc``.
 """
@@ -33,8 +34,8 @@ __all__ = [
 STAT_KEYS = (
     "start", "end", "days", "init_value", "final_value", "total_return", "cagr", "volatility", "sharpe",
     "sortino", "calmar", "max_drawdown", "max_drawdown_duration_days", "best_day", "worst_day", "hit_rate",
-    "turnover_annual", "n_rebalances", "n_orders", "fees_paid", "slippage_paid", "costs_fraction", "avg_cash",
-    "benchmark", "tracking_error", "information_ratio", "beta_btc", "correlation_btc",
+    "turnover_annual", "n_rebalances", "n_orders", "fees_paid", "slippage_paid", "costs_fraction", "cost_drag_annual",
+    "avg_cash", "benchmark", "tracking_error", "information_ratio", "beta_btc", "correlation_btc",
 )  # fmt: skip
 
 _A = float(DAYS_PER_YEAR)
@@ -129,10 +130,12 @@ def compute_stats(
         traded = pd.Series(orders["notional"].to_numpy() / value_at, index=orders["timestamp"])
         traded = traded[traded.index > traded.index.min()]  # the initial investment is not turnover
         fees, slip = float(orders["fees"].sum()), float(orders["slippage"].sum())
-        s.update(turnover_annual=turnover_annual(traded, days), n_orders=int(len(orders)))
+        drag = float(((orders["fees"] + orders["slippage"]).to_numpy() / value_at).sum())
+        s.update(turnover_annual=turnover_annual(traded, days), n_orders=int(len(orders)),
+                 cost_drag_annual=drag / years if years > 0 else float("nan"))  # fmt: skip
     else:
         fees = slip = 0.0
-        s.update(turnover_annual=0.0, n_orders=0)
+        s.update(turnover_annual=0.0, n_orders=0, cost_drag_annual=0.0)
     s.update(
         n_rebalances=int(n_rebalances),
         fees_paid=fees,

@@ -79,10 +79,10 @@ def numpy_simulation(close: np.ndarray, size: np.ndarray, fee: float, cash: floa
     return out
 
 
-@pytest.fixture(scope="module")
-def sizes(request):
-    full = not request.config.getoption("benchmark_disable")
-    return (100, 8 * 365) if full else (20, 400)
+@pytest.fixture
+def sizes(benchmark):
+    """Full size when benchmarking (``--benchmark-enable``), small otherwise (a quick check of the code path)."""
+    return (20, 400) if benchmark.disabled else (100, 8 * 365)
 
 
 def test_walk_forward_100_assets_weekly(benchmark, sizes):

@@ -1,0 +1,1 @@
+"""Standard backtests of every shipped strategy; ``python -m backtests.run_all`` regenerates them."""
