@@ -22,6 +22,7 @@ import numpy as np
 from indexer.exceptions import OptimisationError
 from indexer.optimiser.constraints import ALWAYS, describe, groups_for
 from indexer.optimiser.context import WeighContext
+from indexer.optimiser.direct_qp import direct_eligible, solve_direct
 from indexer.optimiser.fast_qp import FastPathFailed, eligible, solve_fast
 from indexer.optimiser.inputs import Inputs
 from indexer.optimiser.problem import compiled
@@ -76,7 +77,14 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
             diag["constraints"] = list(groups)
             return w, cash, diag
         except FastPathFailed:
-            pass  # the cvxpy problem below solves it or names the constraints to blame
+            pass  # the engines below solve it or name the constraints to blame
+    if direct_eligible(objective, spec, groups):
+        try:
+            w, cash, diag = solve_direct(objective, inputs, groups)
+            diag["constraints"] = list(groups)
+            return w, cash, diag
+        except FastPathFailed:
+            pass
     comp = compiled(objective, inputs, groups, spec.penalties.any)
     try:
         w, cash, diag = comp.solve(inputs, _solver(spec) if objective != "projection" else "CLARABEL")

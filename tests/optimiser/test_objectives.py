@@ -149,3 +149,21 @@ def test_resolve_reuses_cached_problem(window) -> None:
     after = cache_info()
     assert after["problems"] == before["problems"] and after["solves"] == before["solves"] + 1
     assert not np.allclose(_w(first), _w(second))
+
+
+@pytest.mark.parametrize("cons,pen", [
+    ({"max_weight": 0.2, "turnover": 0.4}, {}),
+    ({"max_weight": 0.2, "cash_max": 0.3, "stablecoin_max": 0.3}, {"turnover": 0.01, "transaction_cost": 0.002}),
+    ({"max_weight": 0.25, "theme_caps": {"defi": 0.1}}, {"transaction_cost": {"BTC": 0.001}, "default_cost": 0.004}),
+])
+def test_direct_engine_agrees_with_cvxpy(window, registry, cons, pen) -> None:
+    assets = tuple(window.columns)
+    prev = pd.Series(1.0 / (len(assets) + 1), index=[*assets, CASH])
+    ctx = WeighContext(assets=assets, returns=window, scores=pd.Series(np.linspace(0.8, 0.0, len(assets)), index=assets),
+                       previous=prev, registry=registry)
+    params = {"risk_aversion": 2.0}
+    direct = weigh(OptimiserSpec(objective="mean_variance", params=params, constraints=cons, penalties=pen), ctx)
+    slow = weigh(OptimiserSpec(objective="mean_variance", params=params, constraints=cons, penalties=pen,
+                               solver="CLARABEL"), ctx)
+    assert direct.diagnostics["engine"] == "clarabel_direct" and slow.diagnostics["engine"] == "cvxpy"
+    assert np.abs(direct.weights.to_numpy() - slow.weights.to_numpy()).max() < 1e-6
