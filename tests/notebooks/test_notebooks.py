@@ -27,6 +27,37 @@ def test_outputs_are_stripped(path: Path) -> None:
     assert dirty == [], f"{path.name}: cells {dirty} carry outputs; strip them before committing"
 
 
+def _code(path: Path) -> str:
+    """The notebook's code cells as one Python source, IPython magics and shell lines dropped."""
+    nb = json.loads(path.read_text())
+    cells = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"] if c["cell_type"] == "code"]
+    return "\n".join(line for cell in cells for line in cell.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_uses_public_api_only(path: Path) -> None:
+    """No private names (``indexer._x``, ``from indexer.x import _y``, ``obj._attr``) and no class definitions."""
+    import ast
+
+    tree = ast.parse(_code(path), filename=path.name)
+    bad: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            module = getattr(node, "module", None) or ""
+            names = [module] if module else []
+            names += [a.name for a in node.names]
+            for name in names:
+                if name.startswith("indexer") and any(part.startswith("_") for part in name.split(".")):
+                    bad.append(f"line {node.lineno}: imports {name}")
+            if module.startswith("indexer"):
+                bad += [f"line {node.lineno}: imports {a.name} from {module}" for a in node.names if a.name.startswith("_")]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            bad.append(f"line {node.lineno}: private attribute .{node.attr}")
+        elif isinstance(node, ast.ClassDef):
+            bad.append(f"line {node.lineno}: defines class {node.name} (library code belongs in indexer/)")
+    assert bad == [], f"{path.name}: " + "; ".join(bad)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path: Path, reference, tmp_path: Path) -> None:
     import nbformat
