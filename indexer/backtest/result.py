@@ -115,6 +115,8 @@ class BacktestResult:
         for tp in self.targets:
             d = tp.diagnostics
             opt = d.get("optimiser") or {}
+            sig = d.get("signals") or {}
+            train = sig.get("training") or {}
             rows.append(
                 {
                     "as_of": tp.as_of,
@@ -123,6 +125,14 @@ class BacktestResult:
                     "status": opt.get("status"),
                     "solver": opt.get("solver"),
                     "fallback": opt.get("fallback_used", opt.get("fallback")),
+                    "model": sig.get("model"),
+                    "model_status": sig.get("model_status"),
+                    "n_train": train.get("n_train"),
+                    "train_end": train.get("train_end"),
+                    "overlays": "; ".join(
+                        f"{o.get('name')}: exposure {o.get('exposure')}" for o in (d.get("overlays") or [])
+                        if isinstance(o, dict) and "exposure" in o
+                    ),
                 }
             )
         return pd.DataFrame(rows).set_index("as_of") if rows else pd.DataFrame()

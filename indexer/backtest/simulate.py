@@ -81,11 +81,11 @@ def simulate(close: pd.DataFrame, size: np.ndarray, slippage: np.ndarray, *, fee
     px_sim = px.fillna(1.0)
     size_df = pd.DataFrame(size, index=close.index, columns=close.columns)
     pf = from_orders(px_sim, size_df, fees=fee, slippage=slippage, init_cash=float(init_cash))
-    equity = pf.value()
-    equity.name = "equity"
     asset_val = pf.asset_value(group_by=False)
+    cash = pf.cash()
+    equity = (asset_val.sum(axis=1) + cash).rename("equity")  # = pf.value(), without a second pass
     holdings = asset_val.div(equity, axis=0)
-    holdings[CASH] = pf.cash() / equity
+    holdings[CASH] = cash / equity
     holdings.columns.name = "asset"
     rec = pf.orders.values
     if len(rec):

@@ -72,6 +72,14 @@ def render_html(res: "BacktestResult") -> str:
     if last_w is not None:
         lw = last_w[last_w > 0].sort_values(ascending=False).map(lambda v: f"{v:.2%}").to_frame("weight")
         weights_tbl = f"<h3>Last target ({res.weights.index[-1]:%Y-%m-%d})</h3>" + _table(lw)
+    diag = res.diagnostics
+    model_html = ""
+    if not diag.empty:
+        keep = [c for c in ("universe", "exposure", "status", "fallback", "model_status", "n_train", "train_end",
+                            "overlays") if c in diag and diag[c].notna().any() and (diag[c] != "").any()]  # fmt: skip
+        tail = diag[keep].tail(12).copy()
+        tail.index = [f"{t:%Y-%m-%d}" for t in tail.index]
+        model_html = "<section><h2>Optimiser, model and overlay diagnostics (last 12 decisions)</h2>" + _table(tail) + "</section>"
     compliance = [e for tp in res.targets for e in (tp.diagnostics.get("compliance_log") or [])]
     comp_html = ""
     if compliance:
@@ -92,6 +100,7 @@ initial {st.get("init_cash", 0):,.0f} USD</p>
 <section><h2>Statistics (365-day annualisation)</h2>{_table(display_table(stats))}</section>
 {charts}
 <section><h2>Recent decisions</h2>{_table(dec) if len(dec) else "<p>none</p>"}{weights_tbl}</section>
+{model_html}
 {comp_html}
 <section><h2>Strategy file</h2><pre>{html.escape(res.strategy_text or "(not a file)")}</pre></section>
 <section><h2>Settings</h2><pre>{html.escape(json.dumps(jsonable(st), indent=2))}</pre></section>
