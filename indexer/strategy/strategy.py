@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -18,33 +17,18 @@ from pydantic import ValidationError
 from indexer._typing import CASH, TargetPortfolio
 from indexer.data.market import to_utc
 from indexer.exceptions import ComplianceError, ConfigError, DataError
-from indexer.optimiser import WeighContext, weigh
 from indexer.strategy.errors import config_error
 from indexer.strategy.overlays import OverlayContext
 from indexer.strategy.schedule import schedule_dates
+from indexer.strategy.pipeline import base_portfolio, needs_returns
+from indexer.strategy.replay import PreOverlayReplay
 from indexer.strategy.spec import StrategySpec
-from indexer.strategy.target_return import historical_mean_returns, weigh_for_return
-from indexer.universe import COMPLIANCE_RULES, cap_kind_weights, check_weights, latest_market_cap, select_universe
+from indexer.universe import COMPLIANCE_RULES, cap_kind_weights, check_weights
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
 
-__all__ = ["Strategy", "RETURNS_OBJECTIVES"]
-
-#: Objectives (and fallbacks) that need a returns window with >= 2 observations per asset.
-RETURNS_OBJECTIVES = (
-    "inverse_volatility",
-    "mean_variance",
-    "min_variance",
-    "max_sharpe",
-    "risk_parity",
-    "min_cvar",
-    "max_diversification",
-    "min_tracking_error",
-)
-#: Bars averaged for the volume given to the optimiser's liquidity cap.
-VOLUME_WINDOW = 30
-
+__all__ = ["Strategy"]
 
 def _jsonable(x: Any) -> Any:
     """Diagnostics made JSON-friendly (floats, lists, dicts, ISO strings)."""
@@ -81,6 +65,7 @@ class Strategy:
     def __init__(self, spec: StrategySpec, source: str = "<dict>") -> None:
         self.spec = spec
         self.source = source
+        self._replay = PreOverlayReplay(lambda pit: base_portfolio(spec, pit)[0], self.rebalance_dates)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -124,17 +109,12 @@ class Strategy:
         """Bars of history needed before the first decision (universe, risk window, signals, overlays)."""
         s = self.spec
         parts = [s.universe.min_history_days]
-        if self._needs_returns:
+        if needs_returns(s):
             parts.append(s.estimation_window + 1)
         if s.signals is not None:
             parts.append(int(getattr(s.signals, "lookback", 0) or 0))
         parts.extend(int(o.lookback) for o in s.overlays)
         return max(parts)
-
-    @property
-    def _needs_returns(self) -> bool:
-        o = self.spec.optimiser
-        return o.objective in RETURNS_OBJECTIVES or any(f in RETURNS_OBJECTIVES for f in o.fallback)
 
     def rebalance_dates(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """Calendar decision bars of ``index`` (drift bands are the backtest's job, from ``spec.rebalance``)."""
@@ -167,53 +147,18 @@ class Strategy:
             raise DataError(f"strategy {self.name}: no data up to {t.isoformat()} (data starts {data.start.isoformat()})")
         spec = self.spec
         diag: dict[str, Any] = {"strategy": self.name, "data_as_of": pit.end.isoformat()}
-        uni = select_universe(pit, spec.universe, previous=previous, compliance=spec.compliance)
-        assets = list(uni.assets)
-        log = list(uni.log)
-        returns = pit.close[assets].pct_change(fill_method=None).iloc[-spec.estimation_window:]
-        if self._needs_returns and assets:
-            counts = returns.notna().sum()
-            short = [a for a in assets if counts[a] < 2]
-            for a in short:
-                log.append({"stage": "universe", "rule": "returns_window", "asset": a, "action": "excluded",
-                            "detail": f"{a} has {int(counts[a])} returns in the {spec.estimation_window}-bar window"})
-            assets = [a for a in assets if a not in short]
-        diag["universe"] = assets
-        diag["universe_log"] = log
-        if not assets:
-            diag.update(optimiser={}, overlays=[], exposure=0.0, note="empty universe: everything in CASH",
+        w, base_diag = base_portfolio(spec, pit, previous)
+        diag.update(base_diag)
+        log = diag["universe_log"]
+        if not diag["universe"]:
+            diag.update(overlays=[], exposure=0.0,
                         compliance_log=[e for e in log if e.get("rule") in COMPLIANCE_RULES])
-            return TargetPortfolio(t, pd.Series({CASH: 1.0}), _jsonable(diag))
-
-        scores = None
-        if spec.signals is not None:
-            from indexer.signals import score
-
-            res = score(pit, spec.signals, assets)
-            scores = res.scores.reindex(assets)
-            diag["scores"] = scores
-            diag["contributions"] = res.contributions
-            diag["signals"] = res.diagnostics
-
-        volume = pit.volume[assets].iloc[-VOLUME_WINDOW:].mean() if pit.volume is not None else None
-        mcap = latest_market_cap(pit, spec.universe.max_stale_days)[assets] if pit.market_cap is not None else None
-        ctx = WeighContext(
-            assets=tuple(assets), returns=returns[assets], scores=scores, market_cap=mcap,
-            volume=volume, previous=previous, registry=pit.assets,
-        )
-        if spec.target_return is not None:
-            tr = spec.target_return
-            mu = historical_mean_returns(returns[assets]) if tr.expected_returns == "historical" else scores * tr.score_scale
-            ctx = replace(ctx, scores=mu.reindex(assets).fillna(0.0))
-            res_w = weigh_for_return(spec.optimiser, ctx, tr)
-        else:
-            res_w = weigh(spec.optimiser, ctx)
-        diag["optimiser"] = res_w.diagnostics
-        w = res_w.weights.copy()
+            return TargetPortfolio(t, w, _jsonable(diag))
         base = w.copy()
 
         applied = []
-        octx = OverlayContext(data=pit, as_of=t, base_weights=base, previous=previous)
+        octx = OverlayContext(data=pit, as_of=t, base_weights=base, previous=previous,
+                              replay=lambda window: self._replay.curve(pit, window))
         for ov in spec.overlays:
             r = ov.apply(w, octx)
             w = r.weights

@@ -9,7 +9,7 @@ they compose in any order and "back on recovery" means the factor returns to 1.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -33,12 +33,15 @@ __all__ = [
 @dataclass(frozen=True)
 class OverlayContext:
     """What an overlay may look at: point-in-time ``data`` (rows up to ``as_of``), the
-    weights before any overlay (``base_weights``, incl. CASH) and the ``previous`` holdings."""
+    weights before any overlay (``base_weights``, incl. CASH), the ``previous`` holdings and
+    ``replay(window)``: the value path of the strategy's own pre-overlay decisions over the
+    last ``window`` bars (None when the caller cannot replay)."""
 
     data: "MarketData"
     as_of: pd.Timestamp
     base_weights: pd.Series
     previous: pd.Series | None = None
+    replay: Callable[[int], pd.Series] | None = None
 
 
 @dataclass(frozen=True)

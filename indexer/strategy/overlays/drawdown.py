@@ -1,9 +1,16 @@
 """``drawdown_guard``: de-risk after a set drawdown, re-risk by explicit rules.
 
-The guarded curve is the strategy's own pre-overlay portfolio (the weights the
-optimiser chose at this decision, ``ctx.base_weights``) held as a constant mix
-over the last ``window`` bars, measured from prices up to ``as_of`` only.  A
-state machine walks that curve:
+The guarded curve is the strategy's own pre-overlay portfolio over the last
+``window`` bars, measured from data up to ``as_of`` only:
+
+* ``curve: replay`` (default): the strategy's pre-overlay decisions at its
+  scheduled dates inside the window, each decided from data up to its date and
+  held until the next (``ctx.replay``, memoised, so a backtest decides each
+  past date once);
+* ``curve: constant_mix``: the weights decided now (``ctx.base_weights``) held
+  as a constant mix over the window (cheaper; used when no replay is given).
+
+A state machine walks that curve:
 
 * de-risk when the drawdown from its running peak reaches ``max_drawdown``;
 * re-risk when the drawdown recovers to ``rerisk_drawdown`` or less, or, if
@@ -59,6 +66,7 @@ class DrawdownGuard(BaseModel):
     rerisk_after_days: int | None = Field(None, ge=1, description="Also re-risk after this many bars de-risked.")
     exposure: float = Field(0.25, ge=0.0, le=1.0, description="Risky exposure while de-risked.")
     window: int = Field(365, ge=10, description="Bars of the guarded curve (its peak is taken within them).")
+    curve: Literal["replay", "constant_mix"] = "replay"
 
     @model_validator(mode="after")
     def _check(self) -> "DrawdownGuard":
@@ -73,8 +81,12 @@ class DrawdownGuard(BaseModel):
         return self.window + 1
 
     def apply(self, weights: pd.Series, ctx: OverlayContext) -> OverlayResult:
-        r = basket_returns(ctx.data, ctx.base_weights, self.window)
-        equity = np.cumprod(1.0 + r.to_numpy()) if len(r) else np.ones(1)
+        used = self.curve if (self.curve == "constant_mix" or ctx.replay is not None) else "constant_mix"
+        if used == "replay":
+            equity = ctx.replay(self.window).to_numpy(dtype="float64")
+        else:
+            r = basket_returns(ctx.data, ctx.base_weights, self.window)
+            equity = np.r_[1.0, np.cumprod(1.0 + r.to_numpy())]
         state, dd = guard_path(equity, self.max_drawdown, self.rerisk_drawdown, self.rerisk_after_days)
         on = bool(state[-1])
         factor = self.exposure if on else 1.0
@@ -83,5 +95,6 @@ class DrawdownGuard(BaseModel):
             "drawdown": round(float(dd[-1]), 6),
             "de_risked": on,
             "exposure": factor,
+            "curve": used,
         }
         return OverlayResult(scale_exposure(weights, factor), info)
