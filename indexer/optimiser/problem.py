@@ -8,9 +8,10 @@ once; every later solve only copies parameter values and calls the solver
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cvxpy as cp
@@ -26,6 +27,7 @@ __all__ = ["Compiled", "compiled", "cache_info", "clear_cache", "SOLVER_OPTIONS"
 
 _CACHE: "OrderedDict[tuple, Compiled]" = OrderedDict()
 _CACHE_SIZE = 64
+_CACHE_LOCK = threading.RLock()
 
 #: Solver options used (tight tolerances so results agree with peers within 1e-6).
 SOLVER_OPTIONS: dict[str, dict[str, Any]] = {
@@ -47,9 +49,17 @@ class Compiled:
     mode: str
     build_seconds: float
     solves: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def solve(self, inputs: Inputs, solver: str) -> tuple[np.ndarray, float, dict[str, Any]]:
-        """Set parameters from ``inputs`` and solve; returns (weights, CASH, diagnostics)."""
+        """Set parameters from ``inputs`` and solve; returns (weights, CASH, diagnostics).
+
+        Thread-safe: a cached problem is used by one thread at a time.
+        """
+        with self.lock:
+            return self._solve(inputs, solver)
+
+    def _solve(self, inputs: Inputs, solver: str) -> tuple[np.ndarray, float, dict[str, Any]]:
         for p, source in self.params.values():
             p.value = source(inputs)
         t0 = time.perf_counter()
@@ -95,10 +105,15 @@ def _key(objective: str, inputs: Inputs, groups: tuple[str, ...], with_penalties
 def compiled(objective: str, inputs: Inputs, groups: tuple[str, ...], with_penalties: bool = False) -> Compiled:
     """The cached problem for this (objective, shape, constraint groups, penalties), built on first use."""
     key = _key(objective, inputs, groups, with_penalties)
-    hit = _CACHE.get(key)
-    if hit is not None:
-        _CACHE.move_to_end(key)
-        return hit
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+        return _build(key, objective, inputs, groups, with_penalties)
+
+
+def _build(key: tuple, objective: str, inputs: Inputs, groups: tuple[str, ...], with_penalties: bool) -> Compiled:
     t0 = time.perf_counter()
     obj = OBJECTIVE_TERMS[objective]
     b = Build(inputs, obj.mode)
