@@ -19,11 +19,19 @@ def register(app: typer.Typer) -> None:
     def validate(
         strategies: List[Path] = typer.Argument(..., help="Strategy YAML file(s) to validate."),
     ) -> None:
-        """Validate strategy files: schema, field values and allowed names (exit 2 on the first bad file)."""
+        """Validate strategy files: schema, field values and allowed names (exit 2 if any file is bad)."""
+        from indexer.cli.common import err_console
+        from indexer.exceptions import ConfigError
         from indexer.strategy import Strategy
 
+        bad = 0
         for path in strategies:
-            s = Strategy.from_yaml(path)
+            try:
+                s = Strategy.from_yaml(path)
+            except ConfigError as exc:
+                bad += 1
+                err_console.print(f"[bold red]invalid[/] {exc}", highlight=False, soft_wrap=True)
+                continue
             spec = s.spec
             extra = f", signals: {', '.join(_signal_names(spec.signals))}" if spec.signals is not None else ""
             ovs = ", ".join(o.name for o in spec.overlays) or "none"
@@ -32,6 +40,8 @@ def register(app: typer.Typer) -> None:
                 f"rebalance {spec.rebalance.every}; overlays {ovs}; lookback {s.lookback} bars)",
                 highlight=False,
             )
+        if bad:
+            raise typer.Exit(code=2)
 
     group = typer.Typer(help="Inspect strategy files and ask them for a target portfolio.", no_args_is_help=True)
     app.add_typer(group, name="strategy")

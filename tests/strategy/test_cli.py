@@ -48,3 +48,13 @@ def test_list_shows_every_shipped_strategy() -> None:
     assert res.exit_code == 0, res.output
     for p in (REPO / "strategies").glob("*.yaml"):
         assert p.stem in res.output
+
+
+def test_validate_reports_every_bad_file(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("name: a\nuniverse: {top_n: 0}\n")
+    b.write_text("name: b\noptimiser: {objective: magic}\n")
+    res = runner.invoke(app, ["validate", str(a), str(REPO / "strategies" / "top10_capped.yaml"), str(b)])
+    assert res.exit_code == 2
+    assert "universe.top_n" in res.output and "optimiser.objective" in res.output
+    assert "ok" in res.output and "top10_capped" in res.output
