@@ -88,7 +88,8 @@ def _fallback_weights(name: str, spec: OptimiserSpec, ctx: WeighContext) -> tupl
 def _primary(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     if spec.is_closed_form:
         w, cash, diag = closed_form(spec, ctx)
-        extra = [k for k in spec.constraints.active() if k not in _CLOSED_FORM_NATIVE]
+        extra = [k for k in spec.constraints.active() if k not in _CLOSED_FORM_NATIVE
+                 and not (k == "turnover" and ctx.previous is None)]
         if extra or spec.penalties.any:
             from indexer.optimiser.convex import project
 

@@ -68,6 +68,13 @@ def test_turnover_limit(base, objective: str) -> None:
     assert (free - prev.reindex(free.index)).abs().sum() > 0.3  # the limit binds
 
 
+def test_turnover_limit_not_applied_to_a_first_allocation(base) -> None:
+    spec = OptimiserSpec(objective="mean_variance", constraints={"turnover": 0.1, "max_weight": 0.2})
+    res = weigh(spec, WeighContext(**dict(base, previous=None)))
+    check_basic(res.weights)
+    assert "turnover" not in res.diagnostics["constraints"]
+
+
 def test_liquidity_cap(base) -> None:
     value = 5e7
     w = run(base, liquidity=0.01, portfolio_value=value).weights.drop(CASH)
