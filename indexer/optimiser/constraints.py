@@ -89,14 +89,14 @@ CONSTRAINTS: dict[str, Callable[[cp.Variable, Build], list[cp.Constraint]]] = {
 ALWAYS = ("long_only", "budget", "cash")
 
 
-def groups_for(c: ConstraintsSpec, has_previous: bool = True) -> tuple[str, ...]:
+def groups_for(c: ConstraintsSpec, has_holdings: bool = True) -> tuple[str, ...]:
     """Constraint groups a spec switches on (always including long_only, budget and cash).
 
     The turnover limit applies only when there are previous weights (a first
     allocation from nothing is not limited).
     """
     on = set(c.active())
-    if not has_previous:
+    if not has_holdings:
         on.discard("turnover")
     groups = list(ALWAYS)
     if on & {"min_weight", "max_weight", "per_asset"}:

@@ -130,6 +130,14 @@ class WeighContext:
             raise OptimisationError(f"WeighContext.{name} is missing or not finite for {bad}")
         return s
 
+    @property
+    def has_holdings(self) -> bool:
+        """Whether previous weights hold anything besides CASH (else this is a first allocation)."""
+        if self.previous is None:
+            return False
+        p = pd.Series(self.previous, dtype="float64").fillna(0.0).drop(CASH, errors="ignore")
+        return bool((p > 0).any())
+
     def previous_weights(self) -> tuple[np.ndarray, float, float]:
         """Previous weights as (assets array, CASH weight, weight in assets no longer eligible).
 

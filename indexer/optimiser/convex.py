@@ -47,7 +47,7 @@ def _is_infeasible(exc: OptimisationError) -> bool:
 def blame(spec: OptimiserSpec, inputs: Inputs) -> str:
     """Which constraint group(s) make the problem infeasible (checked alone, then in pairs)."""
     c = spec.constraints
-    groups = groups_for(c, inputs.ctx.previous is not None)
+    groups = groups_for(c, inputs.ctx.has_holdings)
     optional = [g for g in groups if g not in ALWAYS]
     base = ALWAYS
 
@@ -103,14 +103,14 @@ def project(w0: np.ndarray, cash0: float, spec: OptimiserSpec,
     inputs = Inputs(spec, ctx)
     inputs.target = np.asarray(w0, dtype="float64")
     inputs.target_cash = float(cash0)
-    w, cash, diag = _run("projection", spec, inputs, groups_for(spec.constraints, ctx.previous is not None))
+    w, cash, diag = _run("projection", spec, inputs, groups_for(spec.constraints, ctx.has_holdings))
     return w, cash, {"projected": True, **{f"projection_{k}": v for k, v in diag.items()}}
 
 
 def solve_once(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     """One solve of the spec's convex objective over ``ctx.assets`` (no holdings/dust stage)."""
     inputs = Inputs(spec, ctx)
-    groups = groups_for(spec.constraints, ctx.previous is not None)
+    groups = groups_for(spec.constraints, ctx.has_holdings)
     if spec.objective == "risk_parity":
         y, _, diag = _run("risk_parity", spec, inputs, ())
         cash = spec.constraints.cash_min

@@ -107,7 +107,7 @@ class ConstraintsSpec(_Strict):
         Maximum total weight per registry theme or kind, e.g. ``{defi: 0.3}``.
     turnover
         Maximum L1 distance to the previous weights (incl. CASH), e.g. 0.5;
-        not applied when there are no previous weights (first allocation).
+        not applied when nothing but CASH was held before (first allocation).
     liquidity
         ``k``: weight x portfolio_value <= k x average daily USD volume.
     cash_min, cash_max

@@ -89,7 +89,7 @@ def _primary(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float,
     if spec.is_closed_form:
         w, cash, diag = closed_form(spec, ctx)
         extra = [k for k in spec.constraints.active() if k not in _CLOSED_FORM_NATIVE
-                 and not (k == "turnover" and ctx.previous is None)]
+                 and not (k == "turnover" and not ctx.has_holdings)]
         if extra or spec.penalties.any:
             from indexer.optimiser.convex import project
 

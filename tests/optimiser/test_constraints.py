@@ -70,9 +70,10 @@ def test_turnover_limit(base, objective: str) -> None:
 
 def test_turnover_limit_not_applied_to_a_first_allocation(base) -> None:
     spec = OptimiserSpec(objective="mean_variance", constraints={"turnover": 0.1, "max_weight": 0.2})
-    res = weigh(spec, WeighContext(**dict(base, previous=None)))
-    check_basic(res.weights)
-    assert "turnover" not in res.diagnostics["constraints"]
+    for previous in (None, pd.Series({CASH: 1.0})):
+        res = weigh(spec, WeighContext(**dict(base, previous=previous)))
+        check_basic(res.weights)
+        assert "turnover" not in res.diagnostics["constraints"]
 
 
 def test_liquidity_cap(base) -> None:
