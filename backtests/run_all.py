@@ -155,8 +155,9 @@ def write_comparison(results: dict, out: Path, data, seconds: float) -> Path:
             "forward-return target had ended before the decision (with a purge gap), so each prediction is out of "
             "sample. Before the model has enough training rows the fixed signal blend is used. The strategy's "
             "design (signals, hyper-parameters, overlays) was chosen by people who had seen this whole period, so "
-            "these results are **not** a clean hold-out; treat them as in-sample for the design choices. The "
-            "table below restricts every line to the period in which the fitted model was live.\n"
+            "these results are **not** a clean hold-out; treat them as in-sample for the design choices. Where the "
+            "fitted model went live after the start of the period, a second table restricts every line to the "
+            "period in which it was live.\n"
         )
         for name, r, live in ml_rows:
             first = next(tp for tp in r.targets if tp.as_of == live)
@@ -164,7 +165,7 @@ def write_comparison(results: dict, out: Path, data, seconds: float) -> Path:
             lines.append(
                 f"- **{name}**: fitted model live from {live:%Y-%m-%d} (first fit on {train.get('n_train', '?')} rows "
                 f"from {str(train.get('train_start', '?'))[:10]} to {str(train.get('train_end', '?'))[:10]}), "
-                f"refit every decision period after that, until {r.equity.index[-1]:%Y-%m-%d}."
+                f"refit on its own schedule (the strategy file's refit_every) until {r.equity.index[-1]:%Y-%m-%d}."
             )
             if live <= r.equity.index[0]:
                 lines.append("  The model was live for the whole compared period: the main table is its out-of-sample record.\n")

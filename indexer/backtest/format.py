@@ -12,7 +12,7 @@ __all__ = ["DISPLAY_KEYS", "STAT_LABELS", "SHORT_LABELS", "format_stat", "displa
 #: Stats shown in tables, in order.
 DISPLAY_KEYS = (
     "total_return", "cagr", "volatility", "sharpe", "sortino", "calmar", "max_drawdown",
-    "max_drawdown_duration_days", "turnover_annual", "fees_paid", "slippage_paid", "tracking_error",
+    "max_drawdown_duration_days", "turnover_annual", "cost_drag_annual", "fees_paid", "slippage_paid", "tracking_error",
     "information_ratio", "beta_btc", "avg_cash", "n_rebalances", "final_value",
 )  # fmt: skip
 

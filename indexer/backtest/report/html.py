@@ -70,7 +70,7 @@ def render_html(res: "BacktestResult") -> str:
     last_w = res.weights.iloc[-1] if len(res.weights) else None
     weights_tbl = ""
     if last_w is not None:
-        lw = last_w[last_w > 0].sort_values(ascending=False).map(lambda v: f"{v:.2%}").to_frame("weight")
+        lw = last_w[last_w > 5e-5].sort_values(ascending=False).map(lambda v: f"{v:.2%}").to_frame("weight")
         weights_tbl = f"<h3>Last target ({res.weights.index[-1]:%Y-%m-%d})</h3>" + _table(lw)
     diag = res.diagnostics
     model_html = ""
@@ -79,6 +79,10 @@ def render_html(res: "BacktestResult") -> str:
                             "overlays") if c in diag and diag[c].notna().any() and (diag[c] != "").any()]  # fmt: skip
         tail = diag[keep].tail(12).copy()
         tail.index = [f"{t:%Y-%m-%d}" for t in tail.index]
+        if "exposure" in tail:
+            tail["exposure"] = tail["exposure"].map(lambda v: f"{float(v):.1%}" if v is not None else "")
+        if "train_end" in tail:
+            tail["train_end"] = tail["train_end"].map(lambda v: str(v)[:10] if v else "")
         model_html = "<section><h2>Optimiser, model and overlay diagnostics (last 12 decisions)</h2>" + _table(tail) + "</section>"
     compliance = [e for tp in res.targets for e in (tp.diagnostics.get("compliance_log") or [])]
     comp_html = ""
