@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from indexer._typing import CASH, TargetPortfolio
 from indexer.data.market import to_utc
-from indexer.exceptions import ComplianceError, ConfigError, DataError
+from indexer.exceptions import ComplianceError, ConfigError, DataError, OptimisationError, SignalError
 from indexer.strategy.errors import config_error
 from indexer.strategy.overlays import OverlayContext
 from indexer.strategy.schedule import schedule_dates
@@ -147,7 +147,10 @@ class Strategy:
             raise DataError(f"strategy {self.name}: no data up to {t.isoformat()} (data starts {data.start.isoformat()})")
         spec = self.spec
         diag: dict[str, Any] = {"strategy": self.name, "data_as_of": pit.end.isoformat()}
-        w, base_diag = base_portfolio(spec, pit, previous)
+        try:
+            w, base_diag = base_portfolio(spec, pit, previous)
+        except (OptimisationError, SignalError) as exc:
+            raise type(exc)(f"strategy {self.name} at {t.isoformat()}: {exc}") from exc
         diag.update(base_diag)
         log = diag["universe_log"]
         if not diag["universe"]:

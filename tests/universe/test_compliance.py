@@ -119,3 +119,15 @@ def test_strategy_check_compliance_for_pre_trade(data) -> None:
     bad = s.check_compliance(pd.Series({"BTC": 0.5, "TSLAX": 0.5, CASH: 0.0}), data.assets)
     assert {(v.rule, v.asset) for v in bad} == {("restricted", "BTC"), ("accredited_only", "TSLAX")}
     assert Strategy.from_dict({"name": "q"}).check_compliance(pd.Series({"BTC": 1.0})) == []
+
+
+def test_optimiser_failure_names_strategy_and_date(make_data) -> None:
+    from indexer.exceptions import OptimisationError
+
+    data = make_data({"A": 3e9, "B": 2e9, "C": 1e9})
+    s = Strategy.from_dict({"name": "tight", "optimiser": {"objective": "market_cap", "params": {"max_weight": 0.25}}})
+    with pytest.raises(OptimisationError, match=r"strategy tight at 2022-07-19.*cap infeasible"):
+        s.target(data, data.end)
+    ok = Strategy.from_dict({"name": "loose", "optimiser": {"objective": "market_cap", "params": {"max_weight": 0.25},
+                                                              "constraints": {"cash_max": 1.0}}})
+    assert ok.target(data, data.end).cash == pytest.approx(0.25)
