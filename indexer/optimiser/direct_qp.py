@@ -99,7 +99,10 @@ def solve_direct(objective: str, inputs: Inputs, groups: tuple[str, ...]) -> tup
     for k, v in CLARABEL_SETTINGS.items():
         setattr(settings, k, v)
     t0 = time.perf_counter()
-    sol = clarabel.DefaultSolver(P, q, A, b, cones, settings).solve()
+    try:
+        sol = clarabel.DefaultSolver(P, q, A, b, cones, settings).solve()
+    except Exception as exc:  # noqa: BLE001 - any solver failure falls back to cvxpy
+        raise FastPathFailed(f"Clarabel raised {exc!r}") from exc
     status = str(sol.status)
     if "Solved" not in status or "Almost" in status:
         raise FastPathFailed(f"Clarabel status {status}")

@@ -97,7 +97,10 @@ def solve_fast(objective: str, inputs: Inputs, groups: tuple[str, ...]) -> tuple
     kwargs = dict(DAQP_SETTINGS)
     if start is not None:
         kwargs["primal_start"] = start
-    x, fval, flag, info = daqp.solve(H, f, A, bu, bl, sense_arr, **kwargs)
+    try:
+        x, fval, flag, info = daqp.solve(H, f, A, bu, bl, sense_arr, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - any solver failure falls back to cvxpy
+        raise FastPathFailed(f"DAQP raised {exc!r}") from exc
     if flag not in (1, 2) or x is None or not np.isfinite(x).all():
         _WARM.pop(key, None)
         raise FastPathFailed(f"DAQP exit flag {flag}")
