@@ -60,8 +60,11 @@ class Compiled:
             return self._solve(inputs, solver)
 
     def _solve(self, inputs: Inputs, solver: str) -> tuple[np.ndarray, float, dict[str, Any]]:
-        for p, source in self.params.values():
-            p.value = source(inputs)
+        for name, (p, source) in self.params.items():
+            try:
+                p.value = source(inputs)
+            except ValueError as exc:
+                raise OptimisationError(f"invalid value for {name!r}: {exc}") from exc
         t0 = time.perf_counter()
         try:
             self.problem.solve(solver=solver, warm_start=True, **SOLVER_OPTIONS.get(solver, {}))
