@@ -82,7 +82,6 @@ def _run_one(
     progress: bool,
     history: int | None = None,
 ) -> BacktestResult:
-    on_step = None
     bar = None
     if progress:
         from rich.progress import Progress
@@ -91,14 +90,15 @@ def _run_one(
         task = bar.add_task(f"backtest {strategy.name}", total=1)
         bar.start()
 
-        def on_step(i: int, n: int) -> None:
-            if i % 10 == 0 or i == n - 1:
-                bar.update(task, total=n, completed=i + 1)
+    def on_step(i: int, n: int) -> None:
+        if bar is not None and (i % 10 == 0 or i == n - 1):
+            bar.update(task, total=n, completed=i + 1)
 
     try:
         plan = walk_forward(
             strategy, data, start=start, end=end, costs=costs, init_cash=init_cash, execution=execution,
-            drift_abs=drift_abs, drift_rel=drift_rel, hold=hold, history=history, on_step=on_step,
+            drift_abs=drift_abs, drift_rel=drift_rel, hold=hold, history=history,
+            on_step=on_step if bar is not None else None,
         )  # fmt: skip
     finally:
         if bar is not None:
