@@ -94,3 +94,14 @@ def test_report_renders_headless_without_js_errors(chromium, report, tmp_path):
     keep = os.environ.get("INDEXER_KEEP_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
+
+
+def test_report_content_is_self_contained(report):
+    text = report.read_text()
+    assert "<script src=" not in text  # plotly inline (the browser test checks nothing is fetched)
+    for section in ("Statistics (365-day annualisation)", "Strategy file", "Data provenance", "Recent decisions",
+                    "BTC buy &amp; hold", "60/40 BTC/ETH", "Market-cap top 10", "Equal-weight top 10"):  # fmt: skip
+        assert section in text, section
+    assert "max_weight: 0.25" in text  # the strategy file echoed
+    assert "shared_data" in text or "shared/data" in text  # provenance names the source
+
