@@ -2,8 +2,8 @@
 
 Closed forms (market cap, equal weight, inverse volatility, fixed) and convex
 objectives (mean-variance, minimum variance, maximum Sharpe, risk parity,
-minimum CVaR, maximum diversification, minimum tracking error) under
-constraints.  Quadratic objectives under linear constraints are re-solved
+minimum CVaR, maximum diversification, minimum tracking error, minimum
+variance for a required return ``target_return``) under constraints.  Quadratic objectives under linear constraints are re-solved
 by a warm-started active-set QP (DAQP); everything else by cvxpy problems
 built once per shape with DPP parameters.  See docs/optimiser.md.
 """
@@ -23,6 +23,7 @@ from indexer.optimiser.spec import (
     PenaltiesSpec,
     RiskModelSpec,
 )
+from indexer.optimiser.target import UnreachableReturn
 from indexer.optimiser.weigh import weigh
 
 
@@ -49,6 +50,7 @@ __all__ = [
     "OptimiserSpec",
     "PenaltiesSpec",
     "RiskModelSpec",
+    "UnreachableReturn",
     "WeighContext",
     "WeighResult",
     "cache_info",

@@ -27,6 +27,7 @@ from indexer.optimiser.fast_qp import FastPathFailed, eligible, solve_fast
 from indexer.optimiser.inputs import Inputs
 from indexer.optimiser.problem import compiled
 from indexer.optimiser.spec import OptimiserSpec
+from indexer.optimiser.target import UnreachableReturn, check_reachable, reachable_target
 
 __all__ = ["solve", "solve_once", "project", "blame"]
 
@@ -85,6 +86,8 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
             return w, cash, diag
         except FastPathFailed:
             pass
+    if objective == "target_return":
+        check_reachable(spec, inputs, groups)  # names the return constraint and the achievable maximum
     comp = compiled(objective, inputs, groups, spec.penalties.any)
     try:
         w, cash, diag = comp.solve(inputs, _solver(spec) if objective != "projection" else "CLARABEL")
@@ -118,9 +121,29 @@ def solve_once(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, floa
         if set(groups) - set(ALWAYS) or spec.penalties.any:
             w, cash, pdiag = project(w, cash, spec, ctx)
             diag.update(pdiag)
+    elif spec.objective == "target_return":
+        w, cash, diag = _target_return(spec, inputs, groups)
     else:
         w, cash, diag = _run(spec.objective, spec, inputs, groups)
     diag.update(inputs.notes)
+    return w, cash, diag
+
+
+def _target_return(spec: OptimiserSpec, inputs: Inputs,
+                   groups: tuple[str, ...]) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Minimum variance for the required return; with ``if_unreachable: max_return`` an
+    unreachable target is lowered to the highest achievable return (recorded in diagnostics)."""
+    info: dict[str, Any] = {}
+    try:
+        w, cash, diag = _run("target_return", spec, inputs, groups)
+    except UnreachableReturn as exc:
+        if spec.param("if_unreachable") != "max_return":
+            raise
+        inputs.required_return = reachable_target(exc)
+        w, cash, diag = _run("target_return", spec, inputs, groups)
+        info = {"status": "unreachable", "max_return": exc.max_return, "held": "max_return"}
+    info["volatility"] = float(np.sqrt(max(float(w @ inputs.dense_covariance @ w), 0.0)))
+    diag["target_return"] = info
     return w, cash, diag
 
 

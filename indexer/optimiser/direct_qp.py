@@ -2,8 +2,8 @@
 
 Covers what the warm-started DAQP engine cannot: a CASH range, a turnover
 limit and turnover / transaction-cost penalties, for the quadratic objectives
-(mean-variance, minimum variance, minimum tracking error, projection).  The
-variables are ``x = [w (n), cash, t (n), t_cash]`` where ``t >= |w - previous|``
+(mean-variance, minimum variance with or without a required return, minimum
+tracking error, projection).  The variables are ``x = [w (n), cash, t (n), t_cash]`` where ``t >= |w - previous|``
 and ``t_cash >= |cash - previous cash|`` (only when trades enter the problem);
 the covariance enters as a dense ``P`` block, which Clarabel factorises faster
 than the lifted factor form a DPP problem needs.  Any non-optimal status hands
@@ -41,7 +41,7 @@ def _quadratic(objective: str, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, 
     S = inputs.dense_covariance
     if objective == "mean_variance":
         return 2.0 * float(inputs.spec.param("risk_aversion")) * S, -inputs.mu, 0.0, 0.0
-    if objective == "min_variance":
+    if objective in ("min_variance", "target_return"):
         return 2.0 * S, np.zeros(n), 0.0, 0.0
     return 2.0 * S, -2.0 * (S @ inputs.benchmark), 0.0, 0.0
 
@@ -83,6 +83,9 @@ def solve_direct(objective: str, inputs: Inputs, groups: tuple[str, ...]) -> tup
         srow = sp.hstack([sp.csc_matrix(inputs.stable[None, :]), sp.csc_matrix([[1.0]]), sp.csc_matrix((1, m - n - 1))])
         rows += [-srow, srow]
         rhs += [[-(c.stablecoin_min or 0.0)], [1.0 if c.stablecoin_max is None else c.stablecoin_max]]
+    if objective == "target_return":  # -scores . w <= -required return
+        rows.append(sp.hstack([sp.csc_matrix(-inputs.mu[None, :]), sp.csc_matrix((1, m - n))]))
+        rhs.append([-inputs.required_return])
     if trades:
         prev, prev_cash, gone = inputs.previous
         t_sel = sp.hstack([sp.csc_matrix((n, n + 1)), sp.eye(n), sp.csc_matrix((n, 1))])

@@ -1,6 +1,7 @@
 """Warm-started dense QP engine (DAQP) for the quadratic objectives under linear constraints.
 
-Mean-variance, minimum variance, minimum tracking error and the projection
+Mean-variance, minimum variance (also with a required return), minimum
+tracking error and the projection
 used by closed forms are quadratic programmes in the asset weights once the
 CASH line is fixed (``cash_min == cash_max``).  For them the optimiser hands
 ``0.5 w'Hw + f'w`` with simple bounds, the budget equality and the linear
@@ -25,7 +26,7 @@ from indexer.optimiser.spec import OptimiserSpec
 
 __all__ = ["FAST_OBJECTIVES", "FAST_GROUPS", "eligible", "solve_fast", "FastPathFailed", "DAQP_SETTINGS"]
 
-FAST_OBJECTIVES = ("mean_variance", "min_variance", "min_tracking_error", "projection")
+FAST_OBJECTIVES = ("mean_variance", "min_variance", "min_tracking_error", "target_return", "projection")
 FAST_GROUPS = frozenset({"long_only", "budget", "cash", "bounds", "theme_caps", "liquidity", "stablecoin"})
 #: DAQP settings: tight primal tolerance so constraints hold within 1e-9.
 DAQP_SETTINGS: dict[str, Any] = {"primal_tol": 1e-10, "iter_limit": 10000}
@@ -58,7 +59,7 @@ def _quadratic(objective: str, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
     if objective == "mean_variance":
         gamma = float(inputs.spec.param("risk_aversion"))
         return 2.0 * gamma * S, -inputs.mu
-    if objective == "min_variance":
+    if objective in ("min_variance", "target_return"):
         return 2.0 * S, np.zeros(inputs.n)
     b = inputs.benchmark  # min_tracking_error: (w - b)' S (w - b)
     return 2.0 * S, -2.0 * (S @ b)
@@ -87,6 +88,8 @@ def solve_fast(objective: str, inputs: Inputs, groups: tuple[str, ...]) -> tuple
         s_lo = (c.stablecoin_min or 0.0) - cash
         s_hi = (1.0 if c.stablecoin_max is None else c.stablecoin_max) - cash
         rows.append(inputs.stable), rlo.append(s_lo), rhi.append(s_hi), sense.append(_INEQ)
+    if objective == "target_return":  # scores . w >= required return
+        rows.append(inputs.mu), rlo.append(inputs.required_return), rhi.append(_INF), sense.append(_INEQ)
     A = np.vstack(rows)
     bu = np.concatenate([hi, rhi])
     bl = np.concatenate([lo, rlo])

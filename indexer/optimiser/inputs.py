@@ -34,6 +34,11 @@ class Inputs:
         #: Weights to project onto the constraints (objective ``projection``).
         self.target: np.ndarray = np.zeros(ctx.n)
         self.target_cash: float = 0.0
+        #: Required expected return of ``target_return`` (annual fraction); the
+        #: unreachable path lowers it to the highest achievable return.
+        self.required_return: float = (
+            float(spec.param("required_return")) if spec.objective == "target_return" else 0.0
+        )
 
     @property
     def n(self) -> int:

@@ -15,7 +15,8 @@ import numpy as np
 from indexer.optimiser.build import Build
 
 __all__ = ["Objective", "OBJECTIVE_TERMS", "mean_variance", "min_variance", "max_sharpe", "risk_parity",
-           "min_cvar", "max_diversification", "min_tracking_error", "projection", "feasibility", "penalties"]
+           "min_cvar", "max_diversification", "min_tracking_error", "target_return", "max_return",
+           "projection", "feasibility", "penalties"]
 
 
 def mean_variance(w: cp.Variable, b: Build) -> cp.Expression:
@@ -27,6 +28,19 @@ def mean_variance(w: cp.Variable, b: Build) -> cp.Expression:
 def min_variance(w: cp.Variable, b: Build) -> cp.Expression:
     """``w'Sw``."""
     return b.variance(w)
+
+
+def target_return(w: cp.Variable, b: Build) -> cp.Expression:
+    """``w'Sw`` subject to ``scores . w >= required_return`` (annual fractions, CASH earning 0)."""
+    mu = b.param("mu", b.n, lambda i: i.mu)
+    required = b.param("required_return", (), lambda i: i.required_return)
+    b.extra.append(mu @ w >= required)
+    return b.variance(w)
+
+
+def max_return(w: cp.Variable, b: Build) -> cp.Expression:
+    """``-(scores . w)``: the highest expected return the constraints allow (reported when a target is unreachable)."""
+    return -(b.param("mu", b.n, lambda i: i.mu) @ w)
 
 
 def max_sharpe(w: cp.Variable, b: Build) -> cp.Expression:
@@ -122,6 +136,8 @@ OBJECTIVE_TERMS: dict[str, Objective] = {
     "min_cvar": Objective(min_cvar, "budget", False, True),
     "max_diversification": Objective(max_diversification, "homogeneous", True),
     "min_tracking_error": Objective(min_tracking_error, "budget", True),
+    "target_return": Objective(target_return, "budget", True),
+    "max_return": Objective(max_return, "budget", False),
     "projection": Objective(projection, "budget", False),
     "feasibility": Objective(feasibility, "budget", False),
 }

@@ -24,6 +24,7 @@ __all__ = [
     "CONVEX_OBJECTIVES",
     "OBJECTIVES",
     "OBJECTIVE_PARAMS",
+    "IF_UNREACHABLE",
     "RISK_MODELS",
     "FALLBACKS",
     "RiskModelSpec",
@@ -44,6 +45,7 @@ CONVEX_OBJECTIVES = (
     "min_cvar",
     "max_diversification",
     "min_tracking_error",
+    "target_return",
 )
 OBJECTIVES = CLOSED_FORMS + CONVEX_OBJECTIVES
 
@@ -60,7 +62,10 @@ OBJECTIVE_PARAMS: dict[str, dict[str, Any]] = {
     "min_cvar": {"alpha": 0.95},
     "max_diversification": {},
     "min_tracking_error": {"benchmark": "market_cap"},
+    "target_return": {"required_return": None, "if_unreachable": "error"},
 }
+#: What ``target_return`` does when no portfolio meets the required return.
+IF_UNREACHABLE = ("error", "max_return")
 
 RISK_MODELS = ("sample", "ewma", "ledoit_wolf", "oas", "pca_factor")
 FALLBACKS = ("previous", "equal_weight", "inverse_volatility", "market_cap")
@@ -193,6 +198,19 @@ class PenaltiesSpec(_Strict):
         return self.turnover > 0 or (any(v > 0 for v in tc.values()) if isinstance(tc, dict) else tc > 0)
 
 
+def _check_target_return(required: Any, if_unreachable: Any) -> None:
+    if required is None:
+        raise ValueError("objective 'target_return' needs params.required_return (annual fraction, e.g. 0.4)")
+    try:
+        r = float(required)
+    except (TypeError, ValueError):
+        raise ValueError(f"target_return required_return must be a number (annual fraction), got {required!r}") from None
+    if not -1.0 < r < 100.0:
+        raise ValueError(f"target_return required_return must be an annual fraction in (-1, 100), got {required!r}")
+    if if_unreachable not in IF_UNREACHABLE:
+        raise ValueError(f"target_return if_unreachable {if_unreachable!r}; allowed: {', '.join(IF_UNREACHABLE)}")
+
+
 class OptimiserSpec(_Strict):
     """Everything the optimiser needs from a strategy file."""
 
@@ -253,6 +271,8 @@ class OptimiserSpec(_Strict):
             )
         if self.objective == "mean_variance" and float(p("risk_aversion")) < 0:
             raise ValueError("mean_variance risk_aversion must be >= 0")
+        if self.objective == "target_return":
+            _check_target_return(p("required_return"), p("if_unreachable"))
         if self.objective == "min_cvar" and not 0 < float(p("alpha")) < 1:
             raise ValueError("min_cvar alpha must be in (0, 1), e.g. 0.95")
         return self

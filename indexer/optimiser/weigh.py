@@ -85,6 +85,15 @@ def _fallback_weights(name: str, spec: OptimiserSpec, ctx: WeighContext) -> tupl
     return _capped(raw, asset_caps(c, ctx.assets), c)
 
 
+def _failed_target(exc: OptimisationError) -> dict[str, Any]:
+    """``target_return`` diagnostics when a fallback holds the weights."""
+    from indexer.optimiser.target import UnreachableReturn
+
+    if isinstance(exc, UnreachableReturn):
+        return {"status": "unreachable", "max_return": exc.max_return, "held": "fallback"}
+    return {"status": "failed", "held": "fallback"}
+
+
 def _primary(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     if spec.is_closed_form:
         w, cash, diag = closed_form(spec, ctx)
@@ -140,10 +149,16 @@ def weigh(spec: OptimiserSpec, ctx: WeighContext) -> WeighResult:
                 errors.append(f"fallback {name!r}: {fexc}")
                 continue
             diag.update({"fallback": name, "error": str(exc)})
+            if spec.objective == "target_return":
+                diag["target_return"] = _failed_target(exc)
             break
         else:
             raise OptimisationError("; ".join(errors)) from exc
     weights = finalise_weights(w, ctx.assets, cash)
     diag["n_holdings"] = int((weights.to_numpy()[:-1] > 0).sum())
+    if spec.objective == "target_return":
+        from indexer.optimiser.target import report
+
+        diag["target_return"] = report(spec, ctx, weights, diag.get("target_return", {}))
     return WeighResult(weights=weights, diagnostics=diag)
 

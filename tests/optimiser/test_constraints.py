@@ -28,8 +28,8 @@ def run(base, objective="mean_variance", params=None, **cons):
     penalties = cons.pop("penalties", {})
     solver = cons.pop("solver", "auto")
     ctx_kw = {k: cons.pop(k) for k in ("portfolio_value",) if k in cons}
-    spec = OptimiserSpec(objective=objective, params=params or {"risk_aversion": 1.0}
-                         if objective == "mean_variance" else params or {},
+    defaults = {"mean_variance": {"risk_aversion": 1.0}, "target_return": {"required_return": 0.5}}
+    spec = OptimiserSpec(objective=objective, params=params or defaults.get(objective, {}),
                          constraints=cons, fallback=fallback, penalties=penalties, solver=solver)
     return weigh(spec, WeighContext(**base, **ctx_kw))
 
@@ -40,7 +40,7 @@ def check_basic(w: pd.Series) -> None:
     assert w.sum() == pytest.approx(1.0, abs=1e-12)
 
 
-OBJECTIVES = ["mean_variance", "min_variance", "max_sharpe", "min_cvar", "max_diversification",
+OBJECTIVES = ["mean_variance", "min_variance", "target_return", "max_sharpe", "min_cvar", "max_diversification",
               "min_tracking_error", "risk_parity", "market_cap", "inverse_volatility"]
 
 
