@@ -78,9 +78,11 @@ def test_notebook_runs_top_to_bottom(path: Path, reference, tmp_path: Path) -> N
         os.environ.update(env_before)
     assert elapsed < TIME_LIMIT_S, f"{path.name} took {elapsed:.0f} s"
     errors = [
-        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
+        f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
+        for i, c in enumerate(nb.cells) if c.cell_type == "code"
+        for o in c.get("outputs", []) if o.get("output_type") == "error"
     ]
-    assert errors == []
+    assert errors == [], f"{path.name}: " + "; ".join(errors)
     images = sum(
         1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})
         or "application/vnd.plotly.v1+json" in o.get("data", {})
