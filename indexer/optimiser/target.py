@@ -45,14 +45,21 @@ class UnreachableReturn(OptimisationError):
         constraints (annual fractions).
     """
 
-    def __init__(self, required_return: float, max_return: float, constraints: str) -> None:
+    def __init__(self, message: str, required_return: float = float("nan"), max_return: float = float("nan")) -> None:
+        super().__init__(message)
         self.required_return = float(required_return)
         self.max_return = float(max_return)
-        super().__init__(
+
+    @classmethod
+    def for_target(cls, required_return: float, max_return: float, constraints: str) -> "UnreachableReturn":
+        """The error naming the return constraint, the achievable maximum and the constraints."""
+        return cls(
             f"target_return: return constraint unreachable: required_return {required_return:.6g} (annual) "
             f"is above the highest expected return {max_return:.6g} achievable under the constraints "
             f"({constraints}); lower params.required_return, loosen the constraints, "
-            "or set params.if_unreachable: max_return"
+            "or set params.if_unreachable: max_return",
+            required_return,
+            max_return,
         )
 
 
@@ -77,7 +84,7 @@ def check_reachable(spec: OptimiserSpec, inputs: Inputs, groups: tuple[str, ...]
         return
     required = inputs.required_return
     if best < required - _MAX_SLACK * max(1.0, abs(required)):
-        raise UnreachableReturn(required, best, ", ".join(describe(g, spec.constraints) for g in groups))
+        raise UnreachableReturn.for_target(required, best, ", ".join(describe(g, spec.constraints) for g in groups))
 
 
 def reachable_target(exc: UnreachableReturn) -> float:

@@ -10,14 +10,11 @@ from __future__ import annotations
 from indexer.strategy.overlays import OVERLAYS, DrawdownGuard, RegimeFilter, VolTarget
 from indexer.strategy.spec import RebalanceSpec, StrategySpec
 from indexer.strategy.strategy import Strategy
-from indexer.strategy.target_return import TargetReturnSpec, weigh_for_return
 
 __all__ = [
     "Strategy",
     "StrategySpec",
     "RebalanceSpec",
-    "TargetReturnSpec",
-    "weigh_for_return",
     "OVERLAYS",
     "RegimeFilter",
     "VolTarget",

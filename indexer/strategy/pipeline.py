@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -10,7 +9,6 @@ import pandas as pd
 from indexer._typing import CASH
 from indexer.optimiser import WeighContext, weigh
 from indexer.strategy.spec import StrategySpec
-from indexer.strategy.target_return import historical_mean_returns, weigh_for_return
 from indexer.universe import latest_market_cap, select_universe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,6 +26,7 @@ RETURNS_OBJECTIVES = (
     "min_cvar",
     "max_diversification",
     "min_tracking_error",
+    "target_return",
 )
 #: Bars averaged for the volume given to the optimiser's liquidity cap.
 VOLUME_WINDOW = 30
@@ -82,11 +81,6 @@ def base_portfolio(
         assets=tuple(assets), returns=returns[assets], scores=scores, market_cap=mcap,
         volume=volume, previous=previous, registry=pit.assets,
     )
-    if spec.target_return is not None:
-        tr = spec.target_return
-        mu = historical_mean_returns(returns[assets]) if tr.expected_returns == "historical" else scores * tr.score_scale
-        res_w = weigh_for_return(spec.optimiser, replace(ctx, scores=mu.reindex(assets).fillna(0.0)), tr)
-    else:
-        res_w = weigh(spec.optimiser, ctx)
+    res_w = weigh(spec.optimiser, ctx)
     diag["optimiser"] = res_w.diagnostics
     return res_w.weights.copy(), diag

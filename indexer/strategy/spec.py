@@ -13,7 +13,7 @@ See ``docs/strategies.md`` for every field and its allowed values.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -21,7 +21,6 @@ from indexer.optimiser import OptimiserSpec
 from indexer.signals import ScoringSpec
 from indexer.strategy.errors import register_tags
 from indexer.strategy.overlays import OVERLAYS, OverlaySpec
-from indexer.strategy.target_return import TargetReturnSpec
 from indexer.universe import ComplianceSpec, UniverseSpec
 
 __all__ = ["StrategySpec", "RebalanceSpec", "WEEKDAYS", "SCORE_OBJECTIVES"]
@@ -89,9 +88,11 @@ class StrategySpec(BaseModel):
         :class:`~indexer.universe.ComplianceSpec` (investor profile and rules) or ``None``.
     estimation_window
         Bars of daily returns given to the optimiser (risk model window).
-    target_return
-        :class:`~indexer.strategy.target_return.TargetReturnSpec`: minimise risk
-        for a required return (needs ``optimiser.objective: mean_variance``).
+
+    The goal-based target-return mode is the optimiser's own objective:
+    ``optimiser: {objective: target_return, params: {required_return: 0.4}}``
+    (expected returns: the signals' scores, else the window's mean daily
+    return x365).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -105,22 +106,22 @@ class StrategySpec(BaseModel):
     overlays: list[OverlaySpec] = Field(default_factory=list)
     compliance: ComplianceSpec | None = None
     estimation_window: int = Field(180, ge=2, le=3650)
-    target_return: TargetReturnSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_target_return_block(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "target_return" in data:
+            tr = data["target_return"]
+            req = tr.get("required_return", 0.4) if isinstance(tr, dict) else 0.4
+            raise ValueError(
+                "the top-level target_return: block was replaced by the optimiser's own objective: "
+                f"write optimiser: {{objective: target_return, params: {{required_return: {req}}}}} "
+                "(expected returns come from the signals' scores, else the window's historical mean)"
+            )
+        return data
 
     @model_validator(mode="after")
     def _coherent(self) -> "StrategySpec":
-        tr = self.target_return
-        if tr is not None:
-            if self.optimiser.objective != "mean_variance":
-                raise ValueError(
-                    f"target_return searches the risk aversion of optimiser.objective 'mean_variance'; "
-                    f"got {self.optimiser.objective!r}"
-                )
-            if tr.expected_returns == "scores" and self.signals is None:
-                raise ValueError("target_return.expected_returns 'scores' needs a signals: block (or use 'historical')")
-            if tr.lambda_min >= tr.lambda_max:
-                raise ValueError(f"target_return.lambda_min ({tr.lambda_min}) must be < lambda_max ({tr.lambda_max})")
-            return self
         if self.optimiser.objective in SCORE_OBJECTIVES and self.signals is None:
             raise ValueError(
                 f"optimiser.objective {self.optimiser.objective!r} reads expected returns from scores: "

@@ -150,7 +150,9 @@ class Strategy:
         try:
             w, base_diag = base_portfolio(spec, pit, previous)
         except (OptimisationError, SignalError) as exc:
-            raise type(exc)(f"strategy {self.name} at {t.isoformat()}: {exc}") from exc
+            err = type(exc)(f"strategy {self.name} at {t.isoformat()}: {exc}")
+            err.__dict__.update(vars(exc))  # keep structured fields (e.g. UnreachableReturn.max_return)
+            raise err from exc
         diag.update(base_diag)
         log = diag["universe_log"]
         if not diag["universe"]:
