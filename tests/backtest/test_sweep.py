@@ -105,3 +105,27 @@ def test_bad_sweep_files_are_named(tmp_path):
     p.write_text(yaml.safe_dump({"strategy": "x.yaml", "params": {"universe.top_n": {"low": 1, "high": 5}}}))
     with pytest.raises(ConfigError, match="grid mode"):
         load_sweep(p)
+
+
+def test_unreachable_scheduler_is_a_clear_error(sweep_file, data):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ConfigError, match=f"tcp://127.0.0.1:{port}"):
+        run_sweep(sweep_file, data, scheduler=f"tcp://127.0.0.1:{port}", progress=False, connect_timeout=2)
+
+
+def test_cli_sweep_writes_ranked_tables(sweep_file, reference, tmp_path):
+    from typer.testing import CliRunner
+
+    from indexer.cli.main import app
+
+    out = tmp_path / "res"
+    res = CliRunner().invoke(app, ["sweep", str(sweep_file), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "ranked by sharpe" in res.output and "DSR" in res.output
+    table = pd.read_parquet(out / "results.parquet")
+    assert len(table) == 8 and table["sharpe"].is_monotonic_decreasing
+    assert (out / "results.csv").is_file()

@@ -157,6 +157,7 @@ def run_sweep(
     scheduler: str | None = None,
     progress: bool = True,
     on_result: Callable[[int, int], None] | None = None,
+    connect_timeout: float = 30.0,
 ) -> SweepResult:
     """Run every trial of a sweep file, locally or on the Dask scheduler at ``scheduler``.
 
@@ -170,6 +171,8 @@ def run_sweep(
         ``tcp://HOST:8786`` of a running Dask scheduler; ``None`` runs in this process.
     progress
         Show a rich progress bar.
+    connect_timeout
+        Seconds to wait for the scheduler before a :class:`ConfigError`.
     """
     spec, strat_path = load_sweep(sweep) if not isinstance(sweep, tuple) else sweep
     if data is None:
@@ -195,7 +198,14 @@ def run_sweep(
         else:
             from dask.distributed import Client, as_completed
 
-            with Client(scheduler, timeout=30) as client:
+            try:
+                client = Client(scheduler, timeout=connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ConfigError(
+                    f"cannot reach the Dask scheduler at {scheduler} within {connect_timeout:g} s "
+                    f"({type(exc).__name__}: {exc}); start one with `dask scheduler` or drop --scheduler"
+                ) from None
+            with client:
                 fut_data = client.scatter(data, broadcast=True)
                 futures = [client.submit(run_trial, i, p, fut_data, base, spec, str(strat_path), pure=False)
                            for i, p in enumerate(combos)]  # fmt: skip
