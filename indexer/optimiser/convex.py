@@ -79,6 +79,8 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
             return w, cash, diag
         except FastPathFailed:
             pass  # the engines below solve it or name the constraints to blame
+    if objective == "target_return":
+        check_reachable(spec, inputs, groups)  # names the return constraint and the achievable maximum
     if direct_eligible(objective, spec, groups):
         try:
             w, cash, diag = solve_direct(objective, inputs, groups)
@@ -86,8 +88,6 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
             return w, cash, diag
         except FastPathFailed:
             pass
-    if objective == "target_return":
-        check_reachable(spec, inputs, groups)  # names the return constraint and the achievable maximum
     comp = compiled(objective, inputs, groups, spec.penalties.any)
     try:
         w, cash, diag = comp.solve(inputs, _solver(spec) if objective != "projection" else "CLARABEL")
