@@ -9,6 +9,7 @@ Example (see ``examples/bot/``)::
     paper: {balances: {USDT: 10000}, fee_rate: 0.001}
     schedule: {cron: "5 0 * * *"}  # UTC
     risk: {max_order_notional: 5000, max_turnover: 1.0, max_daily_loss: 0.1, max_drawdown: 0.3}
+    execution: {order_type: market}   # or limit (mid / touch, timeout, then market or replace)
     data: {source: reference, max_age_hours: 36}
     notify: [{kind: slack, url_env: SLACK_WEBHOOK_URL}]
     database: {url: sqlite:///bot.sqlite}
@@ -41,6 +42,7 @@ __all__ = [
     "PaperConfig",
     "ScheduleConfig",
     "RiskConfig",
+    "ExecutionConfig",
     "DataConfig",
     "NotifyTarget",
     "DatabaseConfig",
@@ -155,6 +157,25 @@ class RiskConfig(_Model):
     fee_reserve: float = Field(0.002, ge=0, lt=0.2, description="fraction of value kept in cash for fees")
 
 
+class ExecutionConfig(_Model):
+    """How orders are worked (:class:`indexer.execution.ExecutionOptions`); seconds, fractions, basis points."""
+
+    order_type: Literal["market", "limit"] = "market"
+    limit_price: Literal["mid", "touch"] = "mid"
+    limit_timeout_s: float = Field(10.0, gt=0, description="wait for a limit order (or a market fill) before acting")
+    on_timeout: Literal["market", "replace"] = "market"
+    max_replacements: int = Field(2, ge=0, le=5)
+    poll_interval_s: float = Field(0.25, gt=0)
+    max_book_fraction: float = Field(0.25, gt=0, le=1, description="largest slice vs book depth near the touch")
+    depth_bps: float = Field(50.0, gt=0, description="how far from the touch depth is counted")
+
+    def options(self) -> Any:
+        """The :class:`~indexer.execution.ExecutionOptions` these settings give."""
+        from indexer.execution.executor import ExecutionOptions
+
+        return ExecutionOptions(**self.model_dump())
+
+
 class DataConfig(_Model):
     """Where market data comes from and how fresh it must be."""
 
@@ -223,6 +244,7 @@ class BotConfig(_Model):
     paper: PaperConfig = Field(default_factory=PaperConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     data: DataConfig = Field(default_factory=DataConfig)
     notify: list[NotifyTarget] = Field(default_factory=list)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)

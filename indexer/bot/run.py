@@ -4,25 +4,25 @@ Steps (``bot_runs.step``, committed before the next begins)::
 
     started -> data_checked -> target_decided -> plan_made -> orders_submitted -> reconciled -> done
 
-Inside ``plan_made``, per planned order (leg): the order is recorded as an
-*intent* with its deterministic client order id, then sent, then its exchange
-answer (id, status, fills) is recorded.  On restart an interrupted run is
-resumed from its step: an ``intent`` order is looked up on the exchange by its
-client order id and only sent when the exchange does not know it, so no order
-is ever placed twice.  An interrupted run of an older bar is finished safely:
-its recorded orders are reconciled, nothing new is sent.
+Inside ``plan_made`` the plan goes to :func:`indexer.execution.execute` (slicing,
+limit-then-market, partial fills, retries, per ``cfg.execution``) with the
+bot's :class:`~indexer.bot.recorder.OrderRecorder` hooks: each order is
+recorded as an *intent* with its deterministic client order id before it is
+sent, then its exchange answer, status and fills.  On restart an interrupted
+run is resumed from its step: ``execute(..., known=recorded orders)`` looks
+unfinished orders up on the exchange by client order id and sends an intent
+only when the exchange does not know it, and each leg only does what its
+earlier orders left, so no order is ever placed twice.  An interrupted run of
+an older bar is finished safely: its recorded orders are reconciled
+(:func:`indexer.execution.recovery.recover`), nothing new is sent.
 
-Fault injection for the kill tests: ``INDEXER_BOT_CRASH_AT=<point>[:<leg>]``
-makes the process ``SIGKILL`` itself at that point (a step name, or
-``order_intent`` / ``order_sent`` / ``order_recorded`` for a leg).
+Fault injection for the kill tests: :mod:`indexer.bot.faults`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import signal
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
@@ -33,11 +33,13 @@ from indexer._typing import CASH, TargetPortfolio
 from indexer.bot import guards
 from indexer.bot.accounts import build_broker, holdings_weights, load_market_data
 from indexer.bot.config import BotConfig
+from indexer.bot.faults import CRASH_ENV, ORDER_POINTS, crash_point
 from indexer.bot.store import Store
-from indexer.exceptions import ExecutionError, IndexerError, OrderRejected
+from indexer.exceptions import ExecutionError, IndexerError, RetryableExecutionError
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.bot.notify import Notifier
+    from indexer.bot.recorder import OrderRecorder
     from indexer.data.market import MarketData
     from indexer.execution.broker import TradingBroker
 
@@ -45,22 +47,6 @@ __all__ = ["STEPS", "ORDER_POINTS", "RunResult", "Rebalancer", "crash_point", "C
 
 log = logging.getLogger("indexer.bot")
 STEPS = ("started", "data_checked", "target_decided", "plan_made", "orders_submitted", "reconciled", "done")
-ORDER_POINTS = ("order_intent", "order_sent", "order_recorded")
-CRASH_ENV = "INDEXER_BOT_CRASH_AT"
-FINAL = {"closed", "canceled", "expired", "rejected"}
-
-
-def crash_point(point: str, leg: int | None = None) -> None:
-    """SIGKILL this process when ``$INDEXER_BOT_CRASH_AT`` names ``point`` (and ``leg``)."""
-    want = os.environ.get(CRASH_ENV)
-    if not want:
-        return
-    name, _, at_leg = want.partition(":")
-    if name == point and (not at_leg or leg is None or int(at_leg) == leg):
-        log.warning("fault injection: SIGKILL at %s", want)
-        for h in logging.getLogger().handlers:
-            h.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -75,11 +61,6 @@ class RunResult:
     resumed: list[int] = field(default_factory=list)
     tracking_error: float | None = None
     value: float | None = None
-
-
-def _fill_dict(f: Any) -> dict[str, Any]:
-    return {"symbol": f.symbol, "side": f.side, "amount": str(f.amount), "price": str(f.price), "fee": str(f.fee),
-            "fee_currency": f.fee_currency, "order_id": f.order_id}
 
 
 def _iso(x: Any) -> Any:
@@ -289,7 +270,6 @@ class Rebalancer:
         out = plan.to_dict()
         for o, po in zip(out["orders"], plan.orders):
             o["client_order_id"] = po.intent(rid).client_order_id
-        out["current_weights"] = {k: float(v) for k, v in plan.current_weights.items()}
         out["turnover"] = plan.turnover
         out["risk"] = risk
         self._event("plan", f"run {run_id}: {len(plan.orders)} orders, turnover {plan.turnover:.2%}, "
@@ -300,64 +280,34 @@ class Rebalancer:
         run = self.store.run(run_id)
         return f"{self.account}:{run_id}:{_iso(run['as_of'])}"
 
+    def _recorder(self, run_id: int) -> "OrderRecorder":
+        from indexer.bot.recorder import OrderRecorder
+
+        def event(kind: str, message: str, level: str = "info") -> None:
+            self._event(kind, message, level=level, run_id=run_id)
+
+        return OrderRecorder(self.store, run_id, event, self.notifier.redactor.text)
+
     def _submit(self, run_id: int, plan: Mapping[str, Any], *, send: bool) -> None:
-        from indexer._typing import OrderIntent
+        """Execute the plan, resuming what a killed process left; an older bar's run sends nothing new
+        (its recorded orders are settled by :meth:`_reconcile`)."""
+        from indexer.bot.recorder import known_orders
+        from indexer.execution import OrderPlan, execute
 
-        b = self.broker()
-        recorded = {o["client_order_id"]: o for o in self.store.orders_of(run_id)}
-        for o in plan["orders"]:
-            cid, leg = o["client_order_id"], int(o["leg"])
-            rec = recorded.get(cid)
-            if rec is not None and rec["status"] != "intent":
-                continue
-            intent = OrderIntent(symbol=o["symbol"], side=o["side"], amount=Decimal(o["amount"]), type="market",
-                                 client_order_id=cid, leg=f"{leg}.0")
-            if rec is None:
-                if not send:
-                    continue
-                self.store.record_intent(run_id, leg, cid, o["symbol"], o["side"], "market", o["amount"], o["price"])
-                crash_point("order_intent", leg)
-            else:
-                found = b.fetch_order(o["symbol"], client_order_id=cid)
-                if found is not None:
-                    self._event("reconcile", f"order {cid} found on the exchange after a restart: not resent",
-                                run_id=run_id)
-                    self._record(cid, found)
-                    continue
-                if not send:
-                    self.store.update_order(cid, status="canceled", error="never sent; run superseded")
-                    continue
-            try:
-                order = b.submit(intent)
-            except OrderRejected as exc:
-                msg = self.notifier.redactor.text(str(exc))
-                self.store.update_order(cid, status="rejected", error=msg)
-                self._event("rejected", f"order {cid} rejected: {msg}", level="warning", run_id=run_id)
-                continue
-            crash_point("order_sent", leg)
-            self._record(cid, order)
-            crash_point("order_recorded", leg)
-
-    def _record(self, cid: str, order: Mapping[str, Any]) -> None:
-        fills = [_fill_dict(f) for f in self.broker().order_fills(order)] if order.get("filled") else []
-        status = str(order.get("status") or "open")
-        self.store.update_order(cid, exchange_order_id=str(order.get("id") or ""), status=status,
-                                filled=str(order.get("filled") or 0), fills=fills)
+        if not send:
+            return
+        report = execute(OrderPlan.from_dict(plan), self.broker(), self._run_key(run_id),
+                         options=self.cfg.execution.options(), hooks=self._recorder(run_id),
+                         known=known_orders(self.store.orders_of(run_id)))
+        if report.interrupted:  # the exchange stayed unreachable: leave the run resumable
+            raise RetryableExecutionError(report.interrupted)
 
     def _reconcile(self, run_id: int) -> None:
-        b = self.broker()
-        for o in self.store.orders_of(run_id):
-            if o["status"] in FINAL:
-                continue
-            found = b.fetch_order(o["symbol"], order_id=o["exchange_order_id"] or None,
-                                  client_order_id=o["client_order_id"])
-            if found is None:
-                self.store.update_order(o["client_order_id"], status="canceled", error="unknown to the exchange")
-                continue
-            if found.get("status") == "open":
-                b.cancel(str(found["id"]), o["symbol"])
-                found = b.fetch_order(o["symbol"], order_id=str(found["id"])) or found
-            self._record(o["client_order_id"], found)
+        """Settle every recorded order not final yet with the exchange (open ones are cancelled)."""
+        from indexer.bot.recorder import known_orders
+        from indexer.execution import recover
+
+        recover(self.broker(), known_orders(self.store.orders_of(run_id)), self._recorder(run_id), resend=False)
 
     def _finish(self, run_id: int, now: dt.datetime) -> RunResult:
         run = self.store.run(run_id)

@@ -47,7 +47,7 @@ orders = sa.Table(
     sa.Column("type", sa.String(8), nullable=False),
     sa.Column("amount", sa.String(40), nullable=False),  # Decimal as text
     sa.Column("price", sa.String(40), nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),  # intent | open | closed | canceled | expired | rejected
+    sa.Column("status", sa.String(16), nullable=False),  # intent | sent | open | closed | canceled | expired | rejected
     sa.Column("filled", sa.String(40), nullable=False, server_default="0"),
     sa.Column("fills", sa.JSON, nullable=True),
     sa.Column("error", sa.Text, nullable=True),

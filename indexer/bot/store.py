@@ -148,9 +148,9 @@ class Store:
                                                .order_by(orders.c.leg))]
 
     def open_orders(self, account: str) -> list[dict[str, Any]]:
-        """Orders recorded as intent or open for ``account``."""
+        """Orders recorded as intent, sent or open (not final) for ``account``."""
         q = (sa.select(orders).join(runs, runs.c.id == orders.c.run_id)
-             .where(runs.c.account == account, orders.c.status.in_(("intent", "open"))).order_by(orders.c.id))
+             .where(runs.c.account == account, orders.c.status.in_(("intent", "sent", "open"))).order_by(orders.c.id))
         with self.engine.connect() as c:
             return [_row(r) for r in c.execute(q)]
 

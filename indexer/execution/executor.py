@@ -10,6 +10,11 @@ id, leg and part (:func:`~indexer.execution.client_ids.client_order_id`), so
 re-running a run never doubles an order.  At the end, orders of the run still
 open are cancelled, and balances are reconciled with the pre-trade balances
 plus the fills.
+
+Persistence: :class:`~indexer.execution.recovery.ExecutionHooks` hear of every
+order before it is sent (``on_intent``) and after (``on_sent``, ``on_fill``,
+``on_rejected``); ``execute(..., known=...)`` resumes a partly executed run
+from what the hooks recorded (see :mod:`indexer.execution.recovery`).
 """
 
 from __future__ import annotations
@@ -17,22 +22,23 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Callable, Iterable, Literal, Mapping
 
 import pandas as pd
 
-from indexer._typing import CASH, Fill, Holdings
+from indexer._typing import CASH, Fill, Holdings, OrderIntent
 from indexer.exceptions import ComplianceError, OrderRejected, RetryableExecutionError
 from indexer.execution.broker import TradingBroker
+from indexer.execution.client_ids import client_order_id
 from indexer.execution.planner import OrderPlan, PlannedOrder, _limit
+from indexer.execution.recovery import FINAL, ExecutionHooks, KnownOrder, LegProgress, recover
 
 __all__ = ["ExecutionOptions", "ExecutionReport", "execute"]
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
-FINAL = {"closed", "canceled", "cancelled", "expired", "rejected"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class ExecutionReport:
     errors: tuple[str, ...] = ()
     reconciliation: Mapping[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     retries: int = 0
+    resumed: tuple[Mapping[str, Any], ...] = ()
+    interrupted: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,6 +92,7 @@ class ExecutionReport:
             "fees": {c: str(v) for c, v in self.fees.items()}, "fees_quote": str(self.fees_quote),
             "post_weights": {k: float(v) for k, v in self.post_weights.items()},
             "tracking_error": self.tracking_error, "errors": list(self.errors), "retries": self.retries,
+            "interrupted": self.interrupted, "resumed": [o.get("clientOrderId") for o in self.resumed],
             "reconciliation": {k: [str(a), str(b)] for k, (a, b) in self.reconciliation.items()},
         }
 
@@ -103,19 +112,19 @@ def _check_compliance(plan: OrderPlan, compliance: Callable[[pd.Series], Any] | 
 
 
 class _Leg:
-    """Works one planned order into fills."""
+    """Works one planned order into fills, telling ``hooks`` about every order."""
 
     def __init__(self, broker: TradingBroker, run_id: str, opts: ExecutionOptions, market: Mapping[str, Any],
-                 sleep: Callable[[float], None]) -> None:
-        self.b, self.run_id, self.o, self.m, self.sleep = broker, run_id, opts, market, sleep
+                 sleep: Callable[[float], None], hooks: ExecutionHooks) -> None:
+        self.b, self.run_id, self.o, self.m, self.sleep, self.h = broker, run_id, opts, market, sleep, hooks
         self.orders: list[Mapping[str, Any]] = []
         self.fills: list[Fill] = []
 
     def _tradeable(self, amount: Decimal, price: Decimal) -> bool:
         return amount > 0 and amount >= _limit(self.m, "amount") and amount * price >= _limit(self.m, "cost")
 
-    def slices(self, po: PlannedOrder) -> list[Decimal]:
-        """Split ``po.amount`` so no slice exceeds a fraction of near-touch depth or the market max."""
+    def slices(self, po: PlannedOrder, amount: Decimal) -> list[Decimal]:
+        """Split ``amount`` so no slice exceeds a fraction of near-touch depth or the market max."""
         caps = []
         mkt_max = ((self.m.get("limits") or {}).get("market") or {}).get("max")
         if mkt_max:
@@ -127,14 +136,14 @@ class _Leg:
             lim = best * (1 + self.o.depth_bps / 1e4) if po.side == "buy" else best * (1 - self.o.depth_bps / 1e4)
             depth = sum(q for p, q in side if (p <= lim if po.side == "buy" else p >= lim))
             caps.append(Decimal(str(depth * self.o.max_book_fraction)))
-        cap = min(caps) if caps else po.amount
-        n = max(1, math.ceil(po.amount / cap)) if cap > 0 else 1
-        while n > 1 and not self._tradeable(self.b.amount_to_precision(po.symbol, po.amount / n), po.price):
+        cap = min(caps) if caps else amount
+        n = max(1, math.ceil(amount / cap)) if cap > 0 else 1
+        while n > 1 and not self._tradeable(self.b.amount_to_precision(po.symbol, amount / n), po.price):
             n -= 1
         if n == 1:
-            return [po.amount]
-        each = self.b.amount_to_precision(po.symbol, po.amount / n)
-        return [each] * (n - 1) + [po.amount - each * (n - 1)]
+            return [amount]
+        each = self.b.amount_to_precision(po.symbol, amount / n)
+        return [each] * (n - 1) + [amount - each * (n - 1)]
 
     def _wait(self, order: Mapping[str, Any], timeout: float) -> Mapping[str, Any]:
         deadline = time.monotonic() + timeout
@@ -143,9 +152,27 @@ class _Leg:
             order = self.b.fetch_order(order["symbol"], order_id=order["id"]) or order
         return order
 
-    def _record(self, order: Mapping[str, Any]) -> Decimal:
+    def _send(self, intent: OrderIntent, *, announce: bool = True) -> Mapping[str, Any]:
+        """Record (``on_intent``), submit, acknowledge (``on_sent``) and wait for ``intent``."""
+        if announce:
+            self.h.on_intent(intent)
+        try:
+            order = self.b.submit(intent)
+        except OrderRejected as exc:
+            self.h.on_rejected(intent, exc)
+            raise
+        self.h.on_sent(intent, order)
+        order = self._wait(order, self.o.limit_timeout_s)
+        if intent.type == "limit" and order.get("status") not in FINAL:
+            self.b.cancel(order["id"], intent.symbol)
+            order = self.b.fetch_order(intent.symbol, order_id=order["id"]) or order
+        return order
+
+    def _record(self, intent: OrderIntent, order: Mapping[str, Any]) -> Decimal:
+        fills = self.b.order_fills(order)
         self.orders.append(order)
-        self.fills.extend(self.b.order_fills(order))
+        self.fills.extend(fills)
+        self.h.on_fill(intent, order, fills)
         return Decimal(str(order.get("filled") or 0))
 
     def _limit_price(self, po: PlannedOrder) -> Decimal:
@@ -154,23 +181,27 @@ class _Leg:
         raw = (bid + ask) / 2 if self.o.limit_price == "mid" else (bid if po.side == "buy" else ask)
         return self.b.price_to_precision(po.symbol, raw)
 
-    def run(self, po: PlannedOrder) -> None:
-        """Execute every slice of ``po``."""
-        for k, amount in enumerate(self.slices(po)):
-            self._slice(po, amount, base_part=k * 10)
+    def run(self, po: PlannedOrder, done: LegProgress | None = None) -> None:
+        """Execute ``po`` in slices; with ``done`` (recovery) only what earlier orders left to do."""
+        done = done or LegProgress()
+        left = po.amount - done.filled
+        for intent in done.resend:  # recorded, never reached the exchange: send as recorded
+            left -= self._record(intent, self._send(intent, announce=False))
+        left = self.b.amount_to_precision(po.symbol, left) if done.filled or done.resend else left
+        if not self._tradeable(left, po.price):
+            if left > 0:
+                log.info("leg %d: remainder %s %s below the market minimum, left", po.leg, left, po.symbol)
+            return
+        for k, amount in enumerate(self.slices(po, left)):
+            self._slice(po, amount, base_part=done.next_part + k * 10)
 
     def _slice(self, po: PlannedOrder, amount: Decimal, base_part: int) -> None:
         part, left = base_part, amount
         if self.o.order_type == "limit":
             for _ in range(self.o.max_replacements + 1):
-                price = self._limit_price(po)
-                order = self.b.submit(po.intent(self.run_id, type="limit", price=price, amount=left, part=part))
+                intent = po.intent(self.run_id, type="limit", price=self._limit_price(po), amount=left, part=part)
                 part += 1
-                order = self._wait(order, self.o.limit_timeout_s)
-                if order.get("status") not in FINAL:
-                    self.b.cancel(order["id"], po.symbol)
-                    order = self.b.fetch_order(po.symbol, order_id=order["id"]) or order
-                left -= self._record(order)
+                left -= self._record(intent, self._send(intent))
                 if left <= 0 or self.o.on_timeout == "market" or not self._tradeable(left, po.price):
                     break
         for _ in range(self.o.max_remainder_orders + 1):
@@ -179,9 +210,9 @@ class _Leg:
                 if left > 0:
                     log.info("leg %d: remainder %s %s below the market minimum, left", po.leg, left, po.symbol)
                 return
-            order = self._wait(self.b.submit(po.intent(self.run_id, amount=left, part=part)), self.o.limit_timeout_s)
+            intent = po.intent(self.run_id, amount=left, part=part)
             part += 1
-            left -= self._record(order)
+            left -= self._record(intent, self._send(intent))
 
 
 def execute(
@@ -193,46 +224,59 @@ def execute(
     compliance: Callable[[pd.Series], Any] | None = None,
     progress: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    hooks: ExecutionHooks | None = None,
+    known: Iterable[KnownOrder] = (),
 ) -> ExecutionReport:
     """Place the plan's orders in leg order and report fills, fees and post-trade weights.
 
     ``compliance`` (e.g. a wrapper of ``indexer.universe.compliance.check_weights``)
     is called with the plan's expected weights before any order; it raises
     :class:`ComplianceError` or returns violations, which abort the run.
-    Rejected legs are reported and the run goes on; a retryable failure that
-    outlasts the retries stops further legs.  Either way the report says so.
+    ``hooks`` (:class:`~indexer.execution.recovery.ExecutionHooks`) hear of
+    every order before it is sent and after; ``known`` are the orders an
+    interrupted execution of the same ``run_id`` recorded: they are settled
+    first (:func:`~indexer.execution.recovery.recover`) and each leg only does
+    what they left, so nothing is placed twice.  Rejected legs are reported and
+    the run goes on; a retryable failure that outlasts the retries stops
+    further legs (``report.interrupted``).  Either way the report says so.
     """
     opts = options or ExecutionOptions()
+    hooks = hooks or ExecutionHooks()
     _check_compliance(plan, compliance)
     markets = broker.markets()
     retries_before = int(getattr(broker, "retries", 0))
+    progress_by_leg = recover(broker, known, hooks)
+    resumed = tuple(o for p in progress_by_leg.values() for o in p.found)
     before = broker.fetch_holdings()
     fills: list[Fill] = []
     orders: list[Mapping[str, Any]] = []
     errors: list[str] = []
+    interrupted = None
     for po in plan.orders:
         if progress:
             progress(f"leg {po.leg}: {po.side} {po.amount} {po.symbol}")
-        leg = _Leg(broker, run_id, opts, markets[po.symbol], sleep)
+        leg = _Leg(broker, run_id, opts, markets[po.symbol], sleep, hooks)
         try:
-            leg.run(po)
+            leg.run(po, progress_by_leg.get(po.leg))
         except OrderRejected as exc:
             errors.append(f"leg {po.leg} {po.side} {po.symbol}: rejected: {exc}")
         except RetryableExecutionError as exc:
-            errors.append(f"leg {po.leg} {po.side} {po.symbol}: gave up after retries: {exc}; later legs not placed")
+            interrupted = f"leg {po.leg} {po.side} {po.symbol}: gave up after retries: {exc}"
+            errors.append(f"{interrupted}; later legs not placed")
             fills += leg.fills
             orders += leg.orders
             break
         fills += leg.fills
         orders += leg.orders
-    prefix = orders[0]["clientOrderId"].rsplit("-", 2)[0] if orders and orders[0].get("clientOrderId") else None
+    prefix = client_order_id(run_id, 0).rsplit("-", 2)[0] + "-"
     for o in broker.open_orders(None) if plan.orders else []:
-        if prefix and str(o.get("clientOrderId", "")).startswith(prefix):
+        if str(o.get("clientOrderId", "")).startswith(prefix):
             broker.cancel(o["id"], o["symbol"])
             errors.append(f"order {o.get('clientOrderId')} was still open and has been cancelled")
     after = broker.fetch_holdings()
     retries = int(getattr(broker, "retries", 0)) - retries_before
-    return _report(plan, run_id, before, after, fills, orders, errors, retries)
+    report = _report(plan, run_id, before, after, fills, orders, errors, retries)
+    return replace(report, resumed=resumed, interrupted=interrupted)
 
 
 def _report(plan: OrderPlan, run_id: str, before: Holdings, after: Holdings, fills: list[Fill],

@@ -101,13 +101,36 @@ class OrderPlan:
         return {
             "as_of": self.as_of.isoformat() if self.as_of is not None else None,
             "quote": self.quote, "portfolio_value": str(self.portfolio_value),
-            "orders": [{"leg": o.leg, "symbol": o.symbol, "side": o.side, "amount": str(o.amount),
+            "orders": [{"leg": o.leg, "asset": o.asset, "symbol": o.symbol, "side": o.side, "amount": str(o.amount),
                         "price": str(o.price), "value": str(o.value), "note": o.note} for o in self.orders],
             "skipped": [{"asset": s.asset, "reason": s.reason, "value": str(s.value)} for s in self.skipped],
             "expected_weights": {k: float(v) for k, v in self.expected_weights.items()},
             "target_weights": {k: float(v) for k, v in self.target_weights.items()},
             "tracking_error": self.tracking_error, "fee_estimate": str(self.fee_estimate),
+            "current_weights": {k: float(v) for k, v in self.current_weights.items()},
+            "fee_reserve": str(self.fee_reserve),
+            "asset_prices": {k: str(v) for k, v in self.asset_prices.items()},
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "OrderPlan":
+        """Rebuild a plan from :meth:`to_dict` (e.g. stored as JSON before its orders were placed)."""
+        def series(key: str) -> pd.Series:
+            return pd.Series(d.get(key) or {}, dtype="float64")
+
+        return cls(
+            as_of=pd.Timestamp(d["as_of"]) if d.get("as_of") else None, quote=d["quote"],
+            portfolio_value=Decimal(d["portfolio_value"]),
+            orders=tuple(PlannedOrder(leg=int(o["leg"]), asset=o.get("asset") or o["symbol"].split("/")[0],
+                                      symbol=o["symbol"], side=o["side"], amount=Decimal(o["amount"]),
+                                      price=Decimal(o["price"]), value=Decimal(o["value"]), note=o.get("note", ""))
+                         for o in d["orders"]),
+            skipped=tuple(SkippedTrade(s["asset"], s["reason"], Decimal(s["value"])) for s in d.get("skipped", [])),
+            current_weights=series("current_weights"), target_weights=series("target_weights"),
+            expected_weights=series("expected_weights"), tracking_error=float(d.get("tracking_error", 0.0)),
+            fee_estimate=Decimal(d.get("fee_estimate", "0")), fee_reserve=Decimal(d.get("fee_reserve", "0")),
+            asset_prices={k: Decimal(v) for k, v in (d.get("asset_prices") or {}).items()},
+        )
 
     def __rich__(self) -> Any:
         from indexer.execution.views import plan_view
