@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: venv demo test perf lint-imports clean
+.PHONY: venv demo test perf backtests lint-imports clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,10 @@ test: venv
 
 perf: venv
 	$(BIN)/python -m pytest tests/perf --benchmark-enable -q
+
+# Regenerate every standard backtest report and the README comparison table.
+backtests: venv
+	$(BIN)/python -m backtests.run_all --readme README.md
 
 lint-imports: venv
 	$(BIN)/lint-imports
