@@ -42,7 +42,7 @@ class Sentiment:
         return Sentiment(index=idx, texts=texts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class MarketData:
     """A frozen bundle of aligned panels (UTC timestamps x assets).
 
@@ -82,6 +82,15 @@ class MarketData:
                     f"MarketData: panel {name!r} is not aligned to close "
                     f"({panel.shape} vs {self.close.shape}); reindex it to close's timestamps and assets"
                 )
+
+    def __repr__(self) -> str:
+        fields = [n for n in ("close", "volume", "market_cap") if getattr(self, n) is not None]
+        texts = 0 if self.sentiment.texts is None else len(self.sentiment.texts)
+        span = f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}" if len(self.index) else "empty"
+        return (
+            f"MarketData({len(self.index)} bars {span} UTC, {len(self.symbols)} assets, "
+            f"fields={fields}, metrics={sorted(self.metrics)}, texts={texts})"
+        )
 
     def _panels(self) -> dict[str, Panel | None]:
         return {"close": self.close, "volume": self.volume, "market_cap": self.market_cap, **dict(self.metrics)}

@@ -1,0 +1,11 @@
+"""MarketData shows a one-line summary, not every panel."""
+
+from __future__ import annotations
+
+
+def test_repr_is_one_line_summary(reference) -> None:
+    text = repr(reference)
+    assert "\n" not in text and len(text) < 400
+    assert f"{len(reference.index)} bars" in text and f"{len(reference.symbols)} assets" in text
+    early = repr(reference.until("2021-01-01"))
+    assert "2020-01-01..2021-01-01" in early and "texts=0" in early
