@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,3 +107,41 @@ def env_for_subprocess() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("INDEXER_BOT_CRASH_AT", None)
     return env
+
+
+class BotProcesses:
+    """``indexer ...`` commands in real child processes forked from one warm parent (``forkserver.py``).
+
+    ``run`` answers like ``subprocess.run(capture_output=True, text=True)``; a child killed by a
+    signal has ``returncode == -signal``.  ``fresh=True`` starts a new interpreter instead
+    (``python -m indexer``), for the cold entry point.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("forkserver.py"))],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
+        assert json.loads(self.proc.stdout.readline()) == {"ready": True}  # type: ignore[union-attr]
+        self.n = 0
+
+    def run(self, args: list[str], *, crash_at: str | None = None, timeout: float = 60,
+            fresh: bool = False) -> subprocess.CompletedProcess:
+        env = env_for_subprocess()
+        if crash_at:
+            env["INDEXER_BOT_CRASH_AT"] = crash_at
+        if fresh:
+            return subprocess.run([sys.executable, "-m", "indexer", *args], env=env, capture_output=True,
+                                  text=True, timeout=timeout)
+        self.n += 1
+        out, err = self.workdir / f"{self.n}.out", self.workdir / f"{self.n}.err"
+        req = {"args": args, "env": env, "stdout": str(out), "stderr": str(err), "timeout": timeout}
+        self.proc.stdin.write(json.dumps(req) + "\n")  # type: ignore[union-attr]
+        self.proc.stdin.flush()  # type: ignore[union-attr]
+        rc = json.loads(self.proc.stdout.readline())["rc"]  # type: ignore[union-attr]
+        if rc is None:
+            raise subprocess.TimeoutExpired(args, timeout)
+        return subprocess.CompletedProcess(args, rc, out.read_text(), err.read_text())
+
+    def close(self) -> None:
+        self.proc.stdin.close()  # type: ignore[union-attr]
+        self.proc.wait(timeout=30)

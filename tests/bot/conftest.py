@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from botkit import API_KEY, API_SECRET, HOOK_TOKEN, Receiver
+from botkit import API_KEY, API_SECRET, HOOK_TOKEN, BotProcesses, Receiver
 
 
 @pytest.fixture
@@ -15,6 +15,14 @@ def receiver() -> Iterator[Receiver]:
     r = Receiver()
     yield r
     r.close()
+
+
+@pytest.fixture(scope="session")
+def bot_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcesses]:
+    """Real ``indexer`` child processes forked from one warm parent (imports paid once)."""
+    p = BotProcesses(tmp_path_factory.mktemp("bot-processes"))
+    yield p
+    p.close()
 
 
 @pytest.fixture(scope="session")
