@@ -105,8 +105,8 @@ def build_broker(cfg: BotConfig, data: "MarketData", recorded_fills: Iterable[Ma
         raise ConfigError(f"mode {cfg.mode} needs API keys: set exchange.credentials (env variable names or key_file)")
     e = cfg.exchange
     broker = CcxtBroker(e.id, credentials=creds, sandbox=e.sandbox, options=e.options, urls=e.urls,
-                        timeout_ms=e.timeout_ms, quote=quote, max_retries=e.max_retries, backoff_s=e.backoff_s)
-    broker.exchange.enableRateLimit = e.rate_limit
+                        timeout_ms=e.timeout_ms, quote=quote, max_retries=e.max_retries, backoff_s=e.backoff_s,
+                        rate_limit=e.rate_limit)
     return broker, creds.secrets()
 
 

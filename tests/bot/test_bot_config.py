@@ -35,6 +35,11 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     assert cfg.mode == "paper" and cfg.schedule.cron == "5 0 * * *"
     assert cfg.db_url() == f"sqlite:///{(tmp_path / 'state' / 'bot.sqlite').resolve()}"
     assert cfg.risk.max_turnover == 1.0 and cfg.data.max_age_hours == 36.0
+    from indexer.execution import ExecutionOptions
+
+    assert cfg.execution.options() == ExecutionOptions()  # the executor's defaults: market orders
+    limit = load_bot_config(_write(tmp_path, execution={"order_type": "limit", "on_timeout": "replace"}))
+    assert limit.execution.options() == ExecutionOptions(order_type="limit", on_timeout="replace")
 
 
 @pytest.mark.parametrize("cfg, words", [
@@ -48,6 +53,9 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     ({"notify": [{"kind": "telegram", "url": "http://127.0.0.1:1/x"}]}, ["notify.0", "chat_id"]),
     ({"data": {"source": "csv"}}, ["data", "needs a path"]),
     ({"apikey": "123"}, ["apikey", "unknown field", "allowed:", "account"]),
+    ({"execution": {"order_type": "stop"}}, ["execution.order_type", "'market' or 'limit'", "stop"]),
+    ({"execution": {"limit_timeout_s": 0}}, ["execution.limit_timeout_s", "greater than 0"]),
+    ({"execution": {"slices": 3}}, ["execution.slices", "unknown field", "max_book_fraction"]),
 ])
 def test_errors_name_file_field_and_allowed(tmp_path: Path, cfg, words) -> None:
     p = _write(tmp_path, **cfg)
