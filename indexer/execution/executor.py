@@ -184,9 +184,14 @@ class _Leg:
     def run(self, po: PlannedOrder, done: LegProgress | None = None) -> None:
         """Execute ``po`` in slices; with ``done`` (recovery) only what earlier orders left to do."""
         done = done or LegProgress()
+        if done.rejected:  # the exchange refused this leg before: never retried blindly
+            log.info("leg %d: rejected in an earlier attempt, not retried", po.leg)
+            return
         left = po.amount - done.filled
         for intent in done.resend:  # recorded, never reached the exchange: send as recorded
             left -= self._record(intent, self._send(intent, announce=False))
+        if left <= 0:
+            return
         left = self.b.amount_to_precision(po.symbol, left) if done.filled or done.resend else left
         if not self._tradeable(left, po.price):
             if left > 0:

@@ -12,7 +12,8 @@ order is never placed twice:
 * found on the exchange: ``on_found`` then ``on_fill``; its fills count towards its leg;
 * a recorded intent the exchange does not know never left: it is sent again
   with the same client order id (``resend=True``), else reported ``on_lost``;
-* acknowledged (``sent``/``open``) but unknown to the exchange: ``on_lost``, and its leg is redone.
+* acknowledged (``sent``/``open``) but unknown to the exchange: ``on_lost``, and its leg is redone;
+* a leg with a rejected order is not retried (a rejection is never retried blindly).
 """
 
 from __future__ import annotations
@@ -78,9 +79,11 @@ class KnownOrder:
 
 @dataclass
 class LegProgress:
-    """What recovery found for one leg: base units filled, intents to resend, the next free part number."""
+    """What recovery found for one leg: base units filled, intents to resend, the next free part number,
+    whether the exchange rejected an order of it (the leg is then not retried)."""
 
     filled: Decimal = ZERO
+    rejected: bool = False
     resend: list[OrderIntent] = field(default_factory=list)
     next_part: int = 0
     found: list[Mapping[str, Any]] = field(default_factory=list)
@@ -102,7 +105,8 @@ def recover(broker: TradingBroker, known: Iterable[KnownOrder], hooks: Execution
         state = legs.setdefault(leg, LegProgress())
         state.next_part = max(state.next_part, _next_base(part))
         if k.status in FINAL:
-            state.filled += k.filled if k.status != "rejected" else ZERO
+            state.filled += k.filled
+            state.rejected |= k.status == "rejected"
             continue
         found = broker.fetch_order(k.intent.symbol, order_id=k.order_id or None, client_order_id=cid)
         if found is None:

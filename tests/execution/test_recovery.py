@@ -171,3 +171,14 @@ def test_limit_orders_resume_after_a_crash_while_resting(sim) -> None:
     assert first_limit.status == "CANCELED"  # found resting after the crash, cancelled, leg completed
     assert ("on_found", cid) in second.calls
     assert not b.open_orders(None)
+
+
+def test_a_leg_rejected_before_the_crash_is_not_retried_on_resume(sim) -> None:
+    b = broker_for(sim)
+    plan = plan_for(b, target({"BTC": 0.5, "ETH": 0.4}))
+    po = plan.orders[0]
+    refused = KnownOrder(po.intent("rejected-run"), "rejected")
+    report = execute(plan, b, "rejected-run", known=[refused])
+    placed = [parse_client_order_id(o.client_order_id)[0] for o in sim.engine.orders.values()]
+    assert po.leg not in placed and sorted(placed) == sorted(o.leg for o in plan.orders[1:])
+    assert not report.errors and report.resumed == ()
