@@ -7,7 +7,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-__all__ = ["data_dir", "shared_data_dir", "DATA_DIR_ENV", "SHARED_DATA_ENV", "DAYS_PER_YEAR"]
+__all__ = ["data_dir", "shared_data_dir", "read_yaml_mapping", "DATA_DIR_ENV", "SHARED_DATA_ENV", "DAYS_PER_YEAR"]
 
 DATA_DIR_ENV = "INDEXER_DATA_DIR"
 SHARED_DATA_ENV = "INDEXER_SHARED_DATA"
@@ -32,3 +32,26 @@ def shared_data_dir() -> Path:
         return Path(env).expanduser()
     repo = Path(__file__).resolve().parent.parent
     return repo.parent / "shared" / "data"
+
+
+def read_yaml_mapping(path: str | Path, what: str, *, allow_empty: bool = False) -> dict:
+    """The mapping in the YAML file ``path``; ``ConfigError`` naming ``what`` and the file otherwise.
+
+    ``allow_empty`` reads an empty file as ``{}``.
+    """
+    import yaml
+
+    from indexer.exceptions import ConfigError
+
+    p = Path(path).expanduser()
+    try:
+        raw = yaml.safe_load(p.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{what} {p}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{what} {p}: invalid YAML: {exc}") from None
+    if raw is None and allow_empty:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{what} {p}: expected a mapping of settings, got {type(raw).__name__}")
+    return raw

@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from indexer.config import data_dir
+from indexer.config import data_dir, read_yaml_mapping
 from indexer.exceptions import ConfigError
 
 __all__ = [
@@ -302,14 +301,7 @@ def load_bot_config(path: str | Path) -> BotConfig:
         Naming the file, the field and what is allowed.
     """
     p = Path(path).expanduser()
-    try:
-        raw = yaml.safe_load(p.read_text())
-    except OSError as exc:
-        raise ConfigError(f"bot config {p}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"bot config {p}: invalid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"bot config {p}: expected a mapping of settings, got {type(raw).__name__}")
+    raw = read_yaml_mapping(p, "bot config")
     try:
         cfg = BotConfig(**raw)
     except ValidationError as exc:

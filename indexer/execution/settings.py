@@ -18,9 +18,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from indexer.config import read_yaml_mapping
 from indexer.exceptions import ConfigError
 
 __all__ = ["ExchangeSettings", "load_settings", "CONFIG_ENV"]
@@ -53,16 +53,7 @@ def load_settings(path: str | Path | None = None, *, exchange: str | None = None
     path = path or os.environ.get(CONFIG_ENV)
     raw: dict[str, Any] = {}
     if path:
-        p = Path(path).expanduser()
-        try:
-            loaded = yaml.safe_load(p.read_text())
-        except OSError as exc:
-            raise ConfigError(f"exchange config {p}: cannot read ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"exchange config {p}: invalid YAML: {exc}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"exchange config {p}: expected a mapping, got {type(loaded).__name__}")
-        raw = dict(loaded or {})
+        raw = dict(read_yaml_mapping(path, "exchange config", allow_empty=True))
     if exchange:
         if raw.get("exchange") not in (None, exchange):
             raise ConfigError(f"exchange config {path} is for {raw['exchange']!r}, not --exchange {exchange!r}")
