@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,7 +13,7 @@ from indexer.exceptions import SignalError
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["positive_int", "nonneg_int", "choice", "nan_panel", "metric_panel", "require_volume"]
+__all__ = ["positive_int", "nonneg_int", "choice", "nan_panel", "metric_panel", "require_volume", "tail"]
 
 
 def positive_int(name: str, value: object, minimum: int = 1) -> int:
@@ -52,3 +53,17 @@ def require_volume(data: "MarketData", signal: str) -> pd.DataFrame:
     if data.volume is None:
         raise SignalError(f"signal {signal!r} needs data.volume (traded value in USD); the data has none")
     return data.volume.astype("float64").where(data.volume > 0)
+
+
+def tail(data: "MarketData", n: int) -> "MarketData":
+    """The last ``n`` bars of every panel (views, no copies); sentiment is kept whole (already point-in-time)."""
+    if len(data.close) <= n:
+        return data
+    cut = lambda p: None if p is None else p.iloc[-n:]  # noqa: E731
+    return replace(
+        data,
+        close=data.close.iloc[-n:],
+        volume=cut(data.volume),
+        market_cap=cut(data.market_cap),
+        metrics={k: v.iloc[-n:] for k, v in data.metrics.items()},
+    )

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from indexer.exceptions import IndexerError, SignalError
+from indexer.signals._util import tail
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
@@ -33,7 +34,9 @@ class Signal:
     Subclasses set ``name`` (via :func:`register_signal`), take their
     parameters as explicit keyword arguments in ``__init__`` (stored under the
     same names, scikit-learn style), report :attr:`lookback` (bars of history
-    needed before the first non-NaN value) and implement :meth:`compute`.
+    needed before the first non-NaN value) and implement :meth:`compute`; those
+    whose last row depends only on a trailing window of bars also report
+    :attr:`last_row_window` (the fast last-row path used by ``score``).
     """
 
     name: ClassVar[str] = "signal"
@@ -44,6 +47,23 @@ class Signal:
     def lookback(self) -> int:
         """Bars of history needed before the first value (an upper bound)."""
         return 0
+
+    @property
+    def last_row_window(self) -> int | None:
+        """Trailing bars that fully determine the last row, or ``None`` (the whole history; the safe default).
+
+        When set, :meth:`compute` on the last ``last_row_window`` bars gives the same last
+        row as on the whole history (``tests/signals/test_contract.py`` checks it
+        for every registered signal); :meth:`last` and ``score`` use it.
+        """
+        return None
+
+    def last(self, data: "MarketData") -> pd.Series:
+        """The last row of ``self(data)`` (the signal at ``data``'s last bar), computed on :attr:`last_row_window` bars only."""
+        w = self.last_row_window
+        if w is not None and len(data.close) > w:
+            data = tail(data, w)
+        return self(data).iloc[-1]
 
     def compute(self, data: "MarketData") -> pd.DataFrame:  # pragma: no cover - abstract
         """The signal panel (same index/columns as ``data.close``, higher = more attractive)."""

@@ -32,6 +32,11 @@ class Volume(Signal):
     def lookback(self) -> int:
         return self.window
 
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row."""
+        return self.window
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         vol = require_volume(data, self.name)
         return np.log(vol.rolling(self.window, min_periods=max(1, self.window // 2)).mean())
@@ -53,6 +58,11 @@ class Amihud(Signal):
 
     @property
     def lookback(self) -> int:
+        return self.window + 1
+
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row."""
         return self.window + 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:

@@ -38,6 +38,11 @@ class Momentum(Signal):
     def lookback(self) -> int:
         return self.horizon + self.skip
 
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row."""
+        return self.horizon + self.skip + 1
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         c = data.close
         r = c.shift(self.skip) / c.shift(self.skip + self.horizon) - 1.0
@@ -64,6 +69,11 @@ class VolAdjustedMomentum(Signal):
     def lookback(self) -> int:
         return max(self.horizon + self.skip, self.vol_window + 1)
 
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row."""
+        return max(self.horizon + self.skip, self.vol_window) + 1
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         lc = np.log(data.close)
         ret = lc.shift(self.skip) - lc.shift(self.skip + self.horizon)
@@ -85,6 +95,11 @@ class TrendTStat(Signal):
 
     @property
     def lookback(self) -> int:
+        return self.window
+
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row (the regression window)."""
         return self.window
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
@@ -119,6 +134,11 @@ class MASlope(Signal):
 
     @property
     def lookback(self) -> int:
+        return self.window + self.slope_days
+
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row."""
         return self.window + self.slope_days
 
     def compute(self, data: "MarketData") -> pd.DataFrame:

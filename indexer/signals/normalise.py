@@ -7,7 +7,7 @@ import pandas as pd
 
 from indexer.exceptions import SignalError
 
-__all__ = ["NORMALISERS", "winsorise", "cs_zscore", "cs_rank", "ts_zscore", "normalise"]
+__all__ = ["NORMALISERS", "winsorise", "cs_zscore", "zscore_rows", "cs_rank", "ts_zscore", "normalise", "normalise_rows"]
 
 NORMALISERS = ("zscore", "rank", "ts_zscore", "none")
 
@@ -25,10 +25,14 @@ def _row_quantile(v: np.ndarray, q: float) -> np.ndarray:
     return np.where(n > 0, out, np.nan)
 
 
-def winsorise(panel: pd.DataFrame, q: float) -> pd.DataFrame:
-    """Clip each row to its ``q`` and ``1 - q`` quantiles (``q`` a fraction in [0, 0.5); 0 = no clipping)."""
+def _check_winsor(q: float) -> None:
     if not 0.0 <= q < 0.5:
         raise SignalError(f"winsor must be a fraction in [0, 0.5); got {q}")
+
+
+def winsorise(panel: pd.DataFrame, q: float) -> pd.DataFrame:
+    """Clip each row to its ``q`` and ``1 - q`` quantiles (``q`` a fraction in [0, 0.5); 0 = no clipping)."""
+    _check_winsor(q)
     if q == 0.0:
         return panel
     v = panel.to_numpy(dtype="float64")
@@ -36,16 +40,28 @@ def winsorise(panel: pd.DataFrame, q: float) -> pd.DataFrame:
     return pd.DataFrame(np.clip(v, lo[:, None], hi[:, None]), index=panel.index, columns=panel.columns)
 
 
+def zscore_rows(values: np.ndarray, winsor: float = 0.0) -> np.ndarray:
+    """:func:`cs_zscore` on a 2-D array (rows = days, columns = assets), in NumPy."""
+    v = np.asarray(values, dtype="float64")
+    _check_winsor(winsor)
+    if winsor > 0.0:
+        v = np.clip(v, _row_quantile(v, winsor)[:, None], _row_quantile(v, 1.0 - winsor)[:, None])
+    ok = ~np.isnan(v)
+    n = ok.sum(axis=1)
+    filled = np.where(ok, v, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = filled.sum(axis=1) / n
+        sd = np.sqrt(np.where(ok, (mu[:, None] - v) ** 2, 0.0).sum(axis=1) / n)
+        z = (v - mu[:, None]) / np.where(sd > 0, sd, np.nan)[:, None]
+    return np.where(ok & np.isnan(z), 0.0, z)
+
+
 def cs_zscore(panel: pd.DataFrame, winsor: float = 0.0) -> pd.DataFrame:
     """Per row ``(x - mean) / sd`` over the assets with a value (after winsorising); 0 where sd is 0.
 
     Rows with fewer than 2 values give 0 for the single asset (no cross-section to compare with).
     """
-    p = winsorise(panel, winsor)
-    mu = p.mean(axis=1)
-    sd = p.std(axis=1, ddof=0)
-    z = p.sub(mu, axis=0).div(sd.where(sd > 0), axis=0)
-    return z.where(~(p.notna() & z.isna()), 0.0)
+    return pd.DataFrame(zscore_rows(panel.to_numpy(dtype="float64"), winsor), index=panel.index, columns=panel.columns)
 
 
 def cs_rank(panel: pd.DataFrame, winsor: float = 0.0) -> pd.DataFrame:
@@ -89,4 +105,21 @@ def normalise(panel: pd.DataFrame, method: str = "zscore", winsor: float = 0.0) 
         return ts_zscore(panel, winsor)
     if method == "none":
         return panel
+    raise SignalError(f"unknown normalise {method!r}; allowed: {', '.join(NORMALISERS)}")
+
+
+def normalise_rows(values: np.ndarray, method: str = "zscore", winsor: float = 0.0) -> np.ndarray:
+    """A per-day (cross-sectional) normaliser applied to each row of a 2-D array on its own.
+
+    ``ts_zscore`` needs each asset's history, not one row, and raises :class:`SignalError`.
+    """
+    v = np.asarray(values, dtype="float64")
+    if method == "zscore":
+        return zscore_rows(v, winsor)
+    if method == "rank":
+        return cs_rank(pd.DataFrame(v), winsor).to_numpy(dtype="float64")
+    if method == "none":
+        return v
+    if method == "ts_zscore":
+        raise SignalError("normalise_rows: ts_zscore compares each asset with its own history; normalise the panel")
     raise SignalError(f"unknown normalise {method!r}; allowed: {', '.join(NORMALISERS)}")

@@ -45,6 +45,11 @@ class _Growth(Signal):
     def lookback(self) -> int:
         return self.window + self.smooth
 
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row (incl. the carry-forward limit)."""
+        return self.window + self.smooth + self.ffill_limit
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         m = metric_panel(data, self.metric, self.ffill_limit)
         sm = m.where(m > 0).rolling(self.smooth, min_periods=self.smooth).mean()
@@ -88,6 +93,11 @@ class FeeRevenue(Signal):
     def lookback(self) -> int:
         return self.smooth
 
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row (incl. the carry-forward limit)."""
+        return self.smooth + self.ffill_limit
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         fees = metric_panel(data, "FeeTotUSD", self.ffill_limit)
         sm = fees.rolling(self.smooth, min_periods=self.smooth).mean()
@@ -115,6 +125,11 @@ class NVT(Signal):
     def lookback(self) -> int:
         return self.smooth
 
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row (incl. the carry-forward limit)."""
+        return self.smooth + self.ffill_limit
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         if self.denominator == "transfer":
             val = metric_panel(data, "TxTfrValAdjUSD", self.ffill_limit)
@@ -140,6 +155,11 @@ class TVLRatio(Signal):
     @property
     def lookback(self) -> int:
         return self.smooth
+
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row (incl. the carry-forward limit)."""
+        return self.smooth + self.ffill_limit
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
         tvl = metric_panel(data, "TVL", self.ffill_limit)

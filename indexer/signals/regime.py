@@ -85,6 +85,11 @@ class FearGreed(Signal):
     def lookback(self) -> int:
         return self.smoothing
 
+    @property
+    def last_row_window(self) -> int:
+        """One bar: the value comes from the (unsliced, point-in-time) Fear & Greed index."""
+        return 1
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         if data.sentiment.index is None:
             return pd.DataFrame(np.nan, index=data.close.index, columns=data.close.columns)

@@ -22,13 +22,16 @@ import pandas as pd
 from indexer.exceptions import SignalError
 from indexer.models.walkforward import contributions as model_contributions
 from indexer.models.walkforward import refit_date
-from indexer.signals.blend import fixed_blend, ml_target, normalised_panels, signal_panels, stack_features, walk_forward
+from indexer.signals._util import tail
+from indexer.signals.base import Signal
+from indexer.signals.blend import ml_target, normalised_panels, stack_features, walk_forward
+from indexer.signals.normalise import normalise_rows
 from indexer.signals.spec import ScoringSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["ScoreResult", "score", "clear_model_cache"]
+__all__ = ["ScoreResult", "score", "clear_model_cache", "last_row_window"]
 
 _MODEL_CACHE: "OrderedDict[tuple, tuple[Any, dict[str, Any]]]" = OrderedDict()
 _CACHE_SIZE = 256
@@ -76,8 +79,30 @@ def _iso(v: Any) -> Any:
     return v.isoformat() if isinstance(v, pd.Timestamp) else v
 
 
-def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str]) -> ScoreResult:
+def last_row_window(spec: ScoringSpec, signals: Sequence[Signal] | None = None) -> int | None:
+    """Trailing bars that determine ``score``'s result, or ``None`` when it needs the whole history.
+
+    Set only for a fixed blend with a per-day (cross-sectional or no)
+    normaliser whose signals all declare :attr:`Signal.last_row_window`; the
+    ML blend (trained on the history) and ``ts_zscore`` (expanding) need everything.
+    """
+    if spec.model.type != "fixed" or spec.normalise == "ts_zscore":
+        return None
+    ws = [s.last_row_window for s in (signals if signals is not None else [x.build() for x in spec.signals])]
+    return None if any(w is None for w in ws) else int(max(ws))
+
+
+def _none_or_float(values: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in values.tolist()]  # v != v: NaN
+
+
+def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_history: bool = False) -> ScoreResult:
     """Scores for ``assets`` at the last bar of ``data`` (see module docstring).
+
+    When :func:`last_row_window` is set (fixed blends of windowed signals), each
+    signal is computed on its own trailing window and only the last row is
+    normalised: the same numbers as the whole-history computation
+    (``full_history=True``, tested for every registered signal) at a fraction of the cost.
 
     Raises
     ------
@@ -87,23 +112,35 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str]) -> Score
     assets = list(dict.fromkeys(assets))
     if not assets:
         return ScoreResult(pd.Series(dtype="float64", name="score"), pd.DataFrame(columns=spec.labels, dtype="float64"), {"note": "no assets"})
-    missing = [a for a in assets if a not in data.close.columns]
+    cols = data.close.columns
+    missing = [a for a in assets if a not in cols]
     if missing:
-        raise SignalError(f"score: assets {missing} are not in the data (have {list(data.close.columns)})")
+        raise SignalError(f"score: assets {missing} are not in the data (have {list(cols)})")
     if len(data.close) == 0:
         raise SignalError("score: the data has no rows")
-    sub = data.select(assets)
-    as_of = sub.close.index[-1]
-    panels = signal_panels(sub, spec)
-    norm = normalised_panels(panels, spec)
     labels = spec.labels
-    last = pd.DataFrame({k: norm[k].iloc[-1] for k in labels}).reindex(assets)
+    sigs = [s.build() for s in spec.signals]
+    window = None if full_history else last_row_window(spec, sigs)
+    as_of = data.close.index[-1]
+    norm: dict[str, pd.DataFrame] = {}
+    if window is not None:
+        sub = tail(data, window).select(assets)
+        raw = pd.DataFrame({k: sig.last(sub) for k, sig in zip(labels, sigs)}, index=assets, columns=labels)
+        z = normalise_rows(raw.to_numpy(dtype="float64").T, spec.normalise, spec.winsor)  # one row per signal
+        last = pd.DataFrame(z.T, index=assets, columns=labels)
+    else:
+        sub = data.select(assets)
+        panels = {k: sig(sub) for k, sig in zip(labels, sigs)}
+        norm = normalised_panels(panels, spec)
+        raw = pd.DataFrame({k: panels[k].iloc[-1] for k in labels}, index=assets, columns=labels)
+        last = pd.DataFrame({k: norm[k].iloc[-1] for k in labels}, index=assets, columns=labels)
+    last_na = last.isna().to_numpy()
     diag: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "model": spec.model.type,
         "normalise": spec.normalise,
-        "raw": {k: {a: (None if np.isnan(v) else float(v)) for a, v in panels[k].iloc[-1].items()} for k in labels},
-        "missing": {a: [k for k in labels if np.isnan(last.loc[a, k])] for a in assets if last.loc[a].isna().any()},
+        "raw": {k: dict(zip(assets, _none_or_float(raw[k].to_numpy(dtype="float64")))) for k in labels},
+        "missing": {a: [k for k, na in zip(labels, row) if na] for a, row in zip(assets, last_na) if row.any()},
     }
     use_fixed = spec.model.type == "fixed"
     if not use_fixed:
@@ -128,13 +165,14 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str]) -> Score
             diag["intercept"] = float(getattr(model, "intercept_", np.nan)) if hasattr(model, "intercept_") else None
             scores = pd.Series(pred, index=assets, name="score", dtype="float64")
             return _scaled(ScoreResult(scores, contrib.astype("float64"), diag), spec.scale)
-    _, contrib_panels = fixed_blend({k: last[k].to_frame().T for k in labels}, spec)
-    contrib = pd.DataFrame({k: contrib_panels[k].iloc[0] for k in labels}).reindex(assets)
+    tot = sum(abs(s.weight) for s in spec.signals) or 1.0
+    w = np.array([s.weight / tot for s in spec.signals])
+    contrib = pd.DataFrame(np.nan_to_num(last.to_numpy(dtype="float64"), nan=0.0) * w, index=assets, columns=labels)
     diag.setdefault("model_status", "fixed weights")
     diag["units"] = f"weighted mean of {spec.normalise}-normalised signals (missing signal = 0)"
     diag["weights"] = {s.label: s.weight for s in spec.signals}
     scores = contrib.sum(axis=1).rename("score").astype("float64")
-    return _scaled(ScoreResult(scores, contrib.astype("float64"), diag), spec.scale)
+    return _scaled(ScoreResult(scores, contrib, diag), spec.scale)
 
 
 def _scaled(res: ScoreResult, scale: float) -> ScoreResult:

@@ -145,6 +145,11 @@ class NewsVolume(Signal):
     def lookback(self) -> int:
         return self.window
 
+    @property
+    def last_row_window(self) -> int:
+        """Trailing bars that determine the last row (one more: texts before the first bar land on it)."""
+        return self.window + 1
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         texts = data.sentiment.texts
         if texts is None or len(texts) == 0:
