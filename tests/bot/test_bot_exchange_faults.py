@@ -40,3 +40,28 @@ def test_rejected_order_is_recorded_and_the_run_finishes(tmp_path: Path, sim) ->
         assert "insufficient balance" in rejected["error"]
         assert any(e["kind"] == "rejected" for e in bot.store.events_for(bot.cfg.account))
     assert len(sim.control("state")["orders"]) == 9
+
+
+def test_interrupted_run_of_an_older_bar_is_settled_and_sends_nothing_new(tmp_path: Path, sim) -> None:
+    """A run left resumable whose bar is no longer the latest: its recorded orders are settled
+    with the exchange (an intent that never left is cancelled, not sent), then the latest bar
+    gets its own run."""
+    import datetime as dt
+
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}", sim=sim)
+    sim.control("faults", [{"kind": "5xx", "target": "POST order", "times": 50, "skip": 3}])
+    with open_bot(load_bot_config(cfg), logs=False) as bot:
+        first = bot.once()
+        assert first.status == "failed" and bot.store.run(first.run_id)["status"] == "running"
+        sim.control("faults", method="DELETE")
+        bot.store.update_run(first.run_id, as_of=bot.store.run(first.run_id)["as_of"] - dt.timedelta(days=1))
+        second = bot.once()
+        assert second.status == "done" and second.resumed == [first.run_id] and second.run_id != first.run_id
+        old = bot.store.orders_of(first.run_id)
+        assert [o["status"] for o in old] == ["closed"] * 3 + ["canceled"]
+        assert "unknown to the exchange" in old[3]["error"]
+        assert bot.store.run(first.run_id)["status"] == "done"
+        new = [o["client_order_id"] for o in bot.store.orders_of(second.run_id)]
+    placed = [o["clientOrderId"] for o in sim.control("state")["orders"]]
+    assert len(placed) == len(set(placed)) == 3 + len(new) and len(new) >= 6
+    assert old[3]["client_order_id"] not in placed
