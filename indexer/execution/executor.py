@@ -123,6 +123,14 @@ class _Leg:
     def _tradeable(self, amount: Decimal, price: Decimal) -> bool:
         return amount > 0 and amount >= _limit(self.m, "amount") and amount * price >= _limit(self.m, "cost")
 
+    def _dust(self, po: PlannedOrder, left: Decimal) -> bool:
+        """True (and logged when positive) if ``left`` is below the market minimums."""
+        if self._tradeable(left, po.price):
+            return False
+        if left > 0:
+            log.info("leg %d: remainder %s %s below the market minimum, left", po.leg, left, po.symbol)
+        return True
+
     def slices(self, po: PlannedOrder, amount: Decimal) -> list[Decimal]:
         """Split ``amount`` so no slice exceeds a fraction of near-touch depth or the market max."""
         caps = []
@@ -193,9 +201,7 @@ class _Leg:
         if left <= 0:
             return
         left = self.b.amount_to_precision(po.symbol, left) if done.filled or done.resend else left
-        if not self._tradeable(left, po.price):
-            if left > 0:
-                log.info("leg %d: remainder %s %s below the market minimum, left", po.leg, left, po.symbol)
+        if self._dust(po, left):
             return
         for k, amount in enumerate(self.slices(po, left)):
             self._slice(po, amount, base_part=done.next_part + k * 10)
@@ -211,9 +217,7 @@ class _Leg:
                     break
         for _ in range(self.o.max_remainder_orders + 1):
             left = self.b.amount_to_precision(po.symbol, left)
-            if not self._tradeable(left, po.price):
-                if left > 0:
-                    log.info("leg %d: remainder %s %s below the market minimum, left", po.leg, left, po.symbol)
+            if self._dust(po, left):
                 return
             intent = po.intent(self.run_id, amount=left, part=part)
             part += 1
