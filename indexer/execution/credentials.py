@@ -23,7 +23,7 @@ import yaml
 
 from indexer.exceptions import ConfigError
 
-__all__ = ["Credentials", "load_credentials", "env_prefix", "RedactingFilter", "RedactingLogger", "redact"]
+__all__ = ["Credentials", "load_credentials", "env_prefix", "RedactingLogger", "redact"]
 
 
 @dataclass(frozen=True)
@@ -128,21 +128,3 @@ class RedactingLogger(logging.LoggerAdapter):
         text = str(msg) % args if args else str(msg)
         kwargs.pop("extra", None)
         self.logger.log(level, redact(text, self._secrets), **kwargs)  # type: ignore[arg-type]
-
-
-class RedactingFilter(logging.Filter):
-    """Replace secrets in log records (ccxt logs request headers at DEBUG)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self._secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        redacted = msg
-        for s in self._secrets:
-            redacted = redacted.replace(s, "***")
-        redacted = re.sub(r"signature=[0-9a-fA-F]+", "signature=***", redacted)
-        if redacted != msg:
-            record.msg, record.args = redacted, ()
-        return True
