@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from indexer.signals._util import choice, nonneg_int, positive_int
+from indexer.signals._util import choice, nonneg_int, positive_int, rolling_std
 from indexer.signals.base import Signal, register_signal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,7 +77,7 @@ class VolAdjustedMomentum(Signal):
     def compute(self, data: "MarketData") -> pd.DataFrame:
         lc = np.log(data.close)
         ret = lc.shift(self.skip) - lc.shift(self.skip + self.horizon)
-        sd = lc.diff().rolling(self.vol_window, min_periods=self.vol_window).std()
+        sd = rolling_std(lc.diff(), self.vol_window)
         return ret / (sd * np.sqrt(self.horizon)).where(sd > 0)
 
 

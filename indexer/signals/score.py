@@ -124,7 +124,8 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
     as_of = data.close.index[-1]
     norm: dict[str, pd.DataFrame] = {}
     if window is not None:
-        sub = tail(data, window).select(assets)
+        sub = tail(data, window)
+        sub = sub if list(sub.close.columns) == assets else sub.select(assets)
         raw = pd.DataFrame({k: sig.last(sub) for k, sig in zip(labels, sigs)}, index=assets, columns=labels)
         z = normalise_rows(raw.to_numpy(dtype="float64").T, spec.normalise, spec.winsor)  # one row per signal
         last = pd.DataFrame(z.T, index=assets, columns=labels)

@@ -51,7 +51,8 @@ def base_portfolio(
     uni = select_universe(pit, spec.universe, previous=previous, compliance=spec.compliance)
     assets = list(uni.assets)
     log = list(uni.log)
-    returns = pit.close[assets].pct_change(fill_method=None).iloc[-spec.estimation_window:]
+    window = pit.close.iloc[-(spec.estimation_window + 1):]  # rows first: no copy of the whole history
+    returns = window[assets].pct_change(fill_method=None).iloc[-spec.estimation_window:]
     if needs_returns(spec) and assets:
         counts = returns.notna().sum()
         short = [a for a in assets if counts[a] < 2]
@@ -75,7 +76,7 @@ def base_portfolio(
         diag["contributions"] = res.contributions
         diag["signals"] = res.diagnostics
 
-    volume = pit.volume[assets].iloc[-VOLUME_WINDOW:].mean() if pit.volume is not None else None
+    volume = pit.volume.iloc[-VOLUME_WINDOW:][assets].mean() if pit.volume is not None else None
     mcap = latest_market_cap(pit, spec.universe.max_stale_days)[assets] if pit.market_cap is not None else None
     ctx = WeighContext(
         assets=tuple(assets), returns=returns[assets], scores=scores, market_cap=mcap,

@@ -30,14 +30,34 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Strategy"]
 
+def _floats(values: np.ndarray) -> list[float | None]:
+    """Finite floats as Python floats, NaN/inf as ``None``."""
+    return [v if v - v == 0.0 else None for v in values.tolist()]  # v - v is NaN for NaN and inf
+
+
+def _numeric(x: pd.Series | pd.DataFrame) -> bool:
+    dt = x.dtypes if isinstance(x, pd.DataFrame) else [x.dtype]
+    return all(d.kind == "f" for d in dt)
+
+
 def _jsonable(x: Any) -> Any:
     """Diagnostics made JSON-friendly (floats, lists, dicts, ISO strings)."""
+    if isinstance(x, (str, bool, int)) or x is None:
+        return x
     if isinstance(x, pd.DataFrame):
+        if _numeric(x):
+            cols = [str(c) for c in x.columns]
+            rows = x.to_numpy(dtype="float64")
+            return {str(k): dict(zip(cols, _floats(r))) for k, r in zip(x.index, rows)}
         return {str(k): _jsonable(v) for k, v in x.to_dict(orient="index").items()}
     if isinstance(x, pd.Series):
+        if _numeric(x):
+            return dict(zip(map(str, x.index), _floats(x.to_numpy(dtype="float64"))))
         return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, Mapping):
         return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return [_jsonable(v) for v in x] if x.ndim > 1 else _floats(x)
     if isinstance(x, (list, tuple, np.ndarray)):
         return [_jsonable(v) for v in x]
     if isinstance(x, (np.floating, float)):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -32,15 +34,24 @@ def latest_market_cap(data: "MarketData", max_stale_days: int = 35) -> pd.Series
     """Latest known market cap (USD) per asset, NaN when older than ``max_stale_days`` bars or absent."""
     if data.market_cap is None:
         return pd.Series(np.nan, index=data.close.columns, dtype="float64")
-    tail = data.market_cap.iloc[-(max_stale_days + 1):]
-    return tail.ffill().iloc[-1] if len(tail) else pd.Series(np.nan, index=data.close.columns)
+    tail = data.market_cap.iloc[-(max_stale_days + 1):].to_numpy(dtype="float64")
+    if not len(tail):
+        return pd.Series(np.nan, index=data.close.columns)
+    ok = ~np.isnan(tail)
+    last = len(tail) - 1 - np.argmax(ok[::-1], axis=0)  # row of the latest value per asset
+    vals = np.where(ok.any(axis=0), tail[last, np.arange(tail.shape[1])], np.nan)
+    return pd.Series(vals, index=data.close.columns, name=data.close.index[-1])
 
 
 def median_volume(data: "MarketData", window: int = 30) -> pd.Series:
     """Median daily traded value (USD) over the last ``window`` bars (NaN bars ignored)."""
     if data.volume is None:
         return pd.Series(np.nan, index=data.close.columns, dtype="float64")
-    return data.volume.iloc[-window:].median(skipna=True)
+    v = data.volume.iloc[-window:].to_numpy(dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+        med = np.nanmedian(v, axis=0) if len(v) else np.full(v.shape[1], np.nan)
+    return pd.Series(med, index=data.close.columns, dtype="float64")
 
 
 def _held(previous: pd.Series | None) -> set[str]:
@@ -102,9 +113,11 @@ def select_universe(
     def drop(asset: str, rule: str, detail: str) -> None:
         log.append({"stage": "universe", "rule": rule, "asset": asset, "action": "excluded", "detail": detail})
 
-    last = data.close.iloc[-1]
+    symbols = data.symbols
+    close = data.close.to_numpy(dtype="float64")
+    last = dict(zip(symbols, close[-1].tolist()))
     cands: list[str] = []
-    for s in data.symbols:
+    for s in symbols:
         if not np.isfinite(last[s]):
             continue  # not trading at as_of: not a candidate (not logged, it would flood the log)
         if s in spec.exclude:
@@ -118,15 +131,15 @@ def select_universe(
         else:
             cands.append(s)
 
-    hist = data.close[cands].notna().sum() if cands else pd.Series(dtype=float)
+    hist = dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist()))
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:
         raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")
-    vol = median_volume(data, spec.volume_window_days)
+    vol = dict(median_volume(data, spec.volume_window_days).items())
     needs_cap = spec.rank_by == "market_cap" or spec.min_market_cap_usd > 0
     if needs_cap and data.market_cap is None:
         raise DataError("universe: rank_by=market_cap / min_market_cap_usd need a market_cap panel, the data has none")
-    cap = latest_market_cap(data, spec.max_stale_days)
+    cap = dict(latest_market_cap(data, spec.max_stale_days).items())
 
     eligible: list[str] = []
     for s in cands:
@@ -156,7 +169,7 @@ def select_universe(
     for s in spec.include:
         if s in chosen:
             continue
-        if s not in data.symbols or not np.isfinite(last[s]):
+        if s not in last or not np.isfinite(last[s]):
             drop(s, "include", f"{s} is in universe.include but has no price at the last bar")
             continue
         if compliance is not None:

@@ -88,3 +88,17 @@ def test_normalise_rows_equals_the_panel_normalisers(news_slice) -> None:
             np.testing.assert_allclose(got, normalise(panel, method, winsor).to_numpy(), rtol=1e-12, atol=1e-12)
     with pytest.raises(SignalError, match="ts_zscore"):
         normalise_rows(panel.to_numpy(), "ts_zscore")
+
+
+def test_rolling_std_short_path_equals_pandas() -> None:
+    from indexer.signals._util import rolling_std
+
+    rng = np.random.default_rng(1)
+    v = rng.normal(0, 0.03, (40, 4))
+    v[:, 1] = 0.01  # constant: exactly 0, as pandas
+    v[35, 2] = np.nan  # a gap: NaN while it is in the window
+    panel = pd.DataFrame(v, index=pd.date_range("2024-01-01", periods=40, tz="UTC"), columns=list("ABCD"))
+    for w in (10, 30, 40):
+        got, exp = rolling_std(panel, w), panel.rolling(w, min_periods=w).std()
+        pd.testing.assert_frame_equal(got, exp, rtol=1e-10, atol=1e-14)
+    assert (rolling_std(panel, 30)["B"].dropna() == 0.0).all()
