@@ -69,7 +69,7 @@ def test_run_subprocess_sigterm_mid_run_finishes_the_run(tmp_path: Path, sim) ->
     db = f"sqlite:///{tmp_path / 'b.sqlite'}"
     cfg = write_config(tmp_path / "bot.yaml", db_url=db, sim=sim, schedule={"cron": "*/2 * * * * *"},
                        metrics_port=port, logging={"file": str(tmp_path / "bot.log")})
-    sim.control("faults", [{"kind": "latency", "target": "POST order", "times": 10, "value": "0.4"}])
+    sim.control("faults", [{"kind": "latency", "target": "POST order", "times": 10, "value": "0.25"}])
     proc = subprocess.Popen([sys.executable, "-m", "indexer", "bot", "run", str(cfg)], env=env_for_subprocess(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     eng = sa.create_engine(db)
