@@ -125,8 +125,11 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
     norm: dict[str, pd.DataFrame] = {}
     if window is not None:
         sub = tail(data, window)
-        sub = sub if list(sub.close.columns) == assets else sub.select(assets)
-        raw = pd.DataFrame({k: sig.last(sub) for k, sig in zip(labels, sigs)}, index=assets, columns=labels)
+        if len(assets) != len(cols):  # per-asset signals: the full column set needs no (copying) selection
+            sub = sub.select(assets)
+        pos = sub.close.columns.get_indexer(assets)
+        vals = np.column_stack([sig.last(sub).to_numpy(dtype="float64")[pos] for sig in sigs])
+        raw = pd.DataFrame(vals, index=assets, columns=labels)
         z = normalise_rows(raw.to_numpy(dtype="float64").T, spec.normalise, spec.winsor)  # one row per signal
         last = pd.DataFrame(z.T, index=assets, columns=labels)
     else:

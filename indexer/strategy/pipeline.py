@@ -54,12 +54,14 @@ def base_portfolio(
     window = pit.close.iloc[-(spec.estimation_window + 1):]  # rows first: no copy of the whole history
     returns = window[assets].pct_change(fill_method=None).iloc[-spec.estimation_window:]
     if needs_returns(spec) and assets:
-        counts = returns.notna().sum()
+        counts = dict(zip(assets, returns.notna().sum().tolist()))
         short = [a for a in assets if counts[a] < 2]
         for a in short:
             log.append({"stage": "universe", "rule": "returns_window", "asset": a, "action": "excluded",
                         "detail": f"{a} has {int(counts[a])} returns in the {spec.estimation_window}-bar window"})
-        assets = [a for a in assets if a not in short]
+        if short:
+            assets = [a for a in assets if a not in short]
+            returns = returns[assets]
     diag["universe"] = assets
     diag["universe_log"] = log
     if not assets:
@@ -79,7 +81,7 @@ def base_portfolio(
     volume = pit.volume.iloc[-VOLUME_WINDOW:][assets].mean() if pit.volume is not None else None
     mcap = latest_market_cap(pit, spec.universe.max_stale_days)[assets] if pit.market_cap is not None else None
     ctx = WeighContext(
-        assets=tuple(assets), returns=returns[assets], scores=scores, market_cap=mcap,
+        assets=tuple(assets), returns=returns, scores=scores, market_cap=mcap,
         volume=volume, previous=previous, registry=pit.assets,
     )
     res_w = weigh(spec.optimiser, ctx)
