@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from indexer.models.walkforward import WalkForwardRegressor
 from indexer.signals.normalise import normalise
 from indexer.signals.spec import ScoringSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
+    from indexer.models.walkforward import WalkForwardRegressor
 
 __all__ = [
     "signal_panels",
@@ -67,8 +67,10 @@ def stack_features(norm: dict[str, pd.DataFrame], labels: list[str]) -> pd.DataF
     return X[X.notna().any(axis=1)]
 
 
-def walk_forward(spec: ScoringSpec) -> WalkForwardRegressor:
+def walk_forward(spec: ScoringSpec) -> "WalkForwardRegressor":
     """The :class:`WalkForwardRegressor` configured by ``spec.model``."""
+    from indexer.models.walkforward import WalkForwardRegressor  # scikit-learn, imported when an ML blend runs
+
     m = spec.model
     return WalkForwardRegressor(
         m.type,

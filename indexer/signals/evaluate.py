@@ -12,7 +12,6 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = ["ic_series", "ic_summary", "ic_decay", "ts_ic", "quantile_spread", "signal_turnover"]
 
@@ -71,6 +70,8 @@ def ts_ic(signal: pd.Series, close: pd.Series, horizon: int = 30) -> dict[str, f
     df = pd.DataFrame({"s": signal, "f": fwd}).dropna().iloc[:: max(1, horizon)]
     if len(df) < 4:
         return {"ic": np.nan, "p_value": np.nan, "n": int(len(df))}
+    from scipy import stats  # imported when used (fast start-up)
+
     r = stats.spearmanr(df["s"], df["f"])
     return {"ic": float(r.statistic), "p_value": float(r.pvalue), "n": int(len(df))}
 

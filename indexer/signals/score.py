@@ -20,8 +20,6 @@ import numpy as np
 import pandas as pd
 
 from indexer.exceptions import SignalError
-from indexer.models.walkforward import contributions as model_contributions
-from indexer.models.walkforward import refit_date
 from indexer.signals._util import tail
 from indexer.signals.base import Signal
 from indexer.signals.blend import ml_target, normalised_panels, stack_features, walk_forward
@@ -63,6 +61,8 @@ class ScoreResult:
 
 
 def _model_for(X: pd.DataFrame, y: pd.Series, spec: ScoringSpec, assets: tuple[str, ...], start: pd.Timestamp, as_of: pd.Timestamp) -> tuple[Any, dict[str, Any]]:
+    from indexer.models.walkforward import refit_date  # scikit-learn: only for ML blends
+
     r = refit_date(as_of, spec.model.refit_every)
     key = (spec.model_dump_json(), assets, start, r)
     if key in _MODEL_CACHE:
@@ -148,6 +148,8 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
     }
     use_fixed = spec.model.type == "fixed"
     if not use_fixed:
+        from indexer.models.walkforward import contributions as model_contributions
+
         X = stack_features(norm, labels)
         y = ml_target(sub.close, spec).stack(future_stack=True).reindex(X.index)
         model, info = _model_for(X, y, spec, tuple(assets), sub.close.index[0], as_of)

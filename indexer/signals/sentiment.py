@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from indexer.models.store import content_key
-from indexer.models.text import cached_text_model, text_model_key
 from indexer.signals._util import nan_panel, nonneg_int, positive_int
 from indexer.signals.base import Signal, register_signal
 
@@ -48,6 +46,9 @@ def score_texts(
     out = pd.Series(np.nan, index=texts.index, dtype="float64")
     if texts is None or len(texts) == 0:
         return out
+    from indexer.models.store import content_key  # scikit-learn/joblib: only when texts are scored
+    from indexer.models.text import cached_text_model, text_model_key
+
     ts = texts["timestamp"]
     days = ((ts - _EPOCH) // pd.Timedelta(days=1)).to_numpy()
     period = days // refit_days
