@@ -1,0 +1,27 @@
+"""The notebook-style example in README.md runs as written on the reference data."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_readme_python_example_runs(reference, monkeypatch) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    assert blocks, "README.md has no python example"
+    monkeypatch.chdir(REPO)
+    scope: dict = {}
+    exec(compile(blocks[0], "README.md", "exec"), scope)  # noqa: S102 - the documented example itself
+    target, result = scope["target"], scope["result"]
+    assert abs(float(target.weights.sum()) - 1.0) < 1e-9
+    assert target.as_of.tz is not None and str(target.as_of.date()) == "2024-06-30"
+    assert {"cagr", "sharpe", "max_drawdown"} <= set(result.stats)
+    assert result.equity.index[0] >= reference.index[0]
+    assert os.environ.get("INDEXER_DATA_DIR")  # the example used the isolated test cache
