@@ -13,7 +13,7 @@ from indexer.exceptions import SignalError
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["positive_int", "nonneg_int", "choice", "nan_panel", "metric_panel", "require_volume", "tail", "rolling_std"]
+__all__ = ["positive_int", "nonneg_int", "choice", "nan_panel", "metric_panel", "require_volume", "tail", "rolling_std", "rolling_std_values", "shift_rows"]
 
 
 def positive_int(name: str, value: object, minimum: int = 1) -> int:
@@ -79,13 +79,25 @@ def rolling_std(panel: pd.DataFrame, window: int) -> pd.DataFrame:
     Short panels (a trailing window for the last row) are done in one NumPy
     call instead of pandas' column-by-column loop; the same values to ~1e-12.
     """
-    n = len(panel)
+    return pd.DataFrame(rolling_std_values(panel.to_numpy(dtype="float64"), window), index=panel.index, columns=panel.columns)
+
+
+def rolling_std_values(v: np.ndarray, window: int) -> np.ndarray:
+    """:func:`rolling_std` on a 2-D array (rows = bars)."""
+    n = len(v)
     if n < window or n - window + 1 > _SMALL_ROWS:
-        return panel.rolling(window, min_periods=window).std()
-    v = panel.to_numpy(dtype="float64")
+        return pd.DataFrame(v).rolling(window, min_periods=window).std().to_numpy(dtype="float64")
     win = np.lib.stride_tricks.sliding_window_view(v, window, axis=0)  # (rows, assets, window)
     sd = win.std(axis=-1, ddof=1) if window > 1 else np.full(win.shape[:2], np.nan)
     sd[win.max(axis=-1) == win.min(axis=-1)] = 0.0  # constant window: exactly 0, as pandas
     out = np.full(v.shape, np.nan)
     out[window - 1:] = sd
-    return pd.DataFrame(out, index=panel.index, columns=panel.columns)
+    return out
+
+
+def shift_rows(v: np.ndarray, k: int) -> np.ndarray:
+    """``DataFrame.shift(k)`` on a 2-D float array: row t holds row t-k (NaN for the first k rows)."""
+    out = np.full(v.shape, np.nan)
+    if k < len(v):
+        out[k:] = v[: len(v) - k]
+    return out

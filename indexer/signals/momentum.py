@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from indexer.signals._util import choice, nonneg_int, positive_int, rolling_std
+from indexer.signals._util import choice, nonneg_int, positive_int, rolling_std_values, shift_rows
 from indexer.signals.base import Signal, register_signal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,9 +44,9 @@ class Momentum(Signal):
         return self.horizon + self.skip + 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
-        c = data.close
-        r = c.shift(self.skip) / c.shift(self.skip + self.horizon) - 1.0
-        return np.sign(r) if self.mode == "time_series" else r
+        c = data.close.to_numpy(dtype="float64")
+        r = shift_rows(c, self.skip) / shift_rows(c, self.skip + self.horizon) - 1.0
+        return pd.DataFrame(np.sign(r) if self.mode == "time_series" else r, index=data.close.index, columns=data.close.columns)
 
 
 @register_signal("vol_adjusted_momentum")
@@ -75,10 +75,12 @@ class VolAdjustedMomentum(Signal):
         return max(self.horizon + self.skip, self.vol_window) + 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
-        lc = np.log(data.close)
-        ret = lc.shift(self.skip) - lc.shift(self.skip + self.horizon)
-        sd = rolling_std(lc.diff(), self.vol_window)
-        return ret / (sd * np.sqrt(self.horizon)).where(sd > 0)
+        lc = np.log(data.close.to_numpy(dtype="float64"))
+        ret = shift_rows(lc, self.skip) - shift_rows(lc, self.skip + self.horizon)
+        sd = rolling_std_values(lc - shift_rows(lc, 1), self.vol_window)
+        with np.errstate(invalid="ignore"):
+            out = ret / np.where(sd > 0, sd * np.sqrt(self.horizon), np.nan)
+        return pd.DataFrame(out, index=data.close.index, columns=data.close.columns)
 
 
 @register_signal("trend_tstat")

@@ -42,8 +42,15 @@ def _numeric(x: pd.Series | pd.DataFrame) -> bool:
 
 def _jsonable(x: Any) -> Any:
     """Diagnostics made JSON-friendly (floats, lists, dicts, ISO strings)."""
-    if isinstance(x, (str, bool, int)) or x is None:
+    t = type(x)
+    if t is float:
+        return x if x - x == 0.0 else None
+    if t is str or t is int or t is bool or x is None:
         return x
+    if t is dict:
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if t is list or t is tuple:
+        return [_jsonable(v) for v in x]
     if isinstance(x, pd.DataFrame):
         if _numeric(x):
             cols = [str(c) for c in x.columns]
