@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from indexer._typing import CASH
@@ -38,6 +39,15 @@ def needs_returns(spec: StrategySpec) -> bool:
     return o.objective in RETURNS_OBJECTIVES or any(f in RETURNS_OBJECTIVES for f in o.fallback)
 
 
+def _returns_window(pit: "MarketData", assets: list[str], window: int) -> pd.DataFrame:
+    """Daily simple returns of ``assets`` over the last ``window`` bars (``pct_change(fill_method=None)``; rows first)."""
+    close = pit.close.iloc[-(window + 1):]
+    v = close.to_numpy(dtype="float64")[:, close.columns.get_indexer(assets)]
+    r = np.full(v.shape, np.nan)
+    r[1:] = v[1:] / v[:-1] - 1.0
+    return pd.DataFrame(r[-window:], index=close.index[-window:], columns=pd.Index(assets, name=close.columns.name))
+
+
 def base_portfolio(
     spec: StrategySpec, pit: "MarketData", previous: pd.Series | None = None
 ) -> tuple[pd.Series, dict[str, Any]]:
@@ -51,8 +61,7 @@ def base_portfolio(
     uni = select_universe(pit, spec.universe, previous=previous, compliance=spec.compliance)
     assets = list(uni.assets)
     log = list(uni.log)
-    window = pit.close.iloc[-(spec.estimation_window + 1):]  # rows first: no copy of the whole history
-    returns = window[assets].pct_change(fill_method=None).iloc[-spec.estimation_window:]
+    returns = _returns_window(pit, assets, spec.estimation_window)
     if needs_returns(spec) and assets:
         counts = dict(zip(assets, returns.notna().sum().tolist()))
         short = [a for a in assets if counts[a] < 2]
@@ -78,8 +87,9 @@ def base_portfolio(
         diag["contributions"] = res.contributions
         diag["signals"] = res.diagnostics
 
-    volume = pit.volume.iloc[-VOLUME_WINDOW:][assets].mean() if pit.volume is not None else None
-    mcap = latest_market_cap(pit, spec.universe.max_stale_days)[assets] if pit.market_cap is not None else None
+    pos = pit.close.columns.get_indexer(assets)
+    volume = pit.volume.iloc[-VOLUME_WINDOW:, pos].mean() if pit.volume is not None else None
+    mcap = latest_market_cap(pit, spec.universe.max_stale_days).iloc[pos] if pit.market_cap is not None else None
     ctx = WeighContext(
         assets=tuple(assets), returns=returns, scores=scores, market_cap=mcap,
         volume=volume, previous=previous, registry=pit.assets,

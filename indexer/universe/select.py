@@ -50,7 +50,10 @@ def median_volume(data: "MarketData", window: int = 30) -> pd.Series:
     v = data.volume.iloc[-window:].to_numpy(dtype="float64")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
-        med = np.nanmedian(v, axis=0) if len(v) else np.full(v.shape[1], np.nan)
+        if not len(v):
+            med = np.full(v.shape[1], np.nan)
+        else:
+            med = np.median(v, axis=0) if not np.isnan(v).any() else np.nanmedian(v, axis=0)
     return pd.Series(med, index=data.close.columns, dtype="float64")
 
 

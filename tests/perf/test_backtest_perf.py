@@ -1,7 +1,8 @@
 """Backtest speed (pytest-benchmark; `make perf` enables it, the default run checks the code paths on small sizes).
 
 * walk-forward of 100 assets x 8 years daily, weekly decisions (signals, mean-variance optimiser,
-  vectorbt simulation), history trimmed to the strategy's lookback (checked to give the same weights);
+  vectorbt simulation), history trimmed to the strategy's lookback (checked to give the same weights),
+  and the default (whole history shown at every decision);
 * the simulation alone: vectorbt ``from_orders`` against a plain NumPy loop of the same orders (peer);
 * ``indexer backtest`` cold start in a subprocess (imports + numba's on-disk cache, no compilation).
 """
@@ -101,6 +102,25 @@ def test_walk_forward_100_assets_weekly(benchmark, sizes):
     )
     assert len(res.decisions) >= (days - strat.lookback) // 7 - 1
     assert np.isfinite(res.stats["sharpe"])
+
+
+def test_walk_forward_100_assets_weekly_full_history(benchmark, sizes):
+    """The default a user runs: the strategy sees everything since the data's start at every decision."""
+    from indexer.strategy import Strategy
+
+    n_assets, days = sizes
+    data = synthetic_market(n_assets, days)
+    strat = Strategy.from_dict(SPEC)
+    res = benchmark.pedantic(backtest, args=(strat, data), kwargs={"benchmarks": False}, rounds=1, iterations=1)
+    assert len(res.decisions) >= (days - strat.lookback) // 7 - 1
+    assert np.isfinite(res.stats["sharpe"])
+    # the same decisions as the trimmed run on the first 300 bars (signals' fast last-row path on both)
+    short = data.between(None, data.index[min(days, 300) - 1])
+    b = backtest(strat, short, benchmarks=False, history=strat.lookback)
+    full = res.weights.iloc[: len(b.weights)]
+    cols = full.columns.union(b.weights.columns)
+    pd.testing.assert_frame_equal(full.reindex(columns=cols).fillna(0.0), b.weights.reindex(columns=cols).fillna(0.0),
+                                  rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("engine", ["vectorbt", "numpy_loop"])
