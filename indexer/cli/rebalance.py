@@ -13,19 +13,6 @@ from indexer.cli.common import console, handle_errors
 __all__ = ["register"]
 
 
-def _paper_broker(data: Any, settings: Any) -> Any:
-    """A paper account priced at the reference data's last closes, with binance-like filters."""
-    from indexer.execution import PaperBroker
-    from indexer.execution.reference import ccxt_markets, last_prices
-
-    usd = last_prices(data)
-    usd[settings.quote] = 1.0  # the account's unit, whatever the stablecoin's USD close
-    exchange = ccxt_markets(usd)
-    prices = {s: usd[m["base"]] / usd[m["quote"]] for s, m in exchange.markets.items() if m["quote"] in usd}
-    return PaperBroker(exchange, prices, settings.paper_balances, fee_rate=settings.fee_rate, quote=settings.quote,
-                       as_of=data.close.index[-1])
-
-
 def _compliance(strategy: Any, data: Any) -> Any:
     spec = getattr(strategy.spec, "compliance", None)
     if spec is None:
@@ -70,7 +57,8 @@ def register(app: typer.Typer) -> None:
         """Rebalance an exchange account to the strategy's target now (paper unless --live)."""
         from indexer.data import load_reference
         from indexer.exceptions import ConfigError
-        from indexer.execution import CcxtBroker, ExecutionOptions, execute, load_settings, plan_orders, symbols_to_price
+        from indexer.execution import (CcxtBroker, ExecutionOptions, PaperBroker, execute, load_settings, plan_orders,
+                                       symbols_to_price)
         from indexer.strategy import Strategy
 
         if order_type not in ("market", "limit") or limit_price not in ("mid", "touch") or on_timeout not in ("market", "replace"):
@@ -80,7 +68,14 @@ def register(app: typer.Typer) -> None:
         with console.status("loading data"):
             data = load_reference()
         as_of = data.close.index[-1]
-        broker = CcxtBroker.from_settings(settings) if live else _paper_broker(data, settings)
+        if live:
+            broker = CcxtBroker.from_settings(settings)
+        else:
+            broker = PaperBroker.from_market_data(data, balances=settings.paper_balances, quote=settings.quote,
+                                                  fee_rate=settings.fee_rate, as_of=as_of)
+            if broker.unpriced:
+                console.print(f"[dim]paper: no market for {len(broker.unpriced)} assets without a recent close "
+                              f"({', '.join(sorted(broker.unpriced))})[/]")
         mode = f"LIVE on {exchange}" if live else "paper"
         with console.status(f"reading the {mode} account"):
             markets = broker.markets()

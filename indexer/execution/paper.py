@@ -7,18 +7,27 @@ currency, as on Binance.  Orders are checked against the market's filters
 (lot step, minimum amount, minimum notional) and the free balance, and
 rejected with :class:`~indexer.exceptions.OrderRejected` like an exchange
 would.  A repeated client order id returns the existing order.
+
+:meth:`PaperBroker.from_market_data` builds an account priced at the closes
+known at a decision time, with Binance-like markets parsed offline by ccxt.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from indexer._typing import Fill, Holdings, OrderIntent
-from indexer.exceptions import ExecutionError, OrderRejected
+from indexer.data.market import to_utc
+from indexer.exceptions import ConfigError, DataError, ExecutionError, OrderRejected
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data.market import MarketData
 
 __all__ = ["PaperBroker"]
 
@@ -42,6 +51,11 @@ class PaperBroker:
         Fee as a fraction of the amount received.
     slippage_bps
         Adverse price move of market orders (basis points).
+
+    Attributes
+    ----------
+    unpriced
+        Assets left without a market by :meth:`from_market_data`, with the reason.
     """
 
     def __init__(
@@ -64,7 +78,106 @@ class PaperBroker:
         self.orders: dict[str, dict[str, Any]] = {}
         self.by_client: dict[str, str] = {}
         self.fills: list[Fill] = []
+        self.unpriced: dict[str, str] = {}
         self._ids = itertools.count(1)
+
+    @classmethod
+    def from_market_data(
+        cls,
+        data: "MarketData",
+        *,
+        balances: Mapping[str, Decimal | float | str] | float = 10_000.0,
+        quote: str = "USDT",
+        fee_rate: float = 0.001,
+        slippage_bps: float = 0.0,
+        as_of: Any = None,
+        assets: Iterable[str] | None = None,
+        max_age: str | pd.Timedelta | None = "7D",
+    ) -> "PaperBroker":
+        """A paper account priced at the closes known at ``as_of``, with Binance-like markets.
+
+        Each asset's price is its last positive close labelled at or before
+        ``as_of`` (USD); no later row is read.  ``quote`` is the account's unit
+        and is priced at exactly 1.  Markets come from
+        :func:`indexer.execution.reference.ccxt_markets` (recorded Binance
+        filters where known, derived ones otherwise, plus ``ETH/BTC``).
+
+        Parameters
+        ----------
+        data
+            Market data; only ``data.close`` is read.
+        balances
+            Starting balances per currency, or a number: that much ``quote`` cash.
+        quote
+            Quote currency of the account and its markets.
+        fee_rate, slippage_bps
+            As for :class:`PaperBroker` (fraction; basis points).
+        as_of
+            Decision time (UTC; naive values are UTC); default the last bar.
+            Holdings and fills carry it.
+        assets
+            Offer markets for these assets only (default: every column of ``data.close``).
+        max_age
+            Oldest close still used as a price, as a ``Timedelta`` or string
+            (``None``: any earlier close).  An asset without a positive close in
+            ``[as_of - max_age, as_of]`` gets no market and is listed in
+            :attr:`unpriced`; the planner then raises ``ExecutionError`` naming
+            it when a target wants it, and skips it when it is only held.
+
+        Raises
+        ------
+        DataError
+            ``as_of`` before the first bar, an asset not in ``data``, or no asset priced.
+        ConfigError
+            A negative or non-finite balance, ``fee_rate`` outside ``[0, 1)``,
+            ``slippage_bps`` negative or ``max_age`` not positive.
+        """
+        from indexer.execution.reference import ccxt_markets
+
+        close = data.close
+        if close.empty:
+            raise DataError("paper account: data.close has no rows")
+        t = close.index[-1] if as_of is None else to_utc(as_of)
+        if t < close.index[0]:
+            raise DataError(f"paper account: as_of {t} is before the first bar {close.index[0]} (no price known)")
+        wanted = list(close.columns) if assets is None else list(dict.fromkeys(str(a) for a in assets))
+        unknown = [a for a in wanted if a not in close.columns]
+        if unknown:
+            raise DataError(f"paper account: assets {unknown} are not in the market data (columns of data.close)")
+        age = None if max_age is None else pd.Timedelta(max_age)
+        if age is not None and age <= pd.Timedelta(0):
+            raise ConfigError(f"paper account: max_age must be positive, got {max_age!r}")
+        if not 0 <= fee_rate < 1 or slippage_bps < 0:
+            raise ConfigError(f"paper account: need 0 <= fee_rate < 1 and slippage_bps >= 0, "
+                              f"got {fee_rate}, {slippage_bps}")
+        known = close.loc[:t, wanted]
+        known = known.where(np.isfinite(known) & (known > 0))
+        last = known.ffill().iloc[-1]
+        stamp = known.apply(pd.Series.last_valid_index)
+        usd: dict[str, float] = {}
+        unpriced: dict[str, str] = {}
+        for a in wanted:
+            if a == quote:
+                continue
+            seen = stamp[a]
+            if seen is None or pd.isna(seen):
+                unpriced[a] = f"no positive close up to {t:%Y-%m-%d %H:%M} UTC"
+            elif age is not None and t - seen > age:
+                unpriced[a] = f"last close {seen:%Y-%m-%d} is older than max_age={max_age} at {t:%Y-%m-%d %H:%M} UTC"
+            else:
+                usd[a] = float(last[a])
+        if not usd:
+            raise DataError(f"paper account: no asset has a positive close within max_age={max_age} up to {t}")
+        usd[quote] = 1.0
+        start = {quote: balances} if isinstance(balances, (int, float, Decimal, str)) else dict(balances)
+        for cur, v in start.items():
+            if not math.isfinite(float(v)) or float(v) < 0:
+                raise ConfigError(f"paper account: starting balance of {cur} must be finite and >= 0, got {v}")
+        exchange = ccxt_markets(usd, quote=quote)
+        prices = {s: usd[m["base"]] / usd[m["quote"]] for s, m in exchange.markets.items()}
+        broker = cls(exchange, prices, start, fee_rate=fee_rate, slippage_bps=slippage_bps, quote=quote, as_of=t)
+        broker.unpriced = unpriced
+        return broker
 
     def __repr__(self) -> str:
         return f"PaperBroker({len(self.prices)} prices, fee_rate={self.fee_rate})"

@@ -39,7 +39,8 @@ def ref_sim(reference):
 def test_paper_rebalance_prints_plan_fills_and_weights(reference):
     res = runner.invoke(app, ["rebalance", STRATEGY, "--exchange", "binance"], terminal_width=160)
     assert res.exit_code == 0, res.output
-    for text in ("paper (binance)", "Order plan", "Fills (run top10_capped-", "Post-trade weights", "tracking error"):
+    for text in ("paper (binance)", "Order plan", "Fills (run top10_capped-", "Post-trade weights", "tracking error",
+                 "paper: no market for"):
         assert text in res.output
 
 
