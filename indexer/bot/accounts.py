@@ -1,9 +1,12 @@
 """The bot's account: a ``TradingBroker`` built from the config, and the data it trades on.
 
-* ``paper``: a :class:`~indexer.execution.paper.PaperBroker` at the latest
-  closes whose balances are the configured starting balances plus every fill
-  the bot recorded, so the paper account survives restarts (and a crash before
-  a fill was recorded simply means that paper order never happened).
+* ``paper``: :meth:`PaperBroker.from_market_data <indexer.execution.paper.PaperBroker.from_market_data>`
+  priced at each asset's last close at or before the latest bar (assets whose
+  last close is older than ``paper.max_price_age_hours`` get no market and are
+  listed in ``broker.unpriced``), whose balances are the configured starting
+  balances plus every fill the bot recorded, so the paper account survives
+  restarts (and a crash before a fill was recorded simply means that paper
+  order never happened).
 * ``sandbox`` / ``live``: a :class:`~indexer.execution.ccxt_broker.CcxtBroker`
   with keys from the named environment variables or key file.
 """
@@ -16,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from indexer._typing import CASH, Holdings
 from indexer.bot.config import BotConfig
-from indexer.exceptions import ConfigError, DataError
+from indexer.exceptions import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
@@ -76,7 +79,10 @@ def build_broker(cfg: BotConfig, data: "MarketData", recorded_fills: Iterable[Ma
     Raises
     ------
     ConfigError
-        ``mode: live`` without ``live=True`` (the ``--live`` flag), or bad credentials.
+        ``mode: live`` without ``live=True`` (the ``--live`` flag), bad credentials, or a
+        negative paper balance.
+    DataError
+        Paper mode and no asset has a close within ``paper.max_price_age_hours`` of the latest bar.
     """
     if cfg.mode == "live" and not live:
         raise ConfigError("mode: live trades real money: pass --live as well (or use mode: paper / sandbox)")
@@ -84,19 +90,15 @@ def build_broker(cfg: BotConfig, data: "MarketData", recorded_fills: Iterable[Ma
         raise ConfigError(f"--live given but the config says mode: {cfg.mode}; set mode: live to trade real money")
     quote = cfg.exchange.quote
     if cfg.mode == "paper":
-        from indexer.execution.paper import PaperBroker
-        from indexer.execution.reference import ccxt_markets, last_prices
+        import pandas as pd
 
-        usd = last_prices(data)
-        usd.pop(quote, None)
-        if not usd:
-            raise DataError("paper trading: the data has no prices")
-        ex = ccxt_markets(usd, exchange_id="binance")
-        prices = {s: Decimal(str(usd[m["base"]])) for s, m in ex.markets.items()
-                  if m["quote"] == quote and m["base"] in usd}
-        as_of = data.close.index[-1]
-        broker = PaperBroker(ex, prices, paper_balances(cfg.paper.balances, recorded_fills),
-                             fee_rate=cfg.paper.fee_rate, slippage_bps=cfg.paper.slippage_bps, quote=quote, as_of=as_of)
+        from indexer.execution.paper import PaperBroker
+
+        p = cfg.paper
+        broker = PaperBroker.from_market_data(
+            data, balances=paper_balances(p.balances, recorded_fills), quote=quote, fee_rate=p.fee_rate,
+            slippage_bps=p.slippage_bps,
+            max_age=None if p.max_price_age_hours is None else pd.Timedelta(hours=p.max_price_age_hours))
         return broker, []
     from indexer.execution.ccxt_broker import CcxtBroker
 

@@ -6,7 +6,7 @@ Example (see ``examples/bot/``)::
     strategy: ../../strategies/top10_capped.yaml   # relative to this file
     mode: paper                 # paper | sandbox | live
     exchange: {id: binance, quote: USDT}
-    paper: {balances: {USDT: 10000}, fee_rate: 0.001}
+    paper: {balances: {USDT: 10000}, fee_rate: 0.001, max_price_age_hours: 168}
     schedule: {cron: "5 0 * * *"}  # UTC
     risk: {max_order_notional: 5000, max_turnover: 1.0, max_daily_loss: 0.1, max_drawdown: 0.3}
     execution: {order_type: market}   # or limit (mid / touch, timeout, then market or replace)
@@ -14,7 +14,9 @@ Example (see ``examples/bot/``)::
     notify: [{kind: slack, url_env: SLACK_WEBHOOK_URL}]
     database: {url: sqlite:///bot.sqlite}
 
-Modes: ``paper`` simulates fills at the latest closes (no exchange); ``sandbox``
+Modes: ``paper`` simulates fills at the latest closes (no exchange; an asset
+whose last close is older than ``paper.max_price_age_hours`` is not priced and
+not traded); ``sandbox``
 trades through ccxt only against an exchange's sandbox or a loopback URL
 (e.g. ``indexer exchange-sim``); ``live`` trades real money and needs both
 ``mode: live`` here and the ``--live`` command-line flag.  Credentials are never
@@ -108,11 +110,14 @@ def _walk_urls(x: Any) -> Any:
 
 
 class PaperConfig(_Model):
-    """Paper account: starting balances, fee and slippage of simulated fills."""
+    """Paper account: starting balances, fee and slippage of simulated fills, price age limit."""
 
     balances: dict[str, float] = Field(default_factory=lambda: {"USDT": 10_000.0})
     fee_rate: float = Field(0.001, ge=0, lt=0.05, description="fraction of the amount received")
     slippage_bps: float = Field(5.0, ge=0, le=500)
+    max_price_age_hours: float | None = Field(
+        168.0, gt=0, description="an asset whose last close is older than this at the latest bar gets no "
+                                 "paper market (reported as unpriced, not traded); null: any age")
 
 
 class ScheduleConfig(_Model):

@@ -61,6 +61,7 @@ class RunResult:
     resumed: list[int] = field(default_factory=list)
     tracking_error: float | None = None
     value: float | None = None
+    unpriced: dict[str, str] = field(default_factory=dict)  # asset -> why the paper account has no price
 
 
 def _iso(x: Any) -> Any:
@@ -88,6 +89,7 @@ class Rebalancer:
         self.extra_secrets: list[str] = []
         self._data: "MarketData | None" = None
         self._broker: "TradingBroker | None" = None
+        self.unpriced: dict[str, str] = {}
 
     # ------------------------------------------------------------------ helpers
     def _event(self, kind: str, message: str, *, level: str = "info", run_id: int | None = None,
@@ -110,11 +112,17 @@ class Rebalancer:
         return self._data
 
     def broker(self) -> "TradingBroker":
-        """The account's broker (paper balances rebuilt from the recorded fills)."""
+        """The account's broker (paper balances rebuilt from the recorded fills).
+
+        A paper account's assets without a recent enough close are kept in :attr:`unpriced`.
+        """
         if self._broker is None:
+            from indexer.execution.paper import PaperBroker
+
             fills = [f for o in self.store.all_orders(self.account) for f in (o["fills"] or [])]
             self._broker, secrets = build_broker(self.cfg, self.data(), fills, live=self.live)
             self.notifier.redactor.add(secrets)
+            self.unpriced = dict(self._broker.unpriced) if isinstance(self._broker, PaperBroker) else {}
         return self._broker
 
     def _prices(self, broker: "TradingBroker", assets: list[str]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
@@ -146,8 +154,16 @@ class Rebalancer:
 
     # ------------------------------------------------------------------ entry
     def once(self, now: dt.datetime) -> RunResult:
-        """Recover unfinished runs, then rebalance at the latest bar unless already done."""
-        self._data, self._broker = None, None
+        """Recover unfinished runs, then rebalance at the latest bar unless already done.
+
+        ``RunResult.unpriced`` lists the paper account's assets left without a price (not traded).
+        """
+        self._data, self._broker, self.unpriced = None, None, {}
+        res = self._once(now)
+        res.unpriced = dict(self.unpriced)
+        return res
+
+    def _once(self, now: dt.datetime) -> RunResult:
         paused, reason = self.store.paused(self.account)
         if paused:
             self._event("paused", f"account paused ({reason}); not trading")
@@ -256,9 +272,16 @@ class Rebalancer:
         risk = guards.check_kill_switch(snaps, now, value, cfg.risk.max_daily_loss, cfg.risk.max_drawdown)
         self.store.snapshot(self.account, holdings.balances, asset_px, value, run_id=run_id, taken_at=now)
         markets = b.markets()
+        if self.unpriced:
+            held = sorted(a for a in self.unpriced if holdings.balances.get(a))
+            self._event("unpriced", f"run {run_id}: no paper price, not traded: {self._unpriced_text()}"
+                                    + (f"; held: {', '.join(held)}" if held else ""),
+                        level="warning", run_id=run_id, data={"unpriced": self.unpriced, "held": held})
         missing = [a for a in wanted if a not in asset_px]
         if missing:
-            raise ExecutionError(f"no market on {cfg.exchange.id} to buy {missing} against {cfg.exchange.quote}")
+            why = "; ".join(f"{a}: {self.unpriced[a]}" for a in missing if a in self.unpriced)  # the wanted ones
+            raise ExecutionError(f"no market on {cfg.exchange.id} to buy {missing} against {cfg.exchange.quote}"
+                                 + (f" (no paper price: {why})" if why else ""))
         guards.check_prices({a: float(v) for a, v in asset_px.items()}, last_prices(self.data(), target.as_of),
                             cfg.risk.max_price_deviation)
         plan = plan_orders(target, holdings, prices, markets, quote=cfg.exchange.quote,
@@ -272,9 +295,17 @@ class Rebalancer:
             o["client_order_id"] = po.intent(rid).client_order_id
         out["turnover"] = plan.turnover
         out["risk"] = risk
+        out["unpriced"] = dict(self.unpriced)
         self._event("plan", f"run {run_id}: {len(plan.orders)} orders, turnover {plan.turnover:.2%}, "
                             f"value {float(plan.portfolio_value):,.2f} {plan.quote}", run_id=run_id)
         return out
+
+    def _unpriced_text(self) -> str:
+        """``"A, B: reason; C: other reason"`` (assets grouped by reason)."""
+        by_reason: dict[str, list[str]] = {}
+        for a, why in sorted(self.unpriced.items()):
+            by_reason.setdefault(why, []).append(a)
+        return "; ".join(f"{', '.join(assets)}: {why}" for why, assets in by_reason.items())
 
     def _run_key(self, run_id: int) -> str:
         run = self.store.run(run_id)
@@ -321,9 +352,13 @@ class Rebalancer:
         rejected = sum(o["status"] == "rejected" for o in orders)
         msg = (f"run {run_id} done for {pd.Timestamp(run['as_of']).date()}: {len(orders)} orders "
                f"({rejected} rejected), value {value:,.2f} {self.cfg.exchange.quote}, tracking error {te:.2%}")
-        self._event("done", msg, run_id=run_id, data={"tracking_error": te, "value": value})
+        if self.unpriced:
+            msg += f"; no price, not traded: {', '.join(sorted(self.unpriced))}"
+        self._event("done", msg, run_id=run_id,
+                    data={"tracking_error": te, "value": value, "unpriced": dict(self.unpriced)})
         self.notifier.send("run", f"rebalance done ({self.cfg.mode})", msg,
-                           {"run_id": run_id, "orders": len(orders), "value": value, "tracking_error": te})
+                           {"run_id": run_id, "orders": len(orders), "value": value, "tracking_error": te,
+                            "unpriced": dict(self.unpriced)})
         crash_point("done")
         return RunResult("done", msg, run_id=run_id, as_of=pd.Timestamp(run["as_of"]), orders=len(orders),
                          tracking_error=te, value=value)

@@ -56,6 +56,7 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     ({"execution": {"order_type": "stop"}}, ["execution.order_type", "'market' or 'limit'", "stop"]),
     ({"execution": {"limit_timeout_s": 0}}, ["execution.limit_timeout_s", "greater than 0"]),
     ({"execution": {"slices": 3}}, ["execution.slices", "unknown field", "max_book_fraction"]),
+    ({"paper": {"max_price_age_hours": 0}}, ["paper.max_price_age_hours", "greater than 0"]),
 ])
 def test_errors_name_file_field_and_allowed(tmp_path: Path, cfg, words) -> None:
     p = _write(tmp_path, **cfg)

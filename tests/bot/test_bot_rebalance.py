@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -115,3 +116,50 @@ def test_price_sanity_against_the_simulator(tmp_path: Path, sim, last_close) -> 
     assert res.status == "blocked" and "price sanity" in res.message and "ETH" in res.message
     assert "+30.0%" in res.message
     assert sim.control("state")["orders"] == []
+
+
+def test_stale_priced_asset_is_not_traded_on_paper_and_reported(tmp_path: Path, receiver, reference) -> None:
+    """A held asset whose last close is older than ``paper.max_price_age_hours`` at the latest bar gets
+    no paper market: it is neither valued nor sold, and the run result, events and notification say so.
+    With no age limit the same holding is priced at its old close and sold (the old carry-forward)."""
+    close = reference.close
+    last = close.index[-1]
+    seen = close.apply(pd.Series.last_valid_index)
+    stale = sorted(a for a, t in seen.items() if a not in ("USDT", "USDC") and t is not None
+                   and last - t > pd.Timedelta(hours=168))
+    assert stale, "the test needs a reference asset whose closes stop over a week before the last bar"
+    asset = stale[0]
+    hook = [{"kind": "webhook", "url": receiver.url()}]
+    qty = float(int(500 / close[asset].dropna().iloc[-1]) + 1)  # about 500 USD at its last close: not dust
+    start = {"USDT": 10_000.0, asset: qty}
+    cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}", notify=hook,
+                       paper={"balances": start})
+    with _bot(cfg) as bot:
+        res = bot.once()
+        assert res.status == "done", res.message
+        assert asset in res.unpriced and "older than max_age" in res.unpriced[asset]
+        assert seen[asset].strftime("%Y-%m-%d") in res.unpriced[asset]
+        assert set(stale) <= set(res.unpriced) and "no price, not traded: " in res.message and asset in res.message
+        orders = bot.store.all_orders(bot.cfg.account)
+        assert orders and all(not o["symbol"].startswith(f"{asset}/") for o in orders)
+        plan = bot.store.run(res.run_id)["plan"]
+        assert any(s["asset"] == asset and "no market" in s["reason"] for s in plan["skipped"])
+        assert plan["unpriced"] == res.unpriced
+        ev = [e for e in bot.store.events_for(bot.cfg.account) if e["kind"] == "unpriced"]
+        assert len(ev) == 1 and ev[0]["level"] == "warning" and ev[0]["data"]["held"] == [asset]
+        holdings, _, asset_px, weights, value = bot.rebalancer().valuation()
+        assert holdings.balances[asset] == Decimal(str(qty))  # still held, untouched
+        assert asset not in asset_px and asset not in weights and value < 10_000
+        # the shared constructor also prices the cross market the old copy left out
+        eth_btc = bot.rebalancer().broker().fetch_prices(["ETH/BTC"])["ETH/BTC"]
+        assert float(eth_btc) == pytest.approx(close["ETH"].iloc[-1] / close["BTC"].iloc[-1], rel=1e-9)
+    done = [b for b in receiver.bodies if b["event"] == "run"]
+    assert done and done[-1]["data"]["unpriced"] == res.unpriced
+
+    lenient = write_config(tmp_path / "lenient.yaml", db_url=f"sqlite:///{tmp_path / 'c.sqlite'}",
+                           paper={"balances": start, "max_price_age_hours": None})
+    with _bot(lenient) as bot:
+        res2 = bot.once()
+        assert res2.status == "done" and res2.unpriced == {}, res2.message
+        sold = [o for o in bot.store.all_orders(bot.cfg.account) if o["symbol"] == f"{asset}/USDT"]
+        assert len(sold) == 1 and sold[0]["side"] == "sell"
