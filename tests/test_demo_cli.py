@@ -33,7 +33,10 @@ def test_demo_imports_shared_data_then_uses_the_cache(shared_data: Path, tmp_pat
 
 
 def test_demo_without_any_source_says_why(tmp_path: Path) -> None:
-    env = {"INDEXER_DATA_DIR": str(tmp_path / "empty"), "INDEXER_SHARED_DATA": str(tmp_path / "absent"), "COLUMNS": "400"}
+    # The download attempt is sent to a closed loopback port (proxy), so no traffic leaves the machine.
+    closed = "http://127.0.0.1:9"
+    env = {"INDEXER_DATA_DIR": str(tmp_path / "empty"), "INDEXER_SHARED_DATA": str(tmp_path / "absent"), "COLUMNS": "400",
+           "HTTPS_PROXY": closed, "HTTP_PROXY": closed, "https_proxy": closed, "http_proxy": closed, "NO_PROXY": ""}
     proc = _run(["demo", "--out", str(tmp_path / "demo")], env, timeout=120)
     assert proc.returncode == 2
     err = " ".join(proc.stderr.split())
