@@ -3,7 +3,9 @@
 ``available()`` lists the registered signals; ``get(name, **params)`` builds
 one; a signal called on :class:`~indexer.data.MarketData` returns a panel
 aligned to ``data.close`` (row t uses data up to the close of t; higher = more
-attractive).  ``score(data, spec, assets)`` blends them at the last bar.
+attractive).  ``score(data, spec, assets)`` blends them at the last bar;
+``cross_sectional_report`` / ``time_series_report`` evaluate a spec's signals
+over the history (the tables behind ``indexer signals report``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from indexer.signals.blend import blend_panel, fixed_blend, forward_returns, nor
 from indexer.signals.evaluate import ic_decay, ic_series, ic_summary, quantile_spread, signal_turnover, ts_ic
 from indexer.signals.normalise import NORMALISERS, cs_rank, cs_zscore, normalise, ts_zscore, winsorise
 from indexer.signals.regime import fear_greed, risk_on
+from indexer.signals.report import cross_sectional_report, default_spec, time_series_report
 from indexer.signals.score import ScoreResult, clear_model_cache, score
 from indexer.signals.spec import ModelSpec, ScoringSpec, SignalSpec
 
@@ -48,4 +51,7 @@ __all__ = [
     "ts_ic",
     "quantile_spread",
     "signal_turnover",
+    "default_spec",
+    "cross_sectional_report",
+    "time_series_report",
 ]

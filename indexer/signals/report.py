@@ -26,7 +26,15 @@ __all__ = ["default_spec", "cross_sectional_report", "time_series_report"]
 
 
 def default_spec(names: Sequence[str] | None = None, model: str = "ridge", horizon: int = 30) -> ScoringSpec:
-    """A spec of the named signals (default params, weight 1), blended by ``model``."""
+    """A :class:`ScoringSpec` of the named signals (default params, weight 1), blended by ``model``.
+
+    Parameters
+    ----------
+    names : signal names from :func:`indexer.signals.available`; ``None`` for a
+        default price, liquidity and news set.
+    model : blend model type (``"fixed"``, ``"ridge"``, ``"gbr"``, ...).
+    horizon : forward-return horizon the model is fitted on, in days.
+    """
     names = list(names) if names else [
         "momentum", "vol_adjusted_momentum", "trend_tstat", "ma_slope", "amihud", "volume", "news_sentiment",
     ]
@@ -39,10 +47,25 @@ def default_spec(names: Sequence[str] | None = None, model: str = "ridge", horiz
 def cross_sectional_report(
     data: "MarketData", spec: ScoringSpec, *, horizon: int = 30, horizons: Sequence[int] = (1, 7, 30, 90), min_assets: int = 5
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Rows: each signal (normalised) and ``blend[<model>]``; columns: IC statistics (see module docstring).
+    """Cross-sectional IC table of each signal of ``spec`` (normalised) and of their blend.
 
-    Returns ``(table, extra)`` where ``extra`` holds the daily IC series
-    (``ic``), the blend panel and the ML folds for plotting.
+    Parameters
+    ----------
+    data : market data; the whole history is evaluated (the ML blend's values
+        are out-of-sample, walk-forward with purge).
+    spec : the signals and blend model to evaluate.
+    horizon : main forward-return horizon, in days.
+    horizons : horizons of the IC decay columns, in days.
+    min_assets : fewest assets with values for a day's IC to count.
+
+    Returns
+    -------
+    table : one row per signal plus ``blend[<model>]``; columns ``IC<h>d`` (mean
+        Spearman IC), ``IR``, ``t`` (on non-overlapping dates), ``hit`` (fraction of
+        positive ICs), ``days``, the decay ICs, ``spread`` (top-minus-bottom
+        tercile forward return, fraction), ``turn1d`` (daily rank turnover) and ``period``.
+    extra : ``{"ic": daily IC series per row, "blend": blend panel, "folds": ML
+        folds or None, "decay_horizons": list of horizons}`` for plotting.
     """
     blend, info = blend_panel(data, spec)
     panels: dict[str, pd.DataFrame] = dict(info["normalised"])
@@ -73,10 +96,15 @@ def cross_sectional_report(
 def time_series_report(
     data: "MarketData", spec: ScoringSpec, asset: str = "BTC", *, horizon: int = 30
 ) -> pd.DataFrame:
-    """Time-series IC of each raw signal of ``spec`` for ``asset`` (non-overlapping ``horizon``-day steps).
+    """Time-series IC of each raw signal of ``spec`` for one ``asset`` (non-overlapping ``horizon``-day steps).
 
     For an ML ``spec.model`` also the out-of-sample walk-forward blend of those
     signals on this one asset (use ``normalise="ts_zscore"``).
+
+    Returns
+    -------
+    DataFrame indexed by signal label with columns ``horizon`` (days), ``tsIC``
+    (Spearman IC), ``p_value``, ``n`` (dates used) and ``period``.
     """
     one = data.select([asset])
     rows = {}
