@@ -15,7 +15,7 @@ import pandas as pd
 
 from indexer._typing import CASH
 
-__all__ = ["Simulation", "simulate", "simulate_cost_grid", "from_orders"]
+__all__ = ["Simulation", "simulate", "simulate_cost_grid", "from_orders", "clip_noise", "HOLDING_NOISE"]
 
 
 @dataclass
@@ -39,6 +39,20 @@ class Simulation:
     equity: pd.Series
     holdings: pd.DataFrame
     orders: pd.DataFrame
+
+
+#: Held weights in ``(-HOLDING_NOISE, 0)`` are float noise of a fully invested book (cash - sum of costs).
+HOLDING_NOISE = 1e-12
+
+
+def clip_noise(holdings: pd.DataFrame, tol: float = HOLDING_NOISE) -> pd.DataFrame:
+    """``holdings`` with tiny negatives (within ``tol``, e.g. CASH at -5e-18) set to 0.0; larger ones kept.
+
+    A fully invested portfolio leaves cash of about -1e-16 of its value after
+    vectorbt's fee arithmetic; left in, it breaks consumers that require
+    non-negative weights (pandas' stacked-area plot, ``TargetPortfolio``).
+    """
+    return holdings.mask((holdings < 0.0) & (holdings > -tol), 0.0)
 
 
 def from_orders(close: pd.DataFrame, size: Any, *, fees: Any, slippage: Any, init_cash: float, **kwargs: Any) -> Any:
@@ -86,6 +100,7 @@ def simulate(close: pd.DataFrame, size: np.ndarray, slippage: np.ndarray, *, fee
     equity = (asset_val.sum(axis=1) + cash).rename("equity")  # = pf.value(), without a second pass
     holdings = asset_val.div(equity, axis=0)
     holdings[CASH] = cash / equity
+    holdings = clip_noise(holdings)
     holdings.columns.name = "asset"
     rec = pf.orders.values
     if len(rec):
