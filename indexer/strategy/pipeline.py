@@ -9,6 +9,7 @@ import pandas as pd
 
 from indexer._typing import CASH
 from indexer.optimiser import WeighContext, weigh
+from indexer.optimiser.spec import CONVEX_OBJECTIVES
 from indexer.strategy.spec import StrategySpec
 from indexer.universe import latest_market_cap, select_universe
 
@@ -17,18 +18,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["base_portfolio", "RETURNS_OBJECTIVES", "VOLUME_WINDOW", "needs_returns"]
 
-#: Objectives (and fallbacks) that need a returns window with >= 2 observations per asset.
-RETURNS_OBJECTIVES = (
-    "inverse_volatility",
-    "mean_variance",
-    "min_variance",
-    "max_sharpe",
-    "risk_parity",
-    "min_cvar",
-    "max_diversification",
-    "min_tracking_error",
-    "target_return",
-)
+#: Objectives (and fallbacks) that need a returns window with >= 2 observations per asset:
+#: the one closed form that reads returns, and every convex (cvxpy) objective.
+RETURNS_OBJECTIVES = ("inverse_volatility",) + CONVEX_OBJECTIVES
 #: Bars averaged for the volume given to the optimiser's liquidity cap.
 VOLUME_WINDOW = 30
 
