@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import pandas as pd
 
 from indexer._typing import TargetPortfolio
 from indexer.backtest.metrics import drawdown, monthly_returns, rolling_metrics
+from indexer.strategy.jsonable import jsonable
 
 __all__ = ["BacktestResult", "jsonable"]
-
-
-def jsonable(x: Any) -> Any:
-    """JSON-friendly copy (NaN/inf -> None, numpy scalars -> Python, timestamps -> ISO)."""
-    if isinstance(x, Mapping):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, (float, np.floating)):
-        return None if not math.isfinite(float(x)) else float(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, pd.Timestamp):
-        return x.isoformat()
-    return x
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-import numpy as np
 import pandas as pd
 import yaml
 from pydantic import ValidationError
@@ -18,6 +17,7 @@ from indexer._typing import CASH, TargetPortfolio
 from indexer.data.market import to_utc
 from indexer.exceptions import ComplianceError, ConfigError, DataError, OptimisationError, SignalError
 from indexer.strategy.errors import config_error
+from indexer.strategy.jsonable import jsonable
 from indexer.strategy.overlays import OverlayContext
 from indexer.strategy.schedule import schedule_dates
 from indexer.strategy.pipeline import base_portfolio, needs_returns
@@ -29,53 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
 
 __all__ = ["Strategy"]
-
-def _floats(values: np.ndarray) -> list[float | None]:
-    """Finite floats as Python floats, NaN/inf as ``None``."""
-    return [v if v - v == 0.0 else None for v in values.tolist()]  # v - v is NaN for NaN and inf
-
-
-def _numeric(x: pd.Series | pd.DataFrame) -> bool:
-    dt = x.dtypes if isinstance(x, pd.DataFrame) else [x.dtype]
-    return all(d.kind == "f" for d in dt)
-
-
-def _jsonable(x: Any) -> Any:
-    """Diagnostics made JSON-friendly (floats, lists, dicts, ISO strings)."""
-    t = type(x)
-    if t is float:
-        return x if x - x == 0.0 else None
-    if t is str or t is int or t is bool or x is None:
-        return x
-    if t is dict:
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if t is list or t is tuple:
-        return [_jsonable(v) for v in x]
-    if isinstance(x, pd.DataFrame):
-        if _numeric(x):
-            cols = [str(c) for c in x.columns]
-            rows = x.to_numpy(dtype="float64")
-            return {str(k): dict(zip(cols, _floats(r))) for k, r in zip(x.index, rows)}
-        return {str(k): _jsonable(v) for k, v in x.to_dict(orient="index").items()}
-    if isinstance(x, pd.Series):
-        if _numeric(x):
-            return dict(zip(map(str, x.index), _floats(x.to_numpy(dtype="float64"))))
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, Mapping):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return [_jsonable(v) for v in x] if x.ndim > 1 else _floats(x)
-    if isinstance(x, (list, tuple, np.ndarray)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.floating, float)):
-        return None if not np.isfinite(x) else float(x)
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, pd.Timestamp):
-        return x.isoformat()
-    return x
 
 
 class Strategy:
@@ -185,7 +138,7 @@ class Strategy:
         if not diag["universe"]:
             diag.update(overlays=[], exposure=0.0,
                         compliance_log=[e for e in log if e.get("rule") in COMPLIANCE_RULES])
-            return TargetPortfolio(t, w, _jsonable(diag))
+            return TargetPortfolio(t, w, jsonable(diag))
         base = w.copy()
 
         applied = []
@@ -206,7 +159,7 @@ class Strategy:
             if bad:
                 raise ComplianceError(f"strategy {self.name} at {t.isoformat()}: " + "; ".join(map(str, bad)))
         diag["compliance_log"] = comp_log
-        return TargetPortfolio(t, w, _jsonable(diag))
+        return TargetPortfolio(t, w, jsonable(diag))
 
     def check_compliance(self, weights: pd.Series | Mapping[str, float], registry: Any = None) -> list:
         """Violations of this strategy's compliance block by ``weights`` (incl. CASH); ``[]`` without one.
