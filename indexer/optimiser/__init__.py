@@ -5,10 +5,15 @@ objectives (mean-variance, minimum variance, maximum Sharpe, risk parity,
 minimum CVaR, maximum diversification, minimum tracking error, minimum
 variance for a required return ``target_return``) under constraints.  Quadratic objectives under linear constraints are re-solved
 by a warm-started active-set QP (DAQP); everything else by cvxpy problems
-built once per shape with DPP parameters.  See docs/optimiser.md.
+built once per shape with DPP parameters.  cvxpy is imported only when such a
+problem is first built, so closed forms and the DAQP / direct-Clarabel engines
+start fast.  See docs/optimiser.md.
 """
 
 from __future__ import annotations
+
+import sys
+from types import ModuleType
 
 from indexer.optimiser.closed_form import cap_weights
 from indexer.optimiser.context import WeighContext, WeighResult
@@ -27,18 +32,23 @@ from indexer.optimiser.target import UnreachableReturn
 from indexer.optimiser.weigh import weigh
 
 
+def _problems() -> ModuleType | None:
+    """The cvxpy problem cache module if a problem was ever built (avoids importing cvxpy)."""
+    return sys.modules.get("indexer.optimiser.problem")
+
+
 def cache_info() -> dict[str, int]:
     """Number of cached cvxpy problems and solves through them."""
-    from indexer.optimiser.problem import cache_info as _info
-
-    return _info()
+    mod = _problems()
+    return {"problems": 0, "solves": 0} if mod is None else mod.cache_info()
 
 
 def clear_cache() -> None:
     """Forget every cached cvxpy problem."""
-    from indexer.optimiser.problem import clear_cache as _clear
+    mod = _problems()
+    if mod is not None:
+        mod.clear_cache()
 
-    _clear()
 
 __all__ = [
     "OBJECTIVES",

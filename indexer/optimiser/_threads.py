@@ -16,8 +16,10 @@ __all__ = ["single_blas"]
 
 @lru_cache(maxsize=1)
 def _controller():  # noqa: ANN202 - threadpoolctl.ThreadpoolController
-    import scipy.linalg  # noqa: F401 - load scipy's BLAS before inspecting
-    import sklearn.covariance  # noqa: F401
+    # load scipy's BLAS before inspecting (numpy's is loaded already); scikit-learn adds
+    # only an OpenMP runtime, which a ``user_api="blas"`` limit does not touch, so it is
+    # not imported here (it costs ~1 s and only some risk models need it)
+    import scipy.linalg  # noqa: F401
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()

@@ -20,12 +20,11 @@ from typing import Any
 import numpy as np
 
 from indexer.exceptions import OptimisationError
-from indexer.optimiser.constraints import ALWAYS, describe, groups_for
 from indexer.optimiser.context import WeighContext
 from indexer.optimiser.direct_qp import direct_eligible, solve_direct
 from indexer.optimiser.fast_qp import FastPathFailed, eligible, solve_fast
+from indexer.optimiser.groups import ALWAYS, describe, groups_for
 from indexer.optimiser.inputs import Inputs
-from indexer.optimiser.problem import compiled
 from indexer.optimiser.spec import OptimiserSpec
 from indexer.optimiser.target import UnreachableReturn, check_reachable, reachable_target
 
@@ -47,6 +46,8 @@ def _is_infeasible(exc: OptimisationError) -> bool:
 
 def blame(spec: OptimiserSpec, inputs: Inputs) -> str:
     """Which constraint group(s) make the problem infeasible (checked alone, then in pairs)."""
+    from indexer.optimiser.problem import compiled  # cvxpy, imported only when a problem is built
+
     c = spec.constraints
     groups = groups_for(c, inputs.ctx.has_holdings)
     optional = [g for g in groups if g not in ALWAYS]
@@ -88,6 +89,8 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
             return w, cash, diag
         except FastPathFailed:
             pass
+    from indexer.optimiser.problem import compiled  # cvxpy, imported only when a problem is built
+
     comp = compiled(objective, inputs, groups, spec.penalties.any)
     try:
         w, cash, diag = comp.solve(inputs, _solver(spec) if objective != "projection" else "CLARABEL")

@@ -21,10 +21,9 @@ import pandas as pd
 
 from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
-from indexer.optimiser.constraints import describe
 from indexer.optimiser.context import WeighContext
+from indexer.optimiser.groups import describe
 from indexer.optimiser.inputs import Inputs
-from indexer.optimiser.problem import compiled
 from indexer.optimiser.spec import OptimiserSpec
 
 __all__ = ["UnreachableReturn", "max_expected_return", "check_reachable", "reachable_target", "report"]
@@ -68,6 +67,8 @@ def max_expected_return(inputs: Inputs, groups: tuple[str, ...]) -> float:
 
     Raises :class:`OptimisationError` when the constraint groups alone are infeasible.
     """
+    from indexer.optimiser.problem import compiled  # cvxpy, imported only when a problem is built
+
     w, _, _ = compiled("max_return", inputs, groups).solve(inputs, "CLARABEL")
     return float(inputs.mu @ w)
 
