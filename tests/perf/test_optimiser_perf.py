@@ -41,8 +41,9 @@ pytestmark = pytest.mark.perf
 pypfopt = pytest.importorskip("pypfopt")
 pytest.importorskip("skfolio")
 
+from optimiser.peers import GivenCovariance as _GivenCovariance  # noqa: E402
+from optimiser.peers import GivenMu as _GivenMu  # noqa: E402
 from skfolio.measures import RiskMeasure  # noqa: E402
-from skfolio.moments import BaseCovariance, BaseMu  # noqa: E402
 from skfolio.optimization import MeanRisk, ObjectiveFunction  # noqa: E402
 from skfolio.prior import EmpiricalPrior  # noqa: E402
 
@@ -109,25 +110,6 @@ def universes(reference) -> dict[str, list[Step]]:
         "real100": _steps(_derived(real, 100, rng)),
         "synthetic300": _steps(_synthetic(real, 300, rng)),
     }
-
-
-class _GivenMu(BaseMu):
-    def __init__(self, mu: np.ndarray | None = None) -> None:
-        self.mu = mu
-
-    def fit(self, X, y=None, **kw):  # noqa: ANN001, ANN201
-        self.mu_ = np.asarray(self.mu, dtype=float)
-        return self
-
-
-class _GivenCovariance(BaseCovariance):
-    def __init__(self, covariance: np.ndarray | None = None) -> None:
-        super().__init__(nearest=False)
-        self.covariance = covariance
-
-    def fit(self, X, y=None, **kw):  # noqa: ANN001, ANN201
-        self._set_covariance(np.asarray(self.covariance, dtype=float))
-        return self
 
 
 def run_indexer(s: Step) -> np.ndarray:
