@@ -107,6 +107,18 @@ def test_bad_sweep_files_are_named(tmp_path):
         load_sweep(p)
 
 
+def test_unreadable_sweep_files_are_named(tmp_path):
+    p = tmp_path / "sweep.yaml"
+    with pytest.raises(ConfigError, match=r"sweep file.*sweep\.yaml.*cannot read"):
+        load_sweep(p)
+    p.write_text("strategy: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"sweep\.yaml: invalid YAML"):
+        load_sweep(p)
+    p.write_text("- a list\n- not a mapping\n")
+    with pytest.raises(ConfigError, match=r"sweep\.yaml: expected a mapping of settings, got list"):
+        load_sweep(p)
+
+
 def test_unreachable_scheduler_is_a_clear_error(sweep_file, data):
     import socket
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from indexer.backtest.metrics import STAT_KEYS
+from indexer.config import read_yaml_mapping
 from indexer.exceptions import ConfigError
 
 __all__ = ["SweepSpec", "RandomRange", "CostGrid", "load_sweep", "LOWER_IS_BETTER"]
@@ -90,14 +90,7 @@ class SweepSpec(BaseModel):
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep file; returns the spec and the strategy path resolved against the file."""
     p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read sweep file: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ConfigError(f"{p}: a sweep file must be a mapping with strategy: and params:")
+    doc = read_yaml_mapping(p, "sweep file (a mapping with strategy: and params:)")
     try:
         spec = SweepSpec.model_validate(doc)
     except ValidationError as exc:
