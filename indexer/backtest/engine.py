@@ -67,21 +67,9 @@ def _to_utc(t: Any) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def _run_one(
-    strategy: StrategyLike,
-    data: "MarketData",
-    *,
-    start: pd.Timestamp | None,
-    end: pd.Timestamp | None,
-    costs: CostModel,
-    init_cash: float,
-    execution: Execution,
-    drift_abs: float | None,
-    drift_rel: float | None,
-    hold: bool,
-    progress: bool,
-    history: int | None = None,
-) -> BacktestResult:
+def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, **walk: Any) -> BacktestResult:
+    """One walk-forward run simulated and packed as a result; ``walk`` are :func:`walk_forward`'s keywords
+    (``start``, ``end``, ``costs``, ``init_cash``, ``execution``, ``drift_abs``, ``drift_rel``, ``hold``, ``history``)."""
     bar = None
     if progress:
         from rich.progress import Progress
@@ -95,16 +83,13 @@ def _run_one(
             bar.update(task, total=n, completed=i + 1)
 
     try:
-        plan = walk_forward(
-            strategy, data, start=start, end=end, costs=costs, init_cash=init_cash, execution=execution,
-            drift_abs=drift_abs, drift_rel=drift_rel, hold=hold, history=history,
-            on_step=on_step if bar is not None else None,
-        )  # fmt: skip
+        plan = walk_forward(strategy, data, **walk, on_step=on_step if bar is not None else None)
     finally:
         if bar is not None:
             bar.stop()
     close = data.close.loc[plan.index[0] : plan.index[-1]]
-    sim = simulate(close, plan.size, plan.slippage, fee=costs.fee, init_cash=init_cash)
+    costs: CostModel = walk["costs"]
+    sim = simulate(close, plan.size, plan.slippage, fee=costs.fee, init_cash=walk["init_cash"])
     cols = [*data.close.columns, CASH]
     weights = (
         pd.DataFrame([tp.weights for tp in plan.targets], index=pd.DatetimeIndex([tp.as_of for tp in plan.targets]))
@@ -128,14 +113,14 @@ def _run_one(
         targets=plan.targets,
         settings={
             "costs": costs.to_dict(),
-            "execution": execution,
-            "drift_abs": drift_abs,
-            "drift_rel": drift_rel,
-            "init_cash": init_cash,
+            "execution": walk.get("execution", "next_close"),
+            "drift_abs": walk.get("drift_abs"),
+            "drift_rel": walk.get("drift_rel"),
+            "init_cash": walk["init_cash"],
             "start": equity.index[0].isoformat(),
             "end": equity.index[-1].isoformat(),
-            "hold": hold,
-            "history": history,
+            "hold": walk.get("hold", False),
+            "history": walk.get("history"),
         },
         strategy_text=_strategy_text(strategy),
         provenance=dict(getattr(data, "provenance", {}) or {}),
