@@ -35,8 +35,9 @@ class Signal:
     parameters as explicit keyword arguments in ``__init__`` (stored under the
     same names, scikit-learn style), report :attr:`lookback` (bars of history
     needed before the first non-NaN value) and implement :meth:`compute`; those
-    whose last row depends only on a trailing window of bars also report
-    :attr:`last_row_window` (the fast last-row path used by ``score``).
+    whose last row depends only on a trailing window of bars also set
+    :attr:`last_row_extra` or override :attr:`last_row_window` (the fast
+    last-row path used by ``score``).
     """
 
     name: ClassVar[str] = "signal"
@@ -48,15 +49,21 @@ class Signal:
         """Bars of history needed before the first value (an upper bound)."""
         return 0
 
+    #: Bars beyond :attr:`lookback` that the last row also depends on (e.g. 1 for the
+    #: bar before a return's first price); ``None``: the whole history.
+    last_row_extra: ClassVar[int | None] = None
+
     @property
     def last_row_window(self) -> int | None:
         """Trailing bars that fully determine the last row, or ``None`` (the whole history; the safe default).
 
-        When set, :meth:`compute` on the last ``last_row_window`` bars gives the same last
+        ``lookback + last_row_extra`` when the class sets :attr:`last_row_extra`;
+        subclasses with another rule override this property.  When set,
+        :meth:`compute` on the last ``last_row_window`` bars gives the same last
         row as on the whole history (``tests/signals/test_contract.py`` checks it
         for every registered signal); :meth:`last` and ``score`` use it.
         """
-        return None
+        return None if self.last_row_extra is None else self.lookback + self.last_row_extra
 
     def last(self, data: "MarketData") -> pd.Series:
         """The last row of ``self(data)`` (the signal at ``data``'s last bar), computed on :attr:`last_row_window` bars only."""

@@ -24,17 +24,13 @@ class Volume(Signal):
     """
 
     summary = "log mean daily USD volume over `window` days"
+    last_row_extra = 0
 
     def __init__(self, window: int = 30) -> None:
         self.window = positive_int("window", window)
 
     @property
     def lookback(self) -> int:
-        return self.window
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row."""
         return self.window
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
@@ -52,17 +48,13 @@ class Amihud(Signal):
     """
 
     summary = "-log Amihud illiquidity (mean |return| per USD traded) over `window` days"
+    last_row_extra = 0
 
     def __init__(self, window: int = 30) -> None:
         self.window = positive_int("window", window)
 
     @property
     def lookback(self) -> int:
-        return self.window + 1
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row."""
         return self.window + 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:

@@ -28,6 +28,8 @@ class Momentum(Signal):
     """
 
     summary = "return over `horizon` days skipping the last `skip` (cross_sectional) or its sign (time_series)"
+    #: One more bar: the price the return starts from.
+    last_row_extra = 1
 
     def __init__(self, horizon: int = 30, skip: int = 0, mode: str = "cross_sectional") -> None:
         self.horizon = positive_int("horizon", horizon)
@@ -37,11 +39,6 @@ class Momentum(Signal):
     @property
     def lookback(self) -> int:
         return self.horizon + self.skip
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row."""
-        return self.horizon + self.skip + 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
         c = data.close.to_numpy(dtype="float64")
@@ -91,17 +88,14 @@ class TrendTStat(Signal):
     """
 
     summary = "t-stat of the OLS slope of log close on time over `window` days"
+    #: The regression window.
+    last_row_extra = 0
 
     def __init__(self, window: int = 60) -> None:
         self.window = positive_int("window", window, minimum=3)
 
     @property
     def lookback(self) -> int:
-        return self.window
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row (the regression window)."""
         return self.window
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
@@ -129,6 +123,7 @@ class MASlope(Signal):
     """
 
     summary = "MA(window)[t] / MA(window)[t - slope_days] - 1"
+    last_row_extra = 0
 
     def __init__(self, window: int = 50, slope_days: int = 10) -> None:
         self.window = positive_int("window", window)
@@ -136,11 +131,6 @@ class MASlope(Signal):
 
     @property
     def lookback(self) -> int:
-        return self.window + self.slope_days
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row."""
         return self.window + self.slope_days
 
     def compute(self, data: "MarketData") -> pd.DataFrame:

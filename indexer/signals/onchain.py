@@ -33,26 +33,40 @@ def market_cap_panel(data: "MarketData", ffill_limit: int) -> pd.DataFrame:
     return cap.where(cap > 0)
 
 
-class _Growth(Signal):
-    metric = ""
+class _Smoothed(Signal):
+    """An on-chain metric carried forward at most ``ffill_limit`` bars and averaged over ``smooth`` bars."""
 
-    def __init__(self, window: int = 30, smooth: int = 7, ffill_limit: int = 7) -> None:
-        self.window = positive_int("window", window)
+    def __init__(self, smooth: int = 7, ffill_limit: int = 7) -> None:
         self.smooth = positive_int("smooth", smooth)
         self.ffill_limit = nonneg_int("ffill_limit", ffill_limit)
 
     @property
     def lookback(self) -> int:
-        return self.window + self.smooth
+        return self.smooth
 
     @property
     def last_row_window(self) -> int:
         """Trailing bars that determine the last row (incl. the carry-forward limit)."""
-        return self.window + self.smooth + self.ffill_limit
+        return self.lookback + self.ffill_limit
+
+    def smoothed(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """Mean of the positive values over the last ``smooth`` bars (NaN unless all are there)."""
+        return panel.where(panel > 0).rolling(self.smooth, min_periods=self.smooth).mean()
+
+
+class _Growth(_Smoothed):
+    metric = ""
+
+    def __init__(self, window: int = 30, smooth: int = 7, ffill_limit: int = 7) -> None:
+        super().__init__(smooth, ffill_limit)
+        self.window = positive_int("window", window)
+
+    @property
+    def lookback(self) -> int:
+        return self.window + self.smooth
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
-        m = metric_panel(data, self.metric, self.ffill_limit)
-        sm = m.where(m > 0).rolling(self.smooth, min_periods=self.smooth).mean()
+        sm = self.smoothed(metric_panel(data, self.metric, self.ffill_limit))
         return np.log(sm / sm.shift(self.window))
 
 
@@ -76,7 +90,7 @@ class TxCountGrowth(_Growth):
 
 
 @register_signal("fee_revenue")
-class FeeRevenue(Signal):
+class FeeRevenue(_Smoothed):
     """Annualised fee yield: ``mean(FeeTotUSD over smooth bars) * 365 / market cap`` (fraction per year).
 
     A network earning more fees per dollar of value scores higher (like an
@@ -86,17 +100,7 @@ class FeeRevenue(Signal):
     summary = "annualised fees (FeeTotUSD, smoothed) / market cap"
 
     def __init__(self, smooth: int = 30, ffill_limit: int = 7) -> None:
-        self.smooth = positive_int("smooth", smooth)
-        self.ffill_limit = nonneg_int("ffill_limit", ffill_limit)
-
-    @property
-    def lookback(self) -> int:
-        return self.smooth
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row (incl. the carry-forward limit)."""
-        return self.smooth + self.ffill_limit
+        super().__init__(smooth, ffill_limit)
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
         fees = metric_panel(data, "FeeTotUSD", self.ffill_limit)
@@ -105,7 +109,7 @@ class FeeRevenue(Signal):
 
 
 @register_signal("nvt")
-class NVT(Signal):
+class NVT(_Smoothed):
     """Negative log NVT ratio: ``-log(market cap / mean daily value over smooth bars)``.
 
     ``denominator="transfer"`` uses on-chain adjusted transfer value
@@ -117,30 +121,19 @@ class NVT(Signal):
     summary = "-log(market cap / smoothed on-chain transfer value or traded volume); low NVT = attractive"
 
     def __init__(self, smooth: int = 28, denominator: str = "transfer", ffill_limit: int = 7) -> None:
-        self.smooth = positive_int("smooth", smooth)
+        super().__init__(smooth, ffill_limit)
         self.denominator = choice("denominator", denominator, ("transfer", "volume"))
-        self.ffill_limit = nonneg_int("ffill_limit", ffill_limit)
-
-    @property
-    def lookback(self) -> int:
-        return self.smooth
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row (incl. the carry-forward limit)."""
-        return self.smooth + self.ffill_limit
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
         if self.denominator == "transfer":
             val = metric_panel(data, "TxTfrValAdjUSD", self.ffill_limit)
         else:
             val = require_volume(data, self.name)
-        sm = val.where(val > 0).rolling(self.smooth, min_periods=self.smooth).mean()
-        return -np.log(market_cap_panel(data, self.ffill_limit) / sm)
+        return -np.log(market_cap_panel(data, self.ffill_limit) / self.smoothed(val))
 
 
 @register_signal("tvl_ratio")
-class TVLRatio(Signal):
+class TVLRatio(_Smoothed):
     """``log(TVL / market cap)``: DeFi value locked per dollar of token value (DefiLlama-style metric ``TVL``, USD).
 
     Higher means more usage per unit of valuation.  NaN where no TVL is given.
@@ -148,22 +141,8 @@ class TVLRatio(Signal):
 
     summary = "log(total value locked (TVL) / market cap), DefiLlama-style metric"
 
-    def __init__(self, smooth: int = 7, ffill_limit: int = 7) -> None:
-        self.smooth = positive_int("smooth", smooth)
-        self.ffill_limit = nonneg_int("ffill_limit", ffill_limit)
-
-    @property
-    def lookback(self) -> int:
-        return self.smooth
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row (incl. the carry-forward limit)."""
-        return self.smooth + self.ffill_limit
-
     def compute(self, data: "MarketData") -> pd.DataFrame:
-        tvl = metric_panel(data, "TVL", self.ffill_limit)
-        sm = tvl.where(tvl > 0).rolling(self.smooth, min_periods=self.smooth).mean()
+        sm = self.smoothed(metric_panel(data, "TVL", self.ffill_limit))
         return np.log(sm / market_cap_panel(data, self.ffill_limit))
 
 

@@ -138,6 +138,8 @@ class NewsVolume(Signal):
     """
 
     summary = "log(1 + count of news tagged with the asset over `window` days)"
+    #: One more bar: texts dated before the first bar land on it.
+    last_row_extra = 1
 
     def __init__(self, window: int = 7) -> None:
         self.window = positive_int("window", window)
@@ -145,11 +147,6 @@ class NewsVolume(Signal):
     @property
     def lookback(self) -> int:
         return self.window
-
-    @property
-    def last_row_window(self) -> int:
-        """Trailing bars that determine the last row (one more: texts before the first bar land on it)."""
-        return self.window + 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
         texts = data.sentiment.texts

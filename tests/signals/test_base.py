@@ -69,3 +69,28 @@ def test_register_and_dotted_path(news_slice) -> None:
         base_mod._REGISTRY.pop("test_double_momentum", None)
     assert get("indexer.signals.momentum.Momentum", horizon=3).horizon == 3
     assert repr(get("momentum")) == "Momentum(horizon=30, skip=0, mode='cross_sectional')"
+
+
+class _Trailing(Signal):
+    last_row_extra = 2
+
+    def __init__(self, window: int = 5) -> None:
+        self.window = window
+
+    @property
+    def lookback(self) -> int:
+        return self.window
+
+    def compute(self, data):  # noqa: ANN001, ANN201
+        return data.close.rolling(self.window + 2, min_periods=self.window + 2).mean()
+
+
+def test_last_row_window_is_lookback_plus_extra(news_slice) -> None:
+    assert Signal().last_row_window is None  # whole history unless a class says otherwise
+    sig = _Trailing(window=5)
+    assert sig.last_row_window == 7
+    # the declared window is enough: the last row from 7 bars equals the one from the whole history
+    pd.testing.assert_series_equal(sig.last(news_slice), sig(news_slice).iloc[-1])
+    assert get("momentum", horizon=10, skip=3).last_row_window == 14
+    assert get("nvt", smooth=5, ffill_limit=2).last_row_window == 7
+    assert get("tx_count_growth", window=10, smooth=3, ffill_limit=1).last_row_window == 14
