@@ -10,9 +10,21 @@ import numpy as np
 from indexer.backtest.benchmarks import BENCHMARK_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
     from indexer.backtest.result import BacktestResult
 
 __all__ = ["write_pngs"]
+
+
+def _save(fig: "Figure", path: Path, dpi: int) -> Path:
+    """Lay out, write and close ``fig``; returns ``path``."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
 
 
 def write_pngs(res: "BacktestResult", out_dir: str | Path, dpi: int = 110) -> dict[str, Path]:
@@ -34,10 +46,7 @@ def write_pngs(res: "BacktestResult", out_dir: str | Path, dpi: int = 110) -> di
     ax.set_title(f"{res.name}: growth of 1 USD (log scale)")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
-    paths["equity_png"] = out / "equity.png"
-    fig.tight_layout()
-    fig.savefig(paths["equity_png"], dpi=dpi)
-    plt.close(fig)
+    paths["equity_png"] = _save(fig, out / "equity.png", dpi)
 
     fig, ax = plt.subplots(figsize=(10, 3.5))
     for i, (name, s) in enumerate(res.equity_table(normalise=False).items()):
@@ -50,10 +59,7 @@ def write_pngs(res: "BacktestResult", out_dir: str | Path, dpi: int = 110) -> di
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
-    paths["drawdown_png"] = out / "drawdown.png"
-    fig.tight_layout()
-    fig.savefig(paths["drawdown_png"], dpi=dpi)
-    plt.close(fig)
+    paths["drawdown_png"] = _save(fig, out / "drawdown.png", dpi)
 
     h = res.holdings.clip(lower=0.0)
     h = h[h.mean().sort_values(ascending=False).index]
@@ -64,10 +70,7 @@ def write_pngs(res: "BacktestResult", out_dir: str | Path, dpi: int = 110) -> di
     ax.set_title("Weights held")
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, ncol=1 + len(h.columns) // 25)
-    paths["weights_png"] = out / "weights.png"
-    fig.tight_layout()
-    fig.savefig(paths["weights_png"], dpi=dpi)
-    plt.close(fig)
+    paths["weights_png"] = _save(fig, out / "weights.png", dpi)
 
     m = res.monthly_returns
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(m) + 1.2))
@@ -80,8 +83,5 @@ def write_pngs(res: "BacktestResult", out_dir: str | Path, dpi: int = 110) -> di
         if np.isfinite(v):
             ax.text(j, i, f"{v * 100:.0f}%", ha="center", va="center", fontsize=7)
     ax.set_title("Monthly returns")
-    paths["monthly_png"] = out / "monthly.png"
-    fig.tight_layout()
-    fig.savefig(paths["monthly_png"], dpi=dpi)
-    plt.close(fig)
+    paths["monthly_png"] = _save(fig, out / "monthly.png", dpi)
     return paths
