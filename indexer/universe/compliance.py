@@ -15,8 +15,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from indexer._typing import CASH
-from indexer.data.registry import ASSET_KINDS, AssetRegistry
+from indexer.data.registry import AssetRegistry
 from indexer.exceptions import ComplianceError
+from indexer.universe.spec import check_kinds
 
 __all__ = [
     "COMPLIANCE_RULES",
@@ -34,14 +35,6 @@ __all__ = [
 _TOL = 1e-9
 #: Names of the rules, as they appear in violations and log entries.
 COMPLIANCE_RULES = ("restricted", "accredited_only", "kyc_required", "jurisdiction_ban", "max_weight_per_kind")
-
-
-def _check_kinds(v: Iterable[str]) -> list[str]:
-    kinds = [str(k).lower() for k in v]
-    bad = [k for k in kinds if k not in ASSET_KINDS]
-    if bad:
-        raise ValueError(f"unknown kind(s) {bad}; allowed: {', '.join(ASSET_KINDS)}")
-    return kinds
 
 
 class InvestorProfile(BaseModel):
@@ -70,7 +63,7 @@ class JurisdictionBan(BaseModel):
     @field_validator("kinds")
     @classmethod
     def _kinds(cls, v: list[str]) -> list[str]:
-        return _check_kinds(v)
+        return check_kinds(v)
 
     @field_validator("symbols")
     @classmethod
@@ -107,7 +100,7 @@ class ComplianceRules(BaseModel):
     @field_validator("accredited_only_kinds", "kyc_required_kinds")
     @classmethod
     def _kinds(cls, v: list[str]) -> list[str]:
-        return _check_kinds(v)
+        return check_kinds(v)
 
     @field_validator("restricted", "accredited_only")
     @classmethod
@@ -122,7 +115,7 @@ class ComplianceRules(BaseModel):
     @field_validator("max_weight_per_kind")
     @classmethod
     def _caps(cls, v: dict[str, float]) -> dict[str, float]:
-        _check_kinds(v)
+        check_kinds(v)
         bad = {k: x for k, x in v.items() if not 0.0 <= x <= 1.0}
         if bad:
             raise ValueError(f"weights must be fractions in [0, 1]; got {bad}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from indexer.data.registry import ASSET_KINDS, default_registry
 
-__all__ = ["UniverseSpec", "BufferSpec", "KNOWN_THEMES", "allowed_themes"]
+__all__ = ["UniverseSpec", "BufferSpec", "KNOWN_THEMES", "allowed_themes", "check_kinds"]
 
 #: Themes a user can compose a thematic index from (an asset matches a theme
 #: when the theme is among its registry themes or equals its kind).
@@ -20,6 +20,15 @@ def allowed_themes() -> set[str]:
     """Themes a spec may name: :data:`KNOWN_THEMES`, every kind, and every theme in the default registry."""
     reg = default_registry()
     return set(KNOWN_THEMES) | set(ASSET_KINDS) | {t for s in reg for t in reg.themes(s)}
+
+
+def check_kinds(v: Iterable[str]) -> list[str]:
+    """Asset kinds lower-cased; ``ValueError`` listing the unknown ones and the allowed :data:`ASSET_KINDS`."""
+    kinds = [str(k).lower() for k in v]
+    bad = [k for k in kinds if k not in ASSET_KINDS]
+    if bad:
+        raise ValueError(f"unknown kind(s) {bad}; allowed: {', '.join(ASSET_KINDS)}")
+    return kinds
 
 
 class BufferSpec(BaseModel):
@@ -88,10 +97,7 @@ class UniverseSpec(BaseModel):
     @field_validator("exclude_kinds")
     @classmethod
     def _kinds(cls, v: list[str]) -> list[str]:
-        bad = [k for k in v if k not in ASSET_KINDS]
-        if bad:
-            raise ValueError(f"unknown kind(s) {bad}; allowed: {', '.join(ASSET_KINDS)}")
-        return v
+        return check_kinds(v)
 
     @field_validator("themes", "exclude_themes")
     @classmethod

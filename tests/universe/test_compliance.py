@@ -113,6 +113,16 @@ def test_rules_validation_names_allowed_kinds() -> None:
         ComplianceRules(accredited_only_kinds=["securities"])
 
 
+def test_universe_and_compliance_read_kinds_alike() -> None:
+    from indexer.universe import UniverseSpec
+
+    # one kind check: case-folded, unknown kinds named with the allowed list, in both places
+    assert UniverseSpec(exclude_kinds=["Stablecoin"]).exclude_kinds == ["stablecoin"]
+    assert ComplianceRules(accredited_only_kinds=["Security-Token"]).accredited_only_kinds == ["security-token"]
+    with pytest.raises(ValueError, match=r"unknown kind\(s\) \['stable'\]; allowed: .*stablecoin"):
+        UniverseSpec(exclude_kinds=["stable"])
+
+
 def test_strategy_check_compliance_for_pre_trade(data) -> None:
     doc = {"name": "p", "compliance": {"profile": {"jurisdiction": "US"}, "rules": {"restricted": ["BTC"]}}}
     s = Strategy.from_dict(doc)
