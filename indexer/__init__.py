@@ -57,7 +57,9 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'indexer' has no attribute {name!r}")
     mod = import_module(module)
-    value = mod if name == module.rsplit(".", 1)[-1] and not hasattr(mod, name) else getattr(mod, name)
+    # A name equal to its subpackage's (``signals``, ``backtest``) is the subpackage itself, as Python
+    # binds it on import anyway; ``indexer.backtest`` is callable and runs ``indexer.backtest.backtest``.
+    value = mod if name == module.rsplit(".", 1)[-1] else getattr(mod, name)
     globals()[name] = value
     return value
 

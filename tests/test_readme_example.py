@@ -25,3 +25,16 @@ def test_readme_python_example_runs(reference, monkeypatch) -> None:
     assert {"cagr", "sharpe", "max_drawdown"} <= set(result.stats)
     assert result.equity.index[0] >= reference.index[0]
     assert os.environ.get("INDEXER_DATA_DIR")  # the example used the isolated test cache
+
+
+def test_indexer_backtest_is_callable_after_the_package_is_imported(reference) -> None:
+    import sys
+
+    import indexer
+    import indexer.backtest  # noqa: F401 - binds the subpackage to indexer.backtest
+
+    package = sys.modules["indexer.backtest"]
+    assert indexer.backtest is package
+    res = indexer.backtest("strategies/top10_capped.yaml", reference, start="2024-01-01", benchmarks=False)
+    direct = package.backtest("strategies/top10_capped.yaml", reference, start="2024-01-01", benchmarks=False)
+    assert res.equity.equals(direct.equity)

@@ -9,6 +9,10 @@ The only package that imports vectorbt (lazily, inside the simulation).
 
 from __future__ import annotations
 
+import sys as _sys
+import types as _types
+from typing import Any as _Any
+
 from indexer.backtest.benchmarks import BENCHMARK_LABELS, BENCHMARK_SPECS, benchmark_strategy
 from indexer.backtest.costs import CostModel
 from indexer.backtest.engine import DEFAULT_BENCHMARKS, attach_benchmarks, backtest, load_strategy
@@ -31,3 +35,18 @@ __all__ = [
     "run_and_report",
     "write_outputs",
 ]
+
+
+class _CallableModule(_types.ModuleType):
+    """``indexer.backtest`` is both this package and, when called, :func:`backtest`.
+
+    Python binds a subpackage to its parent's attribute once it is imported, so
+    ``indexer.backtest`` can be the package even where the top-level lazy export
+    meant the function; calling the package runs the function either way.
+    """
+
+    def __call__(self, *args: _Any, **kwargs: _Any) -> BacktestResult:
+        return backtest(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule
