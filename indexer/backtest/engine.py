@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import pandas as pd
 
 from indexer._typing import CASH, StrategyLike
+from indexer.data.market import to_utc
 from indexer.backtest.benchmarks import BENCHMARK_SPECS, HOLD_BENCHMARKS, benchmark_strategy
 from indexer.backtest.costs import CostModel
 from indexer.backtest.metrics import compute_stats
@@ -61,10 +62,7 @@ def _drift(strategy: Any, drift_abs: float | None, drift_rel: float | None) -> t
 
 
 def _to_utc(t: Any) -> pd.Timestamp | None:
-    if t is None:
-        return None
-    ts = pd.Timestamp(t)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return None if t is None else to_utc(t)
 
 
 def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, **walk: Any) -> BacktestResult:

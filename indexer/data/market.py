@@ -15,8 +15,21 @@ __all__ = ["MarketData", "Sentiment", "to_utc"]
 
 
 def to_utc(ts: Any) -> pd.Timestamp:
-    """A UTC ``Timestamp`` from a date string or timestamp (naive values are taken as UTC)."""
-    t = pd.Timestamp(ts)
+    """A UTC ``Timestamp`` from a date string or timestamp (naive values are taken as UTC).
+
+    Raises
+    ------
+    DataError
+        When ``ts`` is not a date/time (names the value and the expected form).
+    """
+    try:
+        t = pd.Timestamp(ts)
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"cannot read {ts!r} as a date/time; expected e.g. 2024-06-30 or 2024-06-30T00:00:00Z (UTC)"
+        ) from exc
+    if t is pd.NaT:
+        raise DataError(f"cannot read {ts!r} as a date/time; expected e.g. 2024-06-30 (UTC)")
     return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
