@@ -66,14 +66,40 @@ def _plot_coverage(data, path: Path) -> None:  # noqa: ANN001 - MarketData, impo
     plt.close(fig)
 
 
+def _print_coverage(data, per_field: bool) -> None:  # noqa: ANN001 - MarketData, imported lazily
+    """Coverage table: per source and asset, or per source, field and asset (first/last day, share of days)."""
+    from rich import box
+    from rich.table import Table
+
+    from indexer.data.coverage import coverage, coverage_by_source
+
+    cov = coverage(data)
+    if data.membership:
+        for name, table in data.membership.items():
+            console.print(
+                f"[bold]membership[/] {name}: {table['snapshot'].nunique()} snapshots "
+                f"{table['snapshot'].min().date()} .. {table['snapshot'].max().date()}, {table['asset'].nunique()} distinct assets"
+            )
+    rows = cov if per_field else coverage_by_source(cov)
+    cols = ["source", "field", "asset", "first", "last", "share"] if per_field else ["source", "asset", "fields", "first", "last", "share"]
+    table = Table(title="coverage (share = days present / days first..last)", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for c in cols:
+        table.add_column(c, justify="right" if c == "share" else "left", overflow="fold")
+    for r in rows.itertuples(index=False):
+        d = r._asdict()
+        table.add_row(*[f"{d[c]:.1%}" if c == "share" else str(d[c]) for c in cols])
+    console.print(table)
+
+
 @data_app.command("info")
 @handle_errors
 def info(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
-    full_history: bool = typer.Option(False, "--full-history", help="Show every cached row (from 2014), not only 2020+."),
+    full_history: bool = typer.Option(False, "--full-history", help="Show every cached row (from 2014), not only 2017+."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also write a coverage chart (assets x days) to this PNG/SVG file."),
+    per_field: bool = typer.Option(False, "--fields", help="Coverage with one row per source, field and asset (default: per source and asset)."),
 ) -> None:
-    """Show the cached data: assets, date range, fields, sources and the cache path."""
+    """Show the cached data: assets, date range, fields, coverage per source/asset/field, licences and the cache path."""
     from rich import box
     from rich.table import Table
 
@@ -118,6 +144,9 @@ def info(
     if plot is not None:
         _plot_coverage(data, plot)
         console.print(f"[green]coverage chart[/] written to {plot}")
+    _print_coverage(data, per_field)
+    for line in prov.get("attribution") or []:
+        console.print(f"[bold]attribution[/] {line}")
     dropped = prov.get("dropped") or {}
     if dropped:
         console.print(f"[dim]dropped {len(dropped)} assets with short coverage (see provenance.json), e.g. "

@@ -5,6 +5,7 @@ Layout of one cache directory (e.g. ``$INDEXER_DATA_DIR/reference/``)::
     panels.parquet         every panel in one file: columns "<field>/<asset>" for close, volume,
                            market_cap and each metric (all-NaN metric columns omitted)
     sentiment_index.parquet  texts.parquet (assets joined by ",")
+    membership_<name>.parquet  point-in-time membership snapshots (one per source)
     provenance.json        sources, rules, dropped assets, field and asset lists; written last
 
 A bundle is written to a temporary sibling directory and renamed into place,
@@ -32,7 +33,7 @@ from indexer.exceptions import DataError
 __all__ = ["CACHE_FORMAT", "save_market_data", "load_market_data", "is_complete", "cache_lock"]
 
 #: Bumped when the layout changes; older caches are rebuilt from their source.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _PANELS = ("close", "volume", "market_cap")
 
 
@@ -86,12 +87,15 @@ def _save(data: MarketData, directory: Path) -> Path:
             tx = sent.texts.copy()
             tx["assets"] = [",".join(a) for a in tx["assets"]]
             tx.to_parquet(tmp / "texts.parquet", index=False, compression="zstd")
+        for mname, table in data.membership.items():
+            table.to_parquet(tmp / f"membership_{mname}.parquet", index=False)
         prov = {
             **dict(data.provenance),
             "cache_format": CACHE_FORMAT,
             "fields": fields,
             "metric_names": list(data.metrics),
             "symbols": list(data.close.columns),
+            "membership_names": list(data.membership),
         }
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=1, default=str))
         old = directory.with_name(f".{directory.name}-old")
@@ -147,6 +151,7 @@ def load_market_data(
             texts["assets"] = [tuple(a.split(",")) if a else () for a in texts["assets"].to_numpy(dtype=object)]
             if start is not None:
                 texts = texts[texts["timestamp"] >= start].reset_index(drop=True)
+        membership = {m: pd.read_parquet(directory / f"membership_{m}.parquet") for m in prov.get("membership_names", [])}
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(f"{directory}: cache unreadable ({exc}); rebuild it with `indexer data import` or refresh=True") from exc
     return MarketData(
@@ -157,4 +162,5 @@ def load_market_data(
         sentiment=Sentiment(index=fg, texts=texts),
         assets=registry or default_registry(),
         provenance=prov,
+        membership=membership,
     )

@@ -75,6 +75,11 @@ class MarketData:
         The :class:`AssetRegistry`.
     provenance
         Where each field came from (source files, download times), for reports.
+    membership
+        Point-in-time index membership tables by source name (e.g.
+        ``cmc_monthly_top200``), columns of
+        :data:`indexer.data.membership.MEMBERSHIP_COLUMNS`; :meth:`until` keeps
+        the snapshots known at ``as_of`` only.
     """
 
     close: Panel
@@ -84,6 +89,7 @@ class MarketData:
     sentiment: Sentiment = field(default_factory=Sentiment)
     assets: AssetRegistry = field(default_factory=default_registry)
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    membership: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         idx, cols = self.close.index, self.close.columns
@@ -102,8 +108,12 @@ class MarketData:
         span = f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}" if len(self.index) else "empty"
         return (
             f"MarketData({len(self.index)} bars {span} UTC, {len(self.symbols)} assets, "
-            f"fields={fields}, metrics={sorted(self.metrics)}, texts={texts})"
+            f"fields={fields}, metrics={self._metric_summary()}, texts={texts})"
         )
+
+    def _metric_summary(self) -> str:
+        names = sorted(self.metrics)
+        return str(names) if len(names) <= 8 else f"{len(names)} [{', '.join(names[:6])}, ...]"
 
     def _panels(self) -> dict[str, Panel | None]:
         return {"close": self.close, "volume": self.volume, "market_cap": self.market_cap, **dict(self.metrics)}
@@ -137,6 +147,7 @@ class MarketData:
             market_cap=cut(self.market_cap),
             metrics={k: v.loc[:t] for k, v in self.metrics.items()},
             sentiment=self.sentiment.until(t),
+            membership={k: m[m["known_from"] <= t] for k, m in self.membership.items()},
         )
 
     def between(self, start: Any = None, end: Any = None) -> "MarketData":
@@ -163,6 +174,7 @@ class MarketData:
             market_cap=sl(self.market_cap),
             metrics={k: sl(v) for k, v in self.metrics.items()},
             sentiment=sent,
+            membership={k: (m if e is None else m[m["known_from"] <= e]) for k, m in self.membership.items()},
         )
 
     def select(self, assets: list[str]) -> "MarketData":

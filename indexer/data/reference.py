@@ -1,10 +1,14 @@
 """The reference data set: import ``../shared/data`` into the parquet cache and load it.
 
-``load_reference()`` returns the reference universe from 2020-01-01
+``load_reference()`` returns the reference universe from 2017-01-01
 (:data:`REFERENCE_START`) to the last complete bar; ``full_history=True``
 returns the whole cached daily index from the earliest price (BTC and LTC
-from 2014-09-17), where the BTC on-chain metrics (blockchain.com, 2014-09
-to 2019-06 inside that index) overlap prices.
+from 2014-09-17).  Before 2020 prices and market caps come from Coin Metrics
+where the daily price files lack them; on-chain metrics come from Coin Metrics
+(17 assets to 2020-07, BTC/ADA to 2026, AAVE/MKR/UNI to 2022), blockchain.com
+and Etherscan (ETH after 2020-07); see :mod:`indexer.data.reference_history`
+for the precedence rules and :mod:`indexer.data.membership` for the
+point-in-time index membership tables.
 """
 
 from __future__ import annotations
@@ -20,8 +24,11 @@ import pandas as pd
 from indexer.config import data_dir as default_data_dir
 from indexer.config import shared_data_dir
 from indexer.data.cache import cache_lock, is_complete, load_market_data, save_market_data
+from indexer.data.coinmetrics_io import COINMETRICS_ATTRIBUTION
 from indexer.data.market import MarketData, Sentiment
+from indexer.data.membership import membership_table, read_cmc_weekly_top10
 from indexer.data.onchain import metric_panels, read_blockchain_com, read_coinmetrics, read_defillama_tvl
+from indexer.data.reference_history import CM_PRICE_FROM, extend_prices, fill_market_cap, load_coinmetrics, onchain_metrics
 from indexer.data.panel import longest_gap, validate_panel
 from indexer.data.registry import default_registry
 from indexer.data.sentiment_io import read_fear_greed, read_news
@@ -41,7 +48,9 @@ __all__ = [
 ]
 
 #: First day of the default reference view (UTC).
-REFERENCE_START = pd.Timestamp("2020-01-01", tz="UTC")
+REFERENCE_START = pd.Timestamp("2017-01-01", tz="UTC")
+#: Bars since this day decide which daily price file is an asset's primary source.
+PRIMARY_COUNT_START = pd.Timestamp("2020-01-01", tz="UTC")
 #: Longest run of missing daily bars allowed inside an asset's listed period (close, volume).
 PRICE_MAX_GAP = 3
 #: On-chain charts are sampled every ~3 days: allow up to 10 missing days between observations.
@@ -96,7 +105,7 @@ def _build(src: Path) -> MarketData:
         )
     for f in frames:
         files.extend(f.files)
-    close, volume, price_prov = merge_sources(frames, start=REFERENCE_START, max_gap=PRICE_MAX_GAP)
+    close, volume, price_prov = merge_sources(frames, start=PRIMARY_COUNT_START, max_gap=PRICE_MAX_GAP)
 
     dropped: dict[str, str] = {}
     repairs: dict[str, str] = {}
@@ -106,6 +115,12 @@ def _build(src: Path) -> MarketData:
             repairs[asset] = note
             close[asset] = col
             volume[asset] = volume[asset].where(col.notna())
+    cm = load_coinmetrics(src)
+    close, volume, cm_price_notes, cm_days = extend_prices(close, volume, cm.field("PriceUSD"), max_gap=PRICE_MAX_GAP)
+    for a, n in cm_days.items():
+        price_prov[a]["days"]["coinmetrics"] = n
+        price_prov[a]["extended"].append(cm_price_notes[a])
+    for asset in list(close.columns):
         n = int(close[asset].loc[REFERENCE_START:].notna().sum())
         if n < MIN_HISTORY_DAYS:
             dropped[asset] = f"{n} daily closes since {REFERENCE_START.date()} < {MIN_HISTORY_DAYS} required"
@@ -128,6 +143,9 @@ def _build(src: Path) -> MarketData:
         daily = read_daily_market_caps(daily_file) if daily_file.exists() else pd.DataFrame()
         snaps = read_cmc_snapshots(cmc_file) if cmc_file.exists() else pd.DataFrame(columns=["snapshot", "symbol", "supply"])
         market_cap, mc_prov = build_market_cap(close, daily, snaps)
+        market_cap, cm_caps = fill_market_cap(market_cap, close, cm.field("CapMrktCurUSD"), cm.field("PriceUSD"))
+        for a, n in cm_caps.items():
+            mc_prov[a]["coinmetrics_CapMrktCurUSD"] = n
         market_cap = validate_panel(market_cap, source=f"{src} (market caps)", field="market_cap", max_gap=None, allow_all_nan=True)
         files += [str(p) for p in (daily_file, cmc_file) if p.exists()]
 
@@ -136,6 +154,9 @@ def _build(src: Path) -> MarketData:
     if (src / "onchain_btc_blockchain_com").is_dir():
         raw_metrics.update(read_blockchain_com(src / "onchain_btc_blockchain_com"))
         metric_notes["blockchain_com"] = "BTC on-chain charts every ~3 days, 2010-08-17..2019-06-07; rows before the first close are not in the panels"
+    raw_metrics, history_notes = onchain_metrics(src, cm, raw_metrics)
+    metric_sources = history_notes.pop("sources")
+    metric_notes.update(history_notes)
     if (src / "coinmetrics").is_dir():
         for name, frame in read_coinmetrics(src / "coinmetrics").items():
             raw_metrics[name] = frame.combine_first(raw_metrics[name]) if name in raw_metrics else frame
@@ -164,6 +185,14 @@ def _build(src: Path) -> MarketData:
         texts = read_news(news)
         files.append(str(news))
 
+    membership = {}
+    if cmc_file.exists():
+        membership["cmc_monthly_top200"] = membership_table(snaps, default_registry())
+    weekly = src / "cmc_top10_weekly" / "cmc_top10_weekly_2013_2024.csv"
+    if weekly.exists():
+        membership["cmc_weekly_top10"] = membership_table(read_cmc_weekly_top10(weekly), default_registry())
+        files.append(str(weekly))
+
     provenance = {
         "source": str(src),
         "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -181,7 +210,18 @@ def _build(src: Path) -> MarketData:
             "metric_max_gap": METRIC_MAX_GAP,
             "min_history_days": MIN_HISTORY_DAYS,
             "reference_start": str(REFERENCE_START.date()),
+            "price_precedence": "1. the primary of Coinbase daily / Yahoo-style daily (more bars since 2020-01-01); "
+            "2. the other of the two before/after the primary's range; 3. Coin Metrics PriceUSD only before the first "
+            f"bar of 1+2, from {CM_PRICE_FROM.date()}, joined without a gap > PRICE_MAX_GAP (no volume on those days)",
+            "market_cap_precedence": "daily_calculated_market_cap_clean > CoinMarketCap monthly supply x close > "
+            "close x Coin Metrics supply (CapMrktCurUSD / PriceUSD)",
+            "onchain_precedence": "Coin Metrics (community CSV > 2020-2026 BTC/ADA snapshot > DeFi-token file) > "
+            "blockchain.com (BTC) > Etherscan (ETH, after 2020-07-27)",
+            "membership": "CoinMarketCap snapshots mapped to registry ids; a snapshot dated D is known from D+1",
         },
+        "attribution": [COINMETRICS_ATTRIBUTION],
+        "coinmetrics_prices": cm_price_notes,
+        "metric_sources": metric_sources,
         "assets": {a: {"close": price_prov[a], "market_cap": mc_prov.get(a)} for a in close.columns},
         "dropped": dropped,
         "repairs": repairs,
@@ -196,6 +236,7 @@ def _build(src: Path) -> MarketData:
         sentiment=Sentiment(index=index, texts=texts),
         assets=default_registry(),
         provenance=provenance,
+        membership=membership,
     )
 
 

@@ -2,11 +2,25 @@
 
 The project's own file ``indexer/data/assets.yaml`` covers every asset in the
 reference data; users may load and merge their own.
+
+Identity: an asset is keyed by a stable id (``Asset.symbol``, the panel column,
+e.g. ``LUNC`` for Terra Classic).  Symbols are reused and renamed, so an entry
+may list the dated ``symbols`` it traded under::
+
+    - symbol: LUNC            # stable id
+      name: Terra Classic
+      symbols:
+      - {symbol: LUNA, until: 2022-05-27}
+      - {symbol: LUNC, from: 2022-05-28}
+
+:meth:`AssetRegistry.resolve` maps ``(symbol, date)`` to the id; two entries
+claiming the same symbol on the same day are rejected.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -14,7 +28,7 @@ import yaml
 
 from indexer.exceptions import DataError
 
-__all__ = ["Asset", "AssetRegistry", "ASSET_KINDS", "default_registry", "REGISTRY_FILE"]
+__all__ = ["Asset", "AssetRegistry", "DatedSymbol", "ASSET_KINDS", "default_registry", "REGISTRY_FILE"]
 
 #: Allowed values of :attr:`Asset.kind`.
 ASSET_KINDS = (
@@ -38,17 +52,42 @@ REGISTRY_FILE = Path(__file__).with_name("assets.yaml")
 
 
 @dataclass(frozen=True)
+class DatedSymbol:
+    """A ticker an asset used from ``start`` to ``end`` (inclusive UTC days; ``None`` = open)."""
+
+    symbol: str
+    start: date | None = None
+    end: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
 class Asset:
-    """One asset: ``symbol`` (e.g. ``BTC``), display ``name``, ``kind`` and lower-case ``themes``."""
+    """One asset: stable id ``symbol`` (e.g. ``BTC``), display ``name``, ``kind``, lower-case ``themes``.
+
+    ``symbols``: the dated tickers it traded under; empty means its id, always.
+    """
 
     symbol: str
     name: str
     kind: str
     themes: tuple[str, ...] = field(default_factory=tuple)
+    symbols: tuple[DatedSymbol, ...] = field(default_factory=tuple)
+
+    @property
+    def id(self) -> str:
+        """The stable id (the panel column)."""
+        return self.symbol
 
     @property
     def is_stablecoin(self) -> bool:
         return self.kind == "stablecoin"
+
+    def tickers(self) -> tuple[DatedSymbol, ...]:
+        """Dated tickers (its own id, undated, when none are listed)."""
+        return self.symbols or (DatedSymbol(self.symbol),)
 
 
 class AssetRegistry(Mapping[str, Asset]):
@@ -60,6 +99,30 @@ class AssetRegistry(Mapping[str, Asset]):
             if a.kind not in ASSET_KINDS:
                 raise DataError(f"asset {a.symbol!r}: kind {a.kind!r} not one of {', '.join(ASSET_KINDS)}")
             self._assets[a.symbol] = a
+        self._tickers: dict[str, list[tuple[DatedSymbol, str]]] = {}
+        for a in self._assets.values():
+            for t in a.tickers():
+                for other, oid in self._tickers.get(t.symbol, []):
+                    lo = max(t.start or date.min, other.start or date.min)
+                    hi = min(t.end or date.max, other.end or date.max)
+                    if lo <= hi and oid != a.symbol:
+                        raise DataError(
+                            f"symbol {t.symbol!r} claimed by assets {oid!r} and {a.symbol!r} on {lo}; "
+                            "give each a dated range (from/until) that does not overlap"
+                        )
+                self._tickers.setdefault(t.symbol, []).append((t, a.symbol))
+
+    def resolve(self, symbol: str, day: object) -> str | None:
+        """Stable id of the asset that traded as ``symbol`` on ``day`` (UTC date), or None if unknown.
+
+        >>> default_registry().resolve("LUNA", "2022-05-01")  # doctest: +SKIP
+        'LUNC'
+        """
+        d = _as_date(day)
+        for t, aid in self._tickers.get(str(symbol).strip().upper(), []):
+            if t.covers(d):
+                return aid
+        return None
 
     def __getitem__(self, symbol: str) -> Asset:
         try:
@@ -119,6 +182,7 @@ class AssetRegistry(Mapping[str, Asset]):
                         name=str(row.get("name", row["symbol"])),
                         kind=str(row["kind"]),
                         themes=tuple(str(t).lower() for t in row.get("themes", []) or []),
+                        symbols=_symbols(row, path, i),
                     )
                 )
             except (KeyError, TypeError) as exc:
@@ -127,6 +191,35 @@ class AssetRegistry(Mapping[str, Asset]):
             return cls(assets)
         except DataError as exc:
             raise DataError(f"{path}: {exc}") from exc
+
+
+def _as_date(day: object) -> date:
+    if isinstance(day, date):
+        return day.date() if hasattr(day, "hour") else day  # datetime / Timestamp -> date
+    import pandas as pd
+
+    return pd.Timestamp(str(day)).date()
+
+
+def _dated(value: object, path: Path, i: int) -> date | None:
+    if value is None:
+        return None
+    try:
+        return _as_date(value)
+    except ValueError as exc:
+        raise DataError(f"{path}: assets[{i}].symbols: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _symbols(row: dict, path: Path, i: int) -> tuple[DatedSymbol, ...]:
+    items = row.get("symbols") or []
+    if not isinstance(items, list):
+        raise DataError(f"{path}: assets[{i}].symbols must be a list of {{symbol, from, until}}")
+    out = []
+    for it in items:
+        if not isinstance(it, dict) or "symbol" not in it:
+            raise DataError(f"{path}: assets[{i}].symbols: {it!r} lacks 'symbol'; expected {{symbol, from, until}}")
+        out.append(DatedSymbol(str(it["symbol"]).upper(), _dated(it.get("from"), path, i), _dated(it.get("until"), path, i)))
+    return tuple(out)
 
 
 _DEFAULT: AssetRegistry | None = None
