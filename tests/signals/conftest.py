@@ -17,12 +17,26 @@ def news_slice(reference: MarketData) -> MarketData:
 
 
 @pytest.fixture(scope="session")
-def btc_history(shared_data) -> MarketData:
-    """BTC, LTC and ETH 2016-01..2019-06 with BTC's real on-chain metrics (blockchain.com)."""
-    from indexer.data import load_reference
+def btc_history(shared_data, tmp_path_factory) -> MarketData:
+    """BTC, LTC and ETH 2016-01..2019-06 with BTC's real on-chain metrics (blockchain.com, every ~3 days).
 
-    full = load_reference(source=shared_data, full_history=True)
+    Imported from the price folders and ``onchain_btc_blockchain_com`` only: since issue 13 the full
+    reference prefers daily Coin Metrics metrics (and has them for ETH and LTC too, see
+    ``onchain_history``); these tests check the sparse blockchain.com series by hand.
+    """
+    from indexer.data.reference import import_reference
+
+    src = tmp_path_factory.mktemp("blockchain-com-only")
+    for name in ("daily_ohlcv_usd", "coinbase_cmc", "onchain_btc_blockchain_com"):
+        (src / name).symlink_to(shared_data / name)
+    full = import_reference(src, tmp_path_factory.mktemp("blockchain-com-cache"))
     return full.select(["BTC", "ETH", "LTC"]).between("2016-01-01", "2019-06-30")
+
+
+@pytest.fixture(scope="session")
+def onchain_history(reference: MarketData) -> MarketData:
+    """The reference 2017-01..2020-07 (daily Coin Metrics on-chain metrics for 13 assets)."""
+    return reference.between("2017-01-01", "2020-07-27")
 
 
 def with_empty_asset(data: MarketData, name: str = "NODATA") -> MarketData:

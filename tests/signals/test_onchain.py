@@ -66,3 +66,18 @@ def test_cross_sectional_onchain_on_built_panel() -> None:
     assert np.isnan(ratio["BBB"])
     # no metrics at all -> NaN everywhere, not an error
     assert get("tx_count_growth")(MarketData(close=close)).isna().all().all()
+
+
+def test_onchain_signals_read_the_reference_names_2018_2020(onchain_history) -> None:
+    """Issue 13: the registered on-chain signals get values for >= 12 assets in 2018-2020 from Coin Metrics names."""
+    data = onchain_history
+    for name, kwargs in (("active_address_growth", {"window": 30, "smooth": 7}), ("tx_count_growth", {"window": 30, "smooth": 7}),
+                         ("nvt", {"smooth": 28})):
+        sig = get(name, **kwargs)(data)
+        covered = sig.loc["2018-01-01":"2020-07-27"].notna().mean()
+        assert (covered > 0.9).sum() >= (12 if name != "nvt" else 10), (name, covered[covered > 0.9].index.tolist())
+    # ETH by hand at 2019-06-30: log growth of the 7-day mean of Coin Metrics AdrActCnt over 30 days
+    a = data.metrics["AdrActCnt"]["ETH"].loc[:"2019-06-30"]
+    expected = np.log(a.iloc[-7:].mean() / a.iloc[-37:-30].mean())
+    got = get("active_address_growth", window=30, smooth=7)(data).loc["2019-06-30", "ETH"]
+    assert got == pytest.approx(expected, rel=1e-12)
