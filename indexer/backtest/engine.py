@@ -196,8 +196,9 @@ def backtest(
         raise ConfigError(f"init_cash must be > 0 USD, got {init_cash}")
     d_abs, d_rel = _drift(strat, drift_abs, drift_rel)
     s, e = _to_utc(start), _to_utc(end)
+    prepare = getattr(strat, "prepare_data", None)  # e.g. snapshot prices for universe.missing_prices
     result = _run_one(
-        strat, data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
+        strat, prepare(data) if callable(prepare) else data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
         drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history,
     )  # fmt: skip
     names = list(DEFAULT_BENCHMARKS) if benchmarks is True else list(benchmarks or [])

@@ -90,6 +90,27 @@ def _find(src: Path, pattern: str) -> Path | None:
     return hits[-1] if hits else None
 
 
+def _price_end_notes(close: pd.DataFrame, frames: list, snaps: pd.DataFrame | None) -> dict[str, str]:
+    """Assets whose daily closes stop more than 7 days before the last bar: which source lacks what."""
+    end = close.index[-1]
+    notes = {}
+    for a in close.columns:
+        last = close[a].last_valid_index()
+        if last is None or (end - last).days <= 7:
+            continue
+        parts = []
+        for f in frames:
+            later = f.close[a].loc[last + pd.Timedelta(days=1):].dropna() if a in f.close.columns else pd.Series(dtype=float)
+            parts.append(f"{f.source} daily: " + (f"{len(later)} bars {later.index[0].date()}..{later.index[-1].date()} "
+                                                   f"(not joinable: gap > {PRICE_MAX_GAP} days)" if len(later) else "no bars after it"))
+        if snaps is not None:
+            s = snaps[(snaps["symbol"] == a) & (snaps["snapshot"] > last)]
+            parts.append(f"CoinMarketCap monthly: {len(s)} snapshot prices to {s['snapshot'].max().date()} "
+                         "(used only by universe.missing_prices: snapshot_prices)" if len(s) else "CoinMarketCap monthly: none")
+        notes[a] = f"daily closes end {last.date()}; " + "; ".join(parts)
+    return notes
+
+
 def _build(src: Path) -> MarketData:
     t0 = time.perf_counter()
     cb_file = _find(src, "coinbase_cmc/coinbase_top200_daily_*.csv")
@@ -185,6 +206,7 @@ def _build(src: Path) -> MarketData:
         texts = read_news(news)
         files.append(str(news))
 
+    price_ends = _price_end_notes(close, frames, snaps if cmc_file.exists() else None)
     membership = {}
     if cmc_file.exists():
         membership["cmc_monthly_top200"] = membership_table(snaps, default_registry())
@@ -221,6 +243,7 @@ def _build(src: Path) -> MarketData:
         },
         "attribution": [COINMETRICS_ATTRIBUTION],
         "coinmetrics_prices": cm_price_notes,
+        "price_ends_early": price_ends,
         "metric_sources": metric_sources,
         "assets": {a: {"close": price_prov[a], "market_cap": mc_prov.get(a)} for a in close.columns},
         "dropped": dropped,

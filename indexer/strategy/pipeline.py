@@ -10,6 +10,7 @@ import pandas as pd
 from indexer._typing import CASH
 from indexer.optimiser import WeighContext, weigh
 from indexer.optimiser.spec import CONVEX_OBJECTIVES
+from indexer.strategy.missing_prices import apply_missing_prices
 from indexer.strategy.spec import StrategySpec
 from indexer.universe import latest_market_cap, select_universe
 
@@ -47,7 +48,9 @@ def base_portfolio(
 
     ``pit`` must already be the point-in-time view.  Diagnostics: ``universe``,
     ``universe_log``, ``scores``/``contributions``/``signals`` (with signals),
-    ``optimiser``; an empty universe gives all CASH and a ``note``.
+    ``optimiser``, ``membership`` (with ``universe.membership``: the snapshot, the
+    members lacking prices with their nominal weight and what the
+    ``missing_prices`` policy did); an empty universe gives all CASH and a ``note``.
     """
     diag: dict[str, Any] = {}
     uni = select_universe(pit, spec.universe, previous=previous, compliance=spec.compliance)
@@ -67,6 +70,8 @@ def base_portfolio(
     diag["universe_log"] = log
     if not assets:
         diag.update(optimiser={}, note="empty universe: everything in CASH")
+        if uni.membership is not None:
+            diag["membership"] = apply_missing_prices(spec, pd.Series({CASH: 1.0}), uni.membership)[1]
         return pd.Series({CASH: 1.0}), diag
 
     scores = None
@@ -82,10 +87,16 @@ def base_portfolio(
     pos = pit.close.columns.get_indexer(assets)
     volume = pit.volume.iloc[-VOLUME_WINDOW:, pos].mean() if pit.volume is not None else None
     mcap = latest_market_cap(pit, spec.universe.max_stale_days).iloc[pos] if pit.market_cap is not None else None
+    if uni.membership is not None:  # the snapshot's market caps (point-in-time, the index methodology's own)
+        snap = uni.membership["chosen"].set_index("asset")["market_cap"]
+        mcap = snap.reindex(assets).astype("float64")
     ctx = WeighContext(
         assets=tuple(assets), returns=returns, scores=scores, market_cap=mcap,
         volume=volume, previous=previous, registry=pit.assets,
     )
     res_w = weigh(spec.optimiser, ctx)
     diag["optimiser"] = res_w.diagnostics
-    return res_w.weights.copy(), diag
+    w = res_w.weights.copy()
+    if uni.membership is not None:
+        w, diag["membership"] = apply_missing_prices(spec, w, uni.membership)
+    return w, diag

@@ -96,6 +96,17 @@ class Strategy:
         parts.extend(int(o.lookback) for o in s.overlays)
         return max(parts)
 
+    def prepare_data(self, data: "MarketData") -> "MarketData":
+        """The data a backtest of this strategy runs on: with ``universe.missing_prices: snapshot_prices``,
+        members lacking daily prices get step prices from the monthly snapshots
+        (:func:`indexer.data.snapshot_prices.with_snapshot_prices`); otherwise ``data`` unchanged."""
+        u = self.spec.universe
+        if u.missing_prices != "snapshot_prices" or not data.membership or u.membership not in data.membership:
+            return data
+        from indexer.data.snapshot_prices import with_snapshot_prices
+
+        return with_snapshot_prices(data, u.membership, max_rank=2 * (u.top_n or 50) + 10)
+
     def rebalance_dates(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
         """Calendar decision bars of ``index`` (drift bands are the backtest's job, from ``spec.rebalance``)."""
         r = self.spec.rebalance

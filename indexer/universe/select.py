@@ -13,6 +13,7 @@ import pandas as pd
 from indexer._typing import CASH
 from indexer.exceptions import DataError
 from indexer.universe.compliance import ComplianceSpec, screen_assets
+from indexer.universe.membership import membership_candidates
 from indexer.universe.spec import UniverseSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,11 +24,17 @@ __all__ = ["UniverseResult", "select_universe", "latest_market_cap", "median_vol
 
 @dataclass(frozen=True)
 class UniverseResult:
-    """Selected ``assets`` (best rank first), the exclusion ``log`` and the ``ranks`` of eligible assets."""
+    """Selected ``assets`` (best rank first), the exclusion ``log`` and the ``ranks`` of eligible assets.
+
+    With ``spec.membership``: ``membership`` holds ``{source, snapshot, chosen
+    (DataFrame of the chosen members: asset, symbol, name, rank, market_cap,
+    price), missing: [{asset, symbol, name, rank, reason}]}``.
+    """
 
     assets: list[str]
     log: list[dict[str, Any]] = field(default_factory=list)
     ranks: pd.Series = field(default_factory=lambda: pd.Series(dtype="float64"))
+    membership: dict[str, Any] | None = None
 
 
 def latest_market_cap(data: "MarketData", max_stale_days: int = 35) -> pd.Series:
@@ -83,6 +90,28 @@ def _pick_ranked(ranked: list[str], spec: UniverseSpec, held: set[str]) -> list[
     return sorted(chosen, key=rank.__getitem__)
 
 
+def _select_members(data: "MarketData", spec: UniverseSpec, screen: Any, log: list[dict[str, Any]],
+                    compliance: ComplianceSpec | None) -> UniverseResult:
+    """The membership branch of :func:`select_universe` (see :mod:`indexer.universe.membership`)."""
+    res = membership_candidates(data, spec, screen)
+    info: dict[str, Any] = {"source": spec.membership, "snapshot": None if res.snapshot is None else res.snapshot.isoformat(),
+                            "chosen": res.chosen, "missing": res.missing}
+    if res.snapshot is None:
+        log.append({"stage": "universe", "rule": "membership", "asset": "*", "action": "excluded",
+                    "detail": f"no {spec.membership} snapshot known at {data.close.index[-1].date()}"})
+        return UniverseResult(assets=[], log=log, membership=info)
+    for m in res.missing:
+        log.append({"stage": "universe", "rule": "missing_prices", "asset": m["asset"], "action": "excluded",
+                    "detail": f"{m['asset']} ({m['name']}, rank {m['rank']} on {res.snapshot.date()}): {m['reason']}; "
+                              f"policy {spec.missing_prices}"})
+    assets = list(res.priced)
+    if compliance is not None:
+        assets, clog = screen_assets(assets, compliance.profile, compliance.rules, data.assets)
+        log.extend(clog)
+    ranks = pd.Series({r.asset: float(r.rank) for r in res.chosen.itertuples(index=False)}, dtype="float64")
+    return UniverseResult(assets=assets, log=log, ranks=ranks, membership=info)
+
+
 def select_universe(
     data: "MarketData",
     spec: UniverseSpec,
@@ -119,10 +148,8 @@ def select_universe(
     symbols = data.symbols
     close = data.close.to_numpy(dtype="float64")
     last = dict(zip(symbols, close[-1].tolist()))
-    cands: list[str] = []
-    for s in symbols:
-        if not np.isfinite(last[s]):
-            continue  # not trading at as_of: not a candidate (not logged, it would flood the log)
+
+    def screen(s: str) -> bool:
         if s in spec.exclude:
             drop(s, "exclude", f"{s} is in universe.exclude")
         elif reg.kind(s) in spec.exclude_kinds:
@@ -132,6 +159,16 @@ def select_universe(
         elif set(spec.exclude_themes) & ({reg.kind(s)} | set(reg.themes(s))):
             drop(s, "exclude_themes", f"{s} has an excluded theme {sorted(set(spec.exclude_themes) & set(reg.themes(s)) or {reg.kind(s)})}")
         else:
+            return True
+        return False
+
+    if spec.membership is not None:
+        return _select_members(data, spec, screen, log, compliance)
+    cands: list[str] = []
+    for s in symbols:
+        if not np.isfinite(last[s]):
+            continue  # not trading at as_of: not a candidate (not logged, it would flood the log)
+        if screen(s):
             cands.append(s)
 
     hist = dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist()))

@@ -76,6 +76,17 @@ class UniverseSpec(BaseModel):
         Rank buffer against churn (needs ``previous`` weights; ignored on the first decision).
     max_stale_days
         A market cap older than this many bars at ``as_of`` counts as unknown.
+    membership
+        Point-in-time index membership: ``cmc_monthly_top200`` or
+        ``cmc_weekly_top10``.  Candidates are then the members of the latest
+        snapshot known at ``as_of`` (dead coins included), ranked by their
+        snapshot rank; ``None`` (default) ranks the assets of the data.
+    missing_prices
+        What a chosen member without daily prices does: ``redistribute``
+        (default; its weight goes to the priced members), ``cash`` (its
+        nominal weight is held as cash) or ``snapshot_prices`` (priced from
+        the monthly snapshots; needs ``cmc_monthly_top200`` and a monthly
+        rebalance).  See :mod:`indexer.universe.membership`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -93,6 +104,8 @@ class UniverseSpec(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     buffer: BufferSpec | None = None
     max_stale_days: int = Field(default=35, ge=0)
+    membership: Literal["cmc_monthly_top200", "cmc_weekly_top10"] | None = None
+    missing_prices: Literal["redistribute", "cash", "snapshot_prices"] = "redistribute"
 
     @field_validator("exclude_kinds")
     @classmethod
@@ -121,6 +134,14 @@ class UniverseSpec(BaseModel):
         both = sorted(set(self.include) & set(self.exclude))
         if both:
             raise ValueError(f"symbols {both} are both in include and exclude")
+        if self.missing_prices == "snapshot_prices" and self.membership != "cmc_monthly_top200":
+            raise ValueError(
+                "missing_prices: snapshot_prices needs membership: cmc_monthly_top200 (the only snapshots with prices)"
+            )
+        if self.membership is not None and self.buffer is not None:
+            raise ValueError("buffer does not apply with membership (members are ranked by their snapshot rank)")
+        if self.membership is not None and self.rank_by != "market_cap":
+            raise ValueError("rank_by must be market_cap with membership (snapshots rank by market cap)")
         if self.buffer is not None:
             if self.top_n is None:
                 raise ValueError("buffer needs top_n (it buffers the rank cut-off)")

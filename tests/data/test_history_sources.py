@@ -136,3 +136,26 @@ def test_reference_build_without_new_folders_still_works(shared_data: Path, tmp_
     data = import_reference(src, tmp_path / "cache")
     assert "ETH" in data.symbols and data.metrics["TxCnt"].drop(columns="BTC").isna().all().all()
     assert "cmc_weekly_top10" not in data.membership and "cmc_monthly_top200" in data.membership
+
+
+TEN = ["ADA", "AVAX", "BNB", "DOGE", "DOT", "MATIC", "SOL", "USDC", "USDT", "XRP"]
+
+
+def test_the_ten_assets_ending_2025_02_10_say_which_source_lacks_them(reference) -> None:
+    """No daily file continues them (Coinbase lacks them, BNB only from 2025-10-22); the monthly snapshots price them."""
+    from indexer.data.snapshot_prices import with_snapshot_prices
+
+    notes = reference.provenance["price_ends_early"]
+    for a in TEN:
+        assert reference.close[a].last_valid_index() == pd.Timestamp("2025-02-10", tz="UTC"), a
+        assert notes[a].startswith("daily closes end 2025-02-10; coinbase daily: "), a
+        assert "yahoo daily: no bars after it" in notes[a]
+    assert "coinbase daily: 3 bars 2025-10-22..2025-10-24 (not joinable" in notes["BNB"]
+    assert "coinbase daily: no bars after it" in notes["SOL"]
+    ext = with_snapshot_prices(reference)
+    for a in [a for a in TEN if a != "MATIC"]:
+        assert ext.close[a].last_valid_index() == reference.end, a
+        assert ext.provenance["snapshot_prices"]["extended"][a].startswith("2025-02-11"), a  # the 2025-02-01 snapshot's price
+    assert ext.close["SOL"].loc["2025-10-02"] == pytest.approx(
+        reference.membership["cmc_monthly_top200"].query("asset == 'SOL'").set_index("snapshot")["price"].iloc[-1]
+    )

@@ -84,6 +84,7 @@ def render_html(res: "BacktestResult") -> str:
         if "train_end" in tail:
             tail["train_end"] = tail["train_end"].map(lambda v: str(v)[:10] if v else "")
         model_html = "<section><h2>Optimiser, model and overlay diagnostics (last 12 decisions)</h2>" + _table(tail) + "</section>"
+    member_html = _membership_html(res)
     compliance = [e for tp in res.targets for e in (tp.diagnostics.get("compliance_log") or [])]
     comp_html = ""
     if compliance:
@@ -105,12 +106,28 @@ initial {st.get("init_cash", 0):,.0f} USD</p>
 {charts}
 <section><h2>Recent decisions</h2>{_table(dec) if len(dec) else "<p>none</p>"}{weights_tbl}</section>
 {model_html}
+{member_html}
 {comp_html}
 <section><h2>Strategy file</h2><pre>{html.escape(res.strategy_text or "(not a file)")}</pre></section>
 <section><h2>Settings</h2><pre>{html.escape(json.dumps(jsonable(st), indent=2))}</pre></section>
 <section><h2>Data provenance</h2><pre>{html.escape(_provenance(res.provenance))}</pre></section>
 </body></html>
 """
+
+
+def _membership_html(res: "BacktestResult") -> str:
+    """Point-in-time membership section: members without daily prices and collapsed coins held ("" if none)."""
+    from indexer.backtest.membership_report import collapsed_held, unholdable_members
+
+    miss, held = unholdable_members(res), collapsed_held(res)
+    if miss.empty and held.empty:
+        return ""
+    fmt = lambda df: df.assign(**{c: df[c].map(lambda t: f"{t:%Y-%m-%d}") for c in ("first", "last") if c in df},  # noqa: E731
+                               **{c: df[c].map(lambda v: f"{v:.2%}") for c in df.columns if "weight" in c}).set_index("asset")
+    parts = ["<section><h2>Point-in-time membership</h2>"]
+    parts.append("<h3>Members it could not hold (no daily prices)</h3>" + (_table(fmt(miss)) if len(miss) else "<p>none</p>"))
+    parts.append("<h3>Collapsed coins it held</h3>" + (_table(fmt(held)) if len(held) else "<p>none</p>"))
+    return "".join(parts) + "</section>"
 
 
 def write_html(res: "BacktestResult", path: str | Path) -> Path:
