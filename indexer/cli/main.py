@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "rebalance",
     "exchange_sim",
     "bot",
+    "research",
 )
 
 for _name in COMMAND_MODULES:
