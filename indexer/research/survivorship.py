@@ -77,6 +77,10 @@ class SurvivorshipReport:
                         f"{r.missing_weight:.1%} | {pct(r.snap_pit_return)} | {pct(r.snap_survivors_return)} | "
                         f"{pct(r.snap_difference)} | {r.missing or '-'} |")
         t, a = self.total(), self.annualised()
+        gap = a["survivors_return"] - a["pit_return"]
+        head += (f"Measured gap: survivors only {'overstates' if gap > 0 else 'understates'} the annual return by "
+                 f"{abs(gap) * 100:.1f} percentage points ({a['survivors_return']:.1%} against {a['pit_return']:.1%} "
+                 "a year with point-in-time membership).\n\n")
         for label, x in (("total", t), ("per year (CAGR)", a)):
             rows.append(f"| **{label}** | {pct(x['pit_return'])} | {pct(x['survivors_return'])} | "
                         f"{pct(x['pit_return'] - x['survivors_return'])} | | {pct(x['snap_pit_return'])} | "
