@@ -150,8 +150,14 @@ def read_coinmetrics_csv(path: str | Path, asset: str | None = None) -> CoinMetr
     path = Path(path)
     stem = path.stem.removeprefix("coinmetrics_").removesuffix("_met")
     asset = asset or FILE_ASSETS.get(stem, stem.upper())
+    wanted = {"time", "asset", *COINMETRICS_FIELDS, *NOT_COINMETRICS}
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        try:  # fast path: numbers parsed by the C reader; any bad value falls back to the strict text read
+            raw = pd.read_csv(path, usecols=lambda c: c in wanted, dtype={c: "float64" for c in COINMETRICS_FIELDS},
+                              keep_default_na=False, na_values=[""])
+            raw["time"] = raw["time"].astype(str)
+        except ValueError:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot read Coin Metrics CSV: {exc}") from exc
     if "time" not in raw.columns:
@@ -171,14 +177,14 @@ def read_coinmetrics_csv(path: str | Path, asset: str | None = None) -> CoinMetr
         if name not in raw.columns:
             continue
         text = raw[name]
-        vals = pd.to_numeric(text, errors="coerce")
+        vals = text if text.dtype == "float64" else pd.to_numeric(text, errors="coerce")
         bad = text.notna() & vals.isna()
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(f"{path}: line {row + 2}: {name} holds {text.iloc[row]!r}; expected a number")
         if name in _POSITIVE and (vals <= 0).any():
             row = int(np.flatnonzero((vals <= 0).to_numpy())[0])
-            raise DataError(f"{path}: line {row + 2}: {name} is {text.iloc[row]!r}; expected > 0 or empty")
+            raise DataError(f"{path}: line {row + 2}: {name} is {str(text.iloc[row])!r}; expected > 0 or empty")
         cols[name] = vals.to_numpy(dtype="float64")
     missing = [c for c in ("PriceUSD", "CapMrktCurUSD", "AdrActCnt", "TxCnt", "FeeTotUSD", "TxTfrValAdjUSD", "SplyCur") if c not in cols]
     if missing:

@@ -101,7 +101,8 @@ def membership_table(snapshots: pd.DataFrame, registry: AssetRegistry, *, lag_da
     for c in ("price", "supply"):
         if c not in df.columns:
             df[c] = np.nan
-    ids = [registry.resolve(s, d) for s, d in zip(df["symbol"], df["snapshot"])]
+    days = {t: t.date() for t in df["snapshot"].unique()}
+    ids = [registry.resolve(s, days[d]) for s, d in zip(df["symbol"], df["snapshot"])]
     df["in_registry"] = [i is not None for i in ids]
     df["asset"] = [i if i is not None else s for i, s in zip(ids, df["symbol"])]
     df["known_from"] = df["snapshot"] + pd.Timedelta(days=lag_days)

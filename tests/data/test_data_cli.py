@@ -32,6 +32,15 @@ def test_import_then_info(shared_data: Path, tmp_path: Path) -> None:
     for needle in ("2017-01-01", "BTC", "USDT", "stablecoin", "TxCnt", "Fear & Greed", str(tmp_path / "reference")):
         assert needle in res.output, needle
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    # issue 13: coverage per source and asset, membership tables and the Coin Metrics attribution
+    for needle in ("coverage", "coinmetrics", "etherscan", "btc_social_sentiment", "CC BY-NC 4.0", "Coin Metrics",
+                   "membership cmc_weekly_top10: 606 snapshots", "membership cmc_monthly_top200: 70 snapshots"):
+        assert needle in res.output, needle
+    res = runner.invoke(app, ["data", "info", "--data-dir", str(tmp_path), "--fields"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    rows = [line.split() for line in res.output.splitlines()]
+    eth_adr = [r for r in rows if r[:3] == ["coinmetrics+etherscan", "AdrActCnt", "ETH"]]
+    assert eth_adr and eth_adr[0][3:5] == ["2017-01-01", "2023-06-17"] and eth_adr[0][5] == "100.0%"
 
 
 def test_fetch_against_loopback(shared_data: Path, tmp_path: Path) -> None:
