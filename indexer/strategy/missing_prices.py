@@ -45,7 +45,9 @@ def nominal_weights(chosen: pd.DataFrame, objective: str, power: float = 1.0, ma
 def apply_missing_prices(spec: StrategySpec, weights: pd.Series, membership: dict[str, Any]) -> tuple[pd.Series, dict[str, Any]]:
     """Apply the policy to ``weights`` (incl. CASH); return new weights and the ``membership`` diagnostics.
 
-    Diagnostics: ``source``, ``snapshot``, ``missing_prices`` (policy),
+    Diagnostics: ``source``, ``snapshot``, ``snapshot_age_days`` (days from the
+    snapshot's date to the decision; the weekly series ends 2024-12-01, later
+    decisions reuse it), ``missing_prices`` (policy),
     ``members`` (chosen ids), ``missing`` (each with its ``nominal_weight``),
     ``missing_weight`` (sum of their nominal weights) and ``to_cash`` (weight
     moved to CASH by the policy).
@@ -68,6 +70,7 @@ def apply_missing_prices(spec: StrategySpec, weights: pd.Series, membership: dic
     diag = {
         "source": membership["source"],
         "snapshot": membership["snapshot"],
+        "snapshot_age_days": membership.get("snapshot_age_days"),
         "missing_prices": u.missing_prices,
         "members": chosen["asset"].tolist() if len(chosen) else [],
         "missing": missing,

@@ -88,8 +88,8 @@ def base_portfolio(
     volume = pit.volume.iloc[-VOLUME_WINDOW:, pos].mean() if pit.volume is not None else None
     mcap = latest_market_cap(pit, spec.universe.max_stale_days).iloc[pos] if pit.market_cap is not None else None
     if uni.membership is not None:  # the snapshot's market caps (point-in-time, the index methodology's own)
-        snap = uni.membership["chosen"].set_index("asset")["market_cap"]
-        mcap = snap.reindex(assets).astype("float64")
+        snap = uni.membership["chosen"].set_index("asset")["market_cap"].reindex(assets).astype("float64")
+        mcap = snap if mcap is None else snap.fillna(mcap)  # forced includes outside the snapshot: the data's cap
     ctx = WeighContext(
         assets=tuple(assets), returns=returns, scores=scores, market_cap=mcap,
         volume=volume, previous=previous, registry=pit.assets,

@@ -105,9 +105,22 @@ def _select_members(data: "MarketData", spec: UniverseSpec, screen: Any, log: li
                     "detail": f"{m['asset']} ({m['name']}, rank {m['rank']} on {res.snapshot.date()}): {m['reason']}; "
                               f"policy {spec.missing_prices}"})
     assets = list(res.priced)
+    info["snapshot_age_days"] = int((data.close.index[-1] - res.snapshot).days)
     if compliance is not None:
         assets, clog = screen_assets(assets, compliance.profile, compliance.rules, data.assets)
         log.extend(clog)
+    last = data.close.iloc[-1]
+    for s in spec.include:  # forced members, as without membership: held when priced (compliance still applies)
+        if s in assets:
+            continue
+        if s not in last.index or not np.isfinite(last[s]):
+            log.append({"stage": "universe", "rule": "include", "asset": s, "action": "excluded",
+                        "detail": f"{s} is in universe.include but has no price at the last bar"})
+            continue
+        if compliance is not None and not screen_assets([s], compliance.profile, compliance.rules, data.assets)[0]:
+            continue
+        assets.append(s)
+        log.append({"stage": "universe", "rule": "include", "asset": s, "action": "included", "detail": f"{s} forced by universe.include"})
     ranks = pd.Series({r.asset: float(r.rank) for r in res.chosen.itertuples(index=False)}, dtype="float64")
     return UniverseResult(assets=assets, log=log, ranks=ranks, membership=info)
 

@@ -126,3 +126,23 @@ def test_weekly_top10_uses_the_latest_sunday_known(reference: MarketData) -> Non
     tp = s.target(reference, "2017-06-01")
     assert tp.diagnostics["membership"]["snapshot"] == "2017-05-28T00:00:00+00:00"
     assert np.isclose(tp.weights.sum(), 1.0) and tp.weights.get("BTC", 0) > 0
+
+
+def test_snapshot_prices_view_does_not_change_past_decisions(reference: MarketData) -> None:
+    """Absent members take their next appearance's price, but no decision reads it: truncating the future
+    before preparing the data gives the same weights."""
+    s = _strategy(missing_prices="snapshot_prices")
+    full = s.prepare_data(reference)
+    for t in ("2021-06-01", "2022-06-01", "2022-11-01"):
+        cut = s.prepare_data(reference.until(t))
+        pd.testing.assert_series_equal(s.target(full, t).weights, s.target(cut, t).weights)
+
+
+def test_include_and_snapshot_age_with_membership(reference: MarketData) -> None:
+    s = Strategy.from_dict({"name": "w", "universe": {"top_n": 5, "membership": "cmc_weekly_top10", "include": ["LINK"]},
+                            "optimiser": {"objective": "equal_weight"}})
+    tp = s.target(reference, "2025-06-01")
+    m = tp.diagnostics["membership"]
+    assert m["snapshot"] == "2024-12-01T00:00:00+00:00" and m["snapshot_age_days"] == 182  # weekly file ends 2024-12-01
+    assert "LINK" in tp.weights.index and tp.weights["LINK"] > 0
+    assert any(e["rule"] == "include" and e["asset"] == "LINK" for e in tp.diagnostics["universe_log"])
