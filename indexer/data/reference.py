@@ -24,7 +24,8 @@ from indexer.data.market import MarketData, Sentiment
 from indexer.data.onchain import metric_panels, read_blockchain_com, read_coinmetrics, read_defillama_tvl
 from indexer.data.panel import longest_gap, validate_panel
 from indexer.data.registry import default_registry
-from indexer.data.sentiment_io import read_fear_greed, read_news
+from indexer.data.news_sources import read_all_news
+from indexer.data.sentiment_io import read_fear_greed
 from indexer.data.shared_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
 from indexer.data.shared_prices import merge_sources, read_coinbase_daily, read_yahoo_dir
 from indexer.exceptions import DataError
@@ -159,10 +160,8 @@ def _build(src: Path) -> MarketData:
     if fg.exists():
         index = read_fear_greed(fg)
         files.append(str(fg))
-    news = _find(src, "news/*.csv")
-    if news is not None:
-        texts = read_news(news)
-        files.append(str(news))
+    texts, news_files = read_all_news(src)  # every dated news file, one asset-tagged table (news_sources.py)
+    files.extend(news_files)
 
     provenance = {
         "source": str(src),
