@@ -13,7 +13,9 @@ For each era (:mod:`indexer.research.eras`) and each signal of
 
 and for market-wide inputs (:data:`MARKET_WIDE`: Fear & Greed, BTC social
 sentiment when the data has it) the time-series Spearman IC against BTC's and
-the equal-weighted market's forward returns on non-overlapping dates.
+the equal-weighted market's forward returns on non-overlapping dates; a signal
+with no cross-section in the era but 60+ days of BTC values (on-chain metrics
+that exist for BTC only) gets the same BTC time-series test.
 
 Every p-value of the run is one test of the family: Holm and Bonferroni
 adjusted p-values are computed over all of them (:func:`adjust_family`).
@@ -180,6 +182,14 @@ def era_evidence(
             for h in HORIZONS:
                 r = ts_ic(s, tclose, h)
                 ts_rows[(label, tname, h)] = {"tsIC": r["ic"], "p": r["p_value"], "n": r["n"], "period": _period(s)}
+    if "BTC" in close.columns:  # signals without a cross-section here (e.g. on-chain: BTC only): BTC time-series test
+        for label, panel in panels.items():
+            if ic_table.loc[label, "days"].max() == 0 and label in panels and "BTC" in panel.columns:
+                s = panel["BTC"].reindex(close.index)
+                if s.notna().sum() >= 60:
+                    for h in HORIZONS:
+                        r = ts_ic(s, close["BTC"], h)
+                        ts_rows[(label, "BTC", h)] = {"tsIC": r["ic"], "p": r["p_value"], "n": r["n"], "period": _period(s)}
     ts = pd.DataFrame.from_dict(ts_rows, orient="index")
     if len(ts):
         ts.index = pd.MultiIndex.from_tuples(ts.index, names=["input", "target", "h"])
