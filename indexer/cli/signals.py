@@ -74,6 +74,9 @@ def _plot(path: Path, xs, ts_table, horizon: int) -> None:
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Signals: list the registered ones, evaluate them (IC report).", no_args_is_help=True)
     app.add_typer(group, name="signals")
+    from indexer.cli.signals_eval import register_eval
+
+    register_eval(group)  # sentiment-eval, cpcv (research evidence)
 
     @group.command("list")
     @handle_errors

@@ -19,15 +19,16 @@ def _rich(title: str, table, caption: str = "") -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from indexer.research.markdown import cell
+    from indexer.research.markdown import cell, signed_columns
 
     out = Console(width=max(console.width, 160), highlight=False)
     frame = table.reset_index()
+    sign = signed_columns(frame)
     t = Table(title=title, caption=caption or None)
     for c in frame.columns:
         t.add_column(str(c), justify="right")
     for _, row in frame.iterrows():
-        t.add_row(*[escape(cell(str(c), v, 3)) for c, v in zip(frame.columns, row.tolist())])
+        t.add_row(*[escape(cell(str(c), v, 3, sign[str(c)])) for c, v in zip(frame.columns, row.tolist())])
     out.print(t)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from indexer.exceptions import ConfigError
 
-__all__ = ["md_table", "fmt_num", "fmt_p", "fmt_ci", "cell", "update_section"]
+__all__ = ["md_table", "fmt_num", "fmt_p", "fmt_ci", "cell", "signed_columns", "update_section"]
 
 
 def fmt_num(v: object, digits: int = 3, signed: bool = True) -> str:
@@ -36,10 +36,16 @@ def fmt_p(v: object) -> str:
     return f"{v:.1e}" if v < 0.001 else f"{v:.3f}"
 
 
-def cell(col: str, v: object, digits: int) -> str:
-    if col == "p" or col.startswith("p_"):
+def cell(col: str, v: object, digits: int = 3, signed: bool = True) -> str:
+    """Text of one table cell: p-values via :func:`fmt_p` (columns ``p``, ``p_*``, ``*_p``), numbers via :func:`fmt_num`."""
+    if col == "p" or col.startswith("p_") or col.endswith("_p"):
         return fmt_p(v)
-    return fmt_num(v, digits) if isinstance(v, (float, np.floating)) else str(v)
+    return fmt_num(v, digits, signed) if isinstance(v, (float, np.floating)) else str(v)
+
+
+def signed_columns(frame: pd.DataFrame) -> dict[str, bool]:
+    """Per column: show a + sign (only when the column has a negative number)."""
+    return {str(c): bool(pd.api.types.is_numeric_dtype(frame[c]) and (frame[c] < 0).any()) for c in frame.columns}
 
 
 def fmt_ci(est: float, lo: float, hi: float, digits: int = 3) -> str:
@@ -56,9 +62,10 @@ def md_table(df: pd.DataFrame, *, index: bool = True, digits: int = 3) -> str:
     frame = df.reset_index() if index else df
     cols = [str(c) for c in frame.columns]
     num = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    sign = signed_columns(frame)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in num) + "|"]
     for _, row in frame.iterrows():
-        lines.append("| " + " | ".join(cell(c, v, digits) for c, v in zip(cols, row.tolist())) + " |")
+        lines.append("| " + " | ".join(cell(c, v, digits, sign[c]) for c, v in zip(cols, row.tolist())) + " |")
     return "\n".join(lines)
 
 
