@@ -59,7 +59,7 @@ def era_report(eras: str, readme: Optional[Path], markdown: Optional[Path], plot
         f.set_index(["era", "kind", "name", "h"]),
     )
     console.print(study.membership, highlight=False)
-    md = study_markdown(study, ERA_COMMAND)
+    md = study_markdown(study, ERA_COMMAND if readme is not None else f"indexer signals report --era {','.join(names)}")
     if markdown is not None:
         markdown.write_text(md, encoding="utf-8")
         console.print(f"markdown written to {markdown}")

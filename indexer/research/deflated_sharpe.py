@@ -7,7 +7,9 @@ sqrt(1 - g3 SR + (g4 - 1)/4 SR^2))`` with sample skewness ``g3`` and
 Sharpe ratio expected from the best of ``N`` unskilled trials,
 ``SR0 = sqrt(V) ((1 - gamma) Z^-1(1 - 1/N) + gamma Z^-1(1 - 1/(N e)))``, where
 ``V`` is the variance of the trials' Sharpe ratios and ``gamma`` the
-Euler-Mascheroni constant.
+Euler-Mascheroni constant.  The formulas are those of the sweep's
+:mod:`indexer.backtest.sweep.dsr` (reused here); this module adds the Sharpe
+of a return series and the DSR of one chosen configuration among trials.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["sharpe", "probabilistic_sharpe", "expected_max_sharpe", "deflated_sharpe"]
+from indexer.backtest.sweep.dsr import expected_max_sharpe, probabilistic_sharpe
 
-EULER_GAMMA = 0.5772156649015329
+__all__ = ["sharpe", "probabilistic_sharpe", "expected_max_sharpe", "deflated_sharpe"]
 
 
 def sharpe(returns: pd.Series | np.ndarray) -> float:
@@ -29,27 +31,6 @@ def sharpe(returns: pd.Series | np.ndarray) -> float:
         return float("nan")
     sd = r.std(ddof=1)
     return float(r.mean() / sd) if sd > 0 else float("nan")
-
-
-def probabilistic_sharpe(sr: float, n: int, skew: float, kurtosis: float, sr_benchmark: float = 0.0) -> float:
-    """Probability that the true per-period Sharpe exceeds ``sr_benchmark`` given ``n`` observations."""
-    from scipy import stats
-
-    den = 1.0 - skew * sr + (kurtosis - 1.0) / 4.0 * sr * sr
-    if n < 2 or not np.isfinite(sr) or den <= 0:
-        return float("nan")
-    return float(stats.norm.cdf((sr - sr_benchmark) * np.sqrt(n - 1.0) / np.sqrt(den)))
-
-
-def expected_max_sharpe(n_trials: int, var_sr: float) -> float:
-    """Expected maximum per-period Sharpe of ``n_trials`` unskilled trials whose Sharpes have variance ``var_sr``."""
-    from scipy import stats
-
-    if n_trials < 2 or not var_sr > 0:
-        return 0.0
-    z1 = stats.norm.ppf(1.0 - 1.0 / n_trials)
-    z2 = stats.norm.ppf(1.0 - 1.0 / (n_trials * np.e))
-    return float(np.sqrt(var_sr) * ((1.0 - EULER_GAMMA) * z1 + EULER_GAMMA * z2))
 
 
 def deflated_sharpe(returns: pd.Series | np.ndarray, trial_sharpes: Sequence[float], *, n_trials: int | None = None) -> dict[str, float]:
@@ -79,8 +60,8 @@ def deflated_sharpe(returns: pd.Series | np.ndarray, trial_sharpes: Sequence[flo
     return {
         "sr": sr,
         "sr0": sr0,
-        "dsr": probabilistic_sharpe(sr, len(r), skew, kurt, sr0),
-        "psr0": probabilistic_sharpe(sr, len(r), skew, kurt, 0.0),
+        "dsr": probabilistic_sharpe(sr, sr0, len(r), skew, kurt),
+        "psr0": probabilistic_sharpe(sr, 0.0, len(r), skew, kurt),
         "n": len(r),
         "n_trials": n_tr,
         "skew": skew,

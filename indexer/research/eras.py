@@ -46,6 +46,8 @@ ERAS: dict[str, Era] = {
         Era("news", "2021-01-01", "2023-05-31", "dated news era (Reuters BTC, crypto news, price-momentum set)"),
         Era("market", "2020-01-01", "2025-12-31", "market era: daily prices and market caps of the reference universe"),
         Era("all", "2017-01-01", None, "whole history 2017..latest"),
+        Era("design", "2017-01-01", "2022-12-31", "the flagship's design period (what a re-design may look at)"),
+        Era("holdout", "2023-01-01", None, "the flagship's untouched hold-out period"),
     )
 }
 

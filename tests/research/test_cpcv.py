@@ -25,7 +25,7 @@ def test_deflated_sharpe_paper_example_by_hand() -> None:
     sr0 = np.sqrt(v) * ((1 - g) * stats.norm.ppf(1 - 1 / 100) + g * stats.norm.ppf(1 - 1 / (100 * np.e)))
     assert expected_max_sharpe(100, v) == pytest.approx(sr0, rel=1e-12)
     z = (sr - sr0) * np.sqrt(1249) / np.sqrt(1 + 3 * sr + 9 / 4 * sr**2)
-    assert probabilistic_sharpe(sr, 1250, -3.0, 10.0, sr0) == pytest.approx(stats.norm.cdf(z), rel=1e-12)
+    assert probabilistic_sharpe(sr, sr0, 1250, -3.0, 10.0) == pytest.approx(stats.norm.cdf(z), rel=1e-12)
     assert stats.norm.cdf(z) == pytest.approx(0.9004, abs=0.001)  # the DSR the paper reports
 
 

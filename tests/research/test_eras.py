@@ -42,7 +42,7 @@ def test_holm_and_bonferroni_by_hand() -> None:
 
 
 def test_unknown_era_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown era 'bogus'; expected one of onchain, news, market, all"):
+    with pytest.raises(ConfigError, match="unknown era 'bogus'; expected one of onchain, news, market, all, design, holdout"):
         get_era("bogus")
 
 
