@@ -120,3 +120,9 @@ def test_cli_era_report_writes_markdown_and_refuses_bad_input(reference, tmp_pat
     assert "**30-day forward returns**" in text and "news (2021-01..2023-05)" in text and "membership:" in text
     assert md.read_text() in text and (tmp_path / "e.png").stat().st_size > 10_000
     assert "Multiple testing" in res.output
+
+
+def test_era_outside_the_data_is_a_clear_error(full) -> None:
+    early = full.between(None, "2019-12-31")
+    with pytest.raises(ConfigError, match=r"era news \(2021-01..2023-05\): the reference data covers .*\.\.2019-12-31, nothing inside the era"):
+        era_data(early, ERAS["news"])
