@@ -114,10 +114,21 @@ def main(argv: list[str] | None = None) -> int:
                     for b in BENCHMARK_LABELS
                 }  # fmt: skip
             attach_benchmarks(res, bench_cache[key], data, benchmark=st["benchmark"])
+            if name == (defs.get("flagship") or {}).get("strategy"):  # ablations into its report (attribution)
+                from indexer.backtest.attribution import attach_attribution
+
+                attach_attribution(res, Strategy.from_yaml(path), data, costs=st["costs"], init_cash=st["init_cash"])
             write_outputs(res, args.out / name)
             results[name] = res
             bar.advance(task)
     table = write_comparison(results, args.out, data, time.time() - t0)
+    fl = defs.get("flagship")
+    if fl and fl["strategy"] in results and fl["variant"] in strategies:
+        from backtests.flagship import flagship_section
+
+        header = "| | " + " | ".join(COLUMNS.values()) + " |\n|---|" + "---:|" * len(COLUMNS)
+        with table.open("a") as fh:
+            fh.write(flagship_section(fl, _settings(defaults, {}), strategies, results[fl["strategy"]], header, _row))
     print(f"wrote {len(results)} reports and {table}")
     if args.readme:
         update_readme(args.readme, table.read_text())

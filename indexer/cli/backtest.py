@@ -60,6 +60,9 @@ def register(app: typer.Typer) -> None:
         benchmarks: bool = typer.Option(True, "--benchmarks/--no-benchmarks", help="Run the four standard benchmarks."),
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default out/backtest/<strategy>)."),
         report: bool = typer.Option(True, "--report/--no-report", help="Write report.html and the PNG charts."),
+        attribution: bool = typer.Option(
+            False, "--attribution", help="Also run the ablations (overlay off, equal signal weights, risk weighting, cap weights) into the report."
+        ),
     ) -> None:
         """Backtest STRATEGY on the reference data; print stats; write weights/equity CSV, stats JSON, HTML report."""
         from indexer.backtest import CostModel, backtest, load_strategy
@@ -75,6 +78,13 @@ def register(app: typer.Typer) -> None:
             drift_abs=drift_abs, drift_rel=drift_rel, benchmark=benchmark, benchmarks=benchmarks, progress=True,
         )  # fmt: skip
         print_stats(result)
+        if attribution:
+            from indexer.backtest.attribution import attach_attribution
+
+            with console.status("ablations for the attribution ..."):
+                table = attach_attribution(result, strat, data, costs=costs, init_cash=init_cash, execution=execution,
+                                           drift_abs=drift_abs, drift_rel=drift_rel)  # fmt: skip
+            console.print(table.to_string(float_format=lambda v: f"{v:+.3f}"), highlight=False)
         out_dir = out if out is not None else Path("out") / "backtest" / strat.name
         paths = write_outputs(result, out_dir, html=report, png=report)
         console.print(f"[green]wrote[/] {len(paths)} files to {out_dir.resolve()}")

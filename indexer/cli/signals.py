@@ -74,6 +74,9 @@ def _plot(path: Path, xs, ts_table, horizon: int) -> None:
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Signals: list the registered ones, evaluate them (IC report).", no_args_is_help=True)
     app.add_typer(group, name="signals")
+    from indexer.cli.signals_eval import register_eval
+
+    register_eval(group)  # sentiment-eval, cpcv (research evidence)
 
     @group.command("list")
     @handle_errors
@@ -104,8 +107,22 @@ def register(app: typer.Typer) -> None:
         text_model: bool = typer.Option(True, "--text-model/--no-text-model", help="Also the text model's held-out accuracy."),
         start: Optional[str] = typer.Option(None, "--start", help="First day (UTC) of the evaluation."),
         end: Optional[str] = typer.Option(None, "--end", help="Last day (UTC) of the evaluation."),
+        era: Optional[str] = typer.Option(
+            None, "--era", help="Per-era evidence instead: onchain, news, market, all (comma-separated); HAC CIs, Holm/Bonferroni."
+        ),
+        readme: Optional[Path] = typer.Option(None, "--readme", help="With --era: rewrite the README's signal-eras section."),
+        markdown: Optional[Path] = typer.Option(None, "--markdown", help="With --era: also write the tables as markdown here."),
     ) -> None:
-        """Out-of-sample IC table of a strategy's signals and blend on the reference data, plus a plot."""
+        """Out-of-sample IC table of a strategy's signals and blend on the reference data, plus a plot.
+
+        With --era: per-era evidence (IC vs 7/30-day returns with Newey-West CIs, decay, quintile
+        spreads and turnover, time-series tests of market-wide inputs, multiple-testing adjustment).
+        """
+        if era is not None:
+            from indexer.cli.signals_research import era_report
+
+            era_report(era, readme, markdown, out if out != Path("signals_report.png") else Path("signals_eras.png"))
+            return
         import pandas as pd
 
         from indexer.data import load_reference

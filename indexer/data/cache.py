@@ -33,7 +33,7 @@ from indexer.exceptions import DataError
 __all__ = ["CACHE_FORMAT", "save_market_data", "load_market_data", "is_complete", "cache_lock"]
 
 #: Bumped when the layout changes; older caches are rebuilt from their source.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _PANELS = ("close", "volume", "market_cap")
 
 

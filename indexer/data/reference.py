@@ -31,7 +31,8 @@ from indexer.data.onchain import metric_panels, read_blockchain_com, read_coinme
 from indexer.data.reference_history import CM_PRICE_FROM, extend_prices, fill_market_cap, load_coinmetrics, onchain_metrics
 from indexer.data.panel import longest_gap, validate_panel
 from indexer.data.registry import default_registry
-from indexer.data.sentiment_io import read_fear_greed, read_news
+from indexer.data.news_sources import read_all_news
+from indexer.data.sentiment_io import read_fear_greed
 from indexer.data.shared_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
 from indexer.data.shared_prices import merge_sources, read_coinbase_daily, read_yahoo_dir
 from indexer.exceptions import DataError
@@ -201,10 +202,8 @@ def _build(src: Path) -> MarketData:
     if fg.exists():
         index = read_fear_greed(fg)
         files.append(str(fg))
-    news = _find(src, "news/*.csv")
-    if news is not None:
-        texts = read_news(news)
-        files.append(str(news))
+    texts, news_files = read_all_news(src)  # every dated news file, one asset-tagged table (news_sources.py)
+    files.extend(news_files)
 
     price_ends = _price_end_notes(close, frames, snaps if cmc_file.exists() else None)
     membership = {}

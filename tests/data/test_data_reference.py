@@ -81,7 +81,8 @@ def test_sentiment(reference: MarketData) -> None:
     assert idx is not None and idx.between(0, 100).all() and idx.index.tz is not None
     tx = reference.sentiment.texts
     assert {"timestamp", "text", "label", "url", "assets"} <= set(tx.columns)
-    assert len(tx) == 8113
+    assert len(tx) == 8113 + 7524 + 2260  # every dated news file (indexer.data.news_sources)
+    assert int(tx["label"].notna().sum()) == 8113  # price-momentum labels only in news/
     assert tx["assets"].map(lambda a: "BTC" in a).mean() > 0.5
     assert tx["assets"].map(lambda a: "ETH" in a).sum() > 500
     assert all(isinstance(a, tuple) for a in tx["assets"].head(50))

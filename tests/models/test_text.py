@@ -22,7 +22,7 @@ def test_beats_majority_baseline_on_macro_f1(reference) -> None:
 
 
 def test_store_round_trip_and_version_stamp(reference, tmp_path) -> None:
-    texts = reference.sentiment.texts.iloc[:800]
+    texts = reference.sentiment.texts.dropna(subset=["label"]).iloc[:800]  # the price-momentum-labelled texts
     m1 = cached_text_model(texts["text"].tolist(), texts["label"].tolist())
     files = list(models_dir().glob(f"text-sentiment-v{STORE_VERSION}-*.joblib"))
     assert files, "the fitted model is stored under data_dir()/models"

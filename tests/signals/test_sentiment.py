@@ -22,7 +22,7 @@ def test_text_scores_use_only_earlier_labels(news_slice) -> None:
     # the period holding T: refit date on the 30-day grid from 1970-01-01
     day = (T - pd.Timestamp("1970-01-01", tz="UTC")).days
     refit = pd.Timestamp("1970-01-01", tz="UTC") + pd.Timedelta(days=day // 30 * 30)
-    train = texts[texts["timestamp"] < refit - pd.Timedelta(days=7)]
+    train = texts[(texts["timestamp"] < refit - pd.Timedelta(days=7)) & texts["label"].notna()]  # unlabelled news is scored, not trained on
     model = fit_text_model(train["text"].tolist(), train["label"].astype(int).tolist())
     batch = texts[(texts["timestamp"] >= refit) & (texts["timestamp"] < refit + pd.Timedelta(days=30))]
     expected = model.predict_proba(batch["text"].tolist())[:, 1] - 0.5

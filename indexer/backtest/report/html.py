@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from indexer.backtest.attribution import attribution_html
 from indexer.backtest.benchmarks import BENCHMARK_LABELS
 from indexer.backtest.format import display_table
 from indexer.backtest.report.figures import all_figures
@@ -103,6 +104,7 @@ fee {costs.get("effective_fee", 0):.2%} · slippage {costs.get("slippage", 0):.2
 initial {st.get("init_cash", 0):,.0f} USD</p>
 {warn}
 <section><h2>Statistics (365-day annualisation)</h2>{_table(display_table(stats))}</section>
+{attribution_html(res)}
 {charts}
 <section><h2>Recent decisions</h2>{_table(dec) if len(dec) else "<p>none</p>"}{weights_tbl}</section>
 {model_html}
