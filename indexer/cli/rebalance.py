@@ -96,8 +96,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"[yellow]cancelled[/] our order {o.client_order_id} ({o.side} {o.amount} {o.symbol}) "
                           "left open by an earlier run")
         if result.status != "executed":
-            console.print("no orders placed" + (" (dry run)" if dry_run else ": nothing to trade"
-                                                if result.status == "nothing_to_do" else ""))
+            console.print("no orders placed" + (": nothing to trade" if not result.plan.orders
+                                                else " (dry run)" if dry_run else ""))
             return
         assert result.report is not None
         console.print(result.report)

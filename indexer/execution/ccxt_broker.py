@@ -254,7 +254,8 @@ class CcxtBroker:
         """Whether ``exc`` is a transient error worth retrying (see module docstring)."""
         if isinstance(exc, ccxt.NetworkError):
             return True
-        return isinstance(exc, ccxt.ExchangeError) and bool(self._codes(exc) & set(RETRYABLE_CODES + TIME_CODES))
+        return isinstance(exc, (ccxt.ExchangeError, ccxt.OperationFailed)) and bool(
+            self._codes(exc) & set(RETRYABLE_CODES + TIME_CODES))
 
     def _clock_error(self, exc: Exception) -> bool:
         return isinstance(exc, ccxt.InvalidNonce) or bool(self._codes(exc) & set(TIME_CODES))

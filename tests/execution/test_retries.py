@@ -1,0 +1,40 @@
+"""Retries of documented retryable exchange errors and the clock sync, against the simulator."""
+
+from __future__ import annotations
+
+from .helpers import assert_no_duplicates, broker_for, post_orders, target
+from .test_end_to_end import plan_for
+
+from indexer.execution import execute
+
+
+def test_1001_internal_error_bodies_are_retried_and_orders_stay_single(sim):
+    """HTTP 503 with Binance's -1001 JSON body reaches ccxt as OperationFailed (not a NetworkError):
+    retried with backoff on reads and on order placement (client id looked up first), nothing doubled."""
+    delays: list[float] = []
+    b = broker_for(sim, sleep=delays.append)
+    sim.control("faults", [{"kind": "1001", "target": "GET account", "times": 2}])
+    assert b.fetch_balance().free("USDT") == 10_000
+    assert b.retries == 2 and len(delays) == 2 and delays[1] > delays[0]
+    plan = plan_for(b, target({"BTC": 0.5, "ETH": 0.4}))
+    sim.control("faults", [{"kind": "1001", "target": "POST order", "times": 2}])
+    report = execute(plan, b, "retry-1001")
+    assert report.ok and report.tracking_error < 0.005
+    sent = [r["clientOrderId"] for r in post_orders(sim)]
+    assert len(sent) == len(plan.orders) + 2 and len(set(sent)) == len(plan.orders)
+    assert len(sim.engine.orders) == len(plan.orders)
+    assert_no_duplicates(sim)
+
+
+def test_clock_skew_is_synced_through_ccxt_and_retried(make_sim):
+    """The exchange clock 3 s behind the client: -1021 on signed calls until the offset is synced with
+    ccxt's load_time_difference (then adjustForTimeDifference keeps it); one sync, then all calls pass."""
+    sim = make_sim(clock_skew_ms=-3000)
+    b = broker_for(sim)
+    b.markets()
+    assert b.fetch_balance().free("USDT") == 10_000
+    assert b.time_syncs == 1 and b.exchange.options["adjustForTimeDifference"] is True
+    assert 2500 <= b.exchange.options["timeDifference"] <= 3500
+    report = execute(plan_for(b, target({"BTC": 0.5})), b, "retry-clock")
+    assert report.ok and b.time_syncs == 1
+    assert_no_duplicates(sim)
