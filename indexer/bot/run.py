@@ -274,6 +274,12 @@ class Rebalancer:
         elif step == "plan_made":
             plan = OrderPlan.from_dict(run["plan"])
             known = known_orders(self.store.orders_of(run_id))
+        from indexer.execution.market_lists import load_market_list, save_market_list
+
+        if self.cfg.mode == "live":  # the dated market list of universe.tradable_on (not a sandbox's)
+            save_market_list(self.broker().markets(), self.cfg.exchange.id, self.cfg.exchange.quote, now)
+        else:
+            load_market_list(self.cfg.exchange.id, self.cfg.exchange.quote)
         strategy = Strategy.from_yaml(self.cfg.strategy)
         result = rebalance_once(
             strategy, self.data().until(as_of), self.broker(), self.cfg.settings(), run_id=self._run_key(run_id),

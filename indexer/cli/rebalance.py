@@ -82,6 +82,14 @@ def register(app: typer.Typer) -> None:
             if broker.unpriced:
                 console.print(f"[dim]paper: no market for {len(broker.unpriced)} assets without a recent close "
                               f"({', '.join(sorted(broker.unpriced))})[/]")
+        from indexer.execution.market_lists import load_market_list, save_market_list
+
+        today = dt.datetime.now(dt.timezone.utc)
+        if live and not settings.exchange.loopback():  # the dated market list of universe.tradable_on
+            with console.status(f"reading the {exchange} markets"):
+                save_market_list(broker.markets(), settings.exchange.id, settings.quote, today)
+        else:
+            load_market_list(settings.exchange.id, settings.quote)
         mode = f"LIVE on {exchange}" if live else "paper"
         hooks = _CliHooks(live=live, yes=yes, dry_run=dry_run)
         console.print(f"[bold]{strategy.name}[/] -> {mode} ({settings.exchange.id}), target as of {as_of:%Y-%m-%d}")

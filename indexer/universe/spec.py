@@ -76,6 +76,10 @@ class UniverseSpec(BaseModel):
         Rank buffer against churn (needs ``previous`` weights; ignored on the first decision).
     max_stale_days
         A market cap older than this many bars at ``as_of`` counts as unknown.
+    tradable_on
+        Keep only assets the named exchange (e.g. ``binance``) lists, point in time, from its saved, dated
+        market list (:mod:`indexer.universe.tradable`); before the list's first date the screen is not
+        applied and the log says so.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -93,6 +97,7 @@ class UniverseSpec(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     buffer: BufferSpec | None = None
     max_stale_days: int = Field(default=35, ge=0)
+    tradable_on: str | None = Field(default=None, description="exchange whose saved market list screens assets")
 
     @field_validator("exclude_kinds")
     @classmethod
