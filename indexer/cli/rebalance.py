@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         else:
             load_market_list(settings.exchange.id, settings.quote)
         mode = f"LIVE on {exchange}" if live else "paper"
-        hooks = _CliHooks(live=live, yes=yes, dry_run=dry_run)
+        hooks = _cli_hooks(live=live, yes=yes, dry_run=dry_run)
         console.print(f"[bold]{strategy.name}[/] -> {mode} ({settings.exchange.id}), target as of {as_of:%Y-%m-%d}")
         with console.status(f"reading the {mode} account, asking {strategy.name}, planning") as status:
             hooks.status = status
@@ -113,37 +113,27 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=1)
 
 
-class _CliHooks:
-    """Print the plan, then ask (live) or stop (dry run) before any order."""
+def _cli_hooks(*, live: bool, yes: bool, dry_run: bool) -> Any:
+    """:class:`~indexer.execution.RebalanceHooks` of the command: print the plan, then ask (live) or stop
+    (dry run, nothing to trade) before any order; progress on the status line."""
+    from indexer.execution import RebalanceHooks
 
-    def __init__(self, *, live: bool, yes: bool, dry_run: bool) -> None:
-        from indexer.execution import RebalanceHooks
+    class CliHooks(RebalanceHooks):
+        status: Any = None
 
-        self._base = RebalanceHooks()
-        self.orders = self._base.orders
-        self.live, self.yes, self.dry_run = live, yes, dry_run
-        self.status: Any = None
+        def on_plan(self, plan: Any, run_id: str) -> bool:
+            if self.status is not None:
+                self.status.stop()
+            console.print(plan)
+            if dry_run or not plan.orders:
+                return False
+            _confirm(live, yes)
+            if self.status is not None:
+                self.status.start()
+            return True
 
-    def before_decision(self, data: Any, valuation: Any) -> Any:
-        return None
+        def progress(self, message: str) -> None:
+            if self.status is not None:
+                self.status.update(message)
 
-    def on_valuation(self, valuation: Any) -> None:
-        pass
-
-    def on_target(self, target: Any) -> None:
-        pass
-
-    def on_plan(self, plan: Any, run_id: str) -> bool:
-        if self.status is not None:
-            self.status.stop()
-        console.print(plan)
-        if self.dry_run or not plan.orders:
-            return False
-        _confirm(self.live, self.yes)
-        if self.status is not None:
-            self.status.start()
-        return True
-
-    def progress(self, message: str) -> None:
-        if self.status is not None:
-            self.status.update(message)
+    return CliHooks()

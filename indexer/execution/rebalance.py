@@ -67,12 +67,13 @@ class Valuation:
 
 
 def value_account(broker: TradingBroker, quote: str, extra: Iterable[str] = (),
-                  intermediates: Iterable[str] = ("BTC", "ETH")) -> Valuation:
+                  intermediates: Iterable[str] = ("BTC", "ETH"), *, balance: AccountBalance | None = None) -> Valuation:
     """Value ``broker``'s account in ``quote``; ``extra`` assets (e.g. the target's) are priced too.
 
-    Held currencies without a market are left out of the value and listed in ``unpriced``.
+    ``balance`` reuses balances already read (only prices are fetched then).  Held currencies
+    without a market are left out of the value and listed in ``unpriced``.
     """
-    bal = broker.fetch_balance()
+    bal = broker.fetch_balance() if balance is None else balance
     markets = broker.markets()
     inter = tuple(intermediates)
     routes, unpriced = {}, []
@@ -255,7 +256,7 @@ def rebalance_once(
             target = strategy.target(data, as_of, previous=previous)
             hooks.on_target(target)
         wanted = [a for a, w in target.invested.items() if w > 0]
-        valuation = value_account(broker, quote, wanted)
+        valuation = value_account(broker, quote, wanted, balance=valuation.balance)  # balances read once
         from indexer.execution.reference import last_prices
 
         guards.on_prices({a: float(v) for a, v in valuation.asset_prices.items()}, last_prices(data, target.as_of))

@@ -123,6 +123,27 @@ def test_bot_half_done_account_is_repaired_by_the_next_run(usd, base, tmp_path, 
         sim.stop()
 
 
+def test_bot_does_not_spend_funds_locked_by_the_user(usd, tmp_path):
+    """1,000 USDT locked by the user's own resting order: never counted as available, never cancelled."""
+    from decimal import Decimal
+
+    sim = _sim(usd, {"USDT": 10_000.0})
+    try:
+        mid = sim.engine.mids["ETHUSDT"]
+        user = sim.engine.rest("ETHUSDT", "BUY", Decimal("0.5"), (mid / 2).quantize(Decimal("0.01")), "user-order-1")
+        cfg = _cfg(tmp_path, sim, "top10_capped")
+        res = _once(cfg)
+        assert res.exit_code == 0 and res.output.startswith("done"), res.output
+        sent, rejected = _counts(res.output)
+        assert rejected == 0 and user.status == "NEW"
+        w, _ = account_weights(sim, exclude_locked_by_others=True)
+        te = tracking_error(w, _run_target(cfg))
+        assert te <= 0.005, (te, w)
+        RESULTS["top10_capped/user-locked"] = {"exit": 0, "te": round(te, 5), "sent": sent, "rejected": rejected}
+    finally:
+        sim.stop()
+
+
 def test_bot_never_buys_a_restricted_asset(usd, tmp_path, reference):
     """The compliance rules are checked before any order on the bot path: a run whose recorded target holds
     an asset the strategy's rules restrict (rules changed after the decision) places no order."""

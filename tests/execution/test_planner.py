@@ -145,3 +145,38 @@ def test_tracking_error_of_a_10k_account_over_the_reference_universe(reference, 
     record_property("tracking_error", figures)
     print("post-trade tracking error (fraction of portfolio value):", figures)
     assert len(figures) >= 4
+
+
+def test_funding_converges_in_one_step_when_positions_sit_inside_their_drift_bands():
+    """Issue 12: every other position inside its band, cash short of the one buy. The buys scale down in one
+    proportional step, the cash buffer stays, the paper account takes every order, a rerun does nothing."""
+    tp = target({"BTC": 0.3, "ETH": 0.2, "ADA": 0.1, "LTC": 0.1, "XRP": 0.1, "BNB": 0.1, "LINK": 0.1})
+    values = {"BTC": 3010, "ETH": 2006, "ADA": 1003, "LTC": 1004, "XRP": 1002, "BNB": 1005, "LINK": 800}
+    bal = {a: v / PRICES[a] for a, v in values.items()}
+    bal["USDT"] = 10_000 - sum(values.values())  # 170 USDT for a ~200 USDT buy
+    plan, ex, prices = _plan(tp, bal, PRICES, drift_threshold=0.005)
+    assert [(o.asset, o.side) for o in plan.orders] == [("LINK", "buy")]
+    assert 0.6 < plan.funding_scale < 0.75 and "scaled to" in plan.orders[0].note
+    assert any("buys scaled" in n for n in plan.notes)
+    cash_after = D(str(bal["USDT"])) - plan.orders[0].amount * prices["LINK/USDT"]
+    assert cash_after >= D("0.003") * plan.portfolio_value - 1  # the buffer stays (within one lot)
+    paper = PaperBroker(ex, prices, bal, fee_rate=0.001)
+    report = execute(plan, paper, "funding-one-step")
+    assert report.ok and report.rejected == 0
+    again, *_ = _plan(tp, {k: float(v) for k, v in paper.fetch_holdings().balances.items()}, PRICES,
+                      drift_threshold=0.005)
+    assert not again.orders
+
+
+def test_locked_funds_are_not_spent_and_sells_use_free_quantities():
+    from indexer.execution import AccountBalance, Balance
+
+    tp = target({"BTC": 0.5, "ETH": 0.5})
+    ex, prices = _setup(PRICES)
+    eth = D("1.2")
+    bal = AccountBalance({"USDT": Balance(D(3000), D(2000), D(5000)),  # 2,000 USDT locked by an open order
+                          "ETH": Balance(eth / 2, eth / 2, eth)})  # half the ETH locked too
+    plan = plan_orders(tp, bal, prices, markets_from_ccxt(ex.markets))
+    buys = sum(o.amount * o.price for o in plan.orders if o.side == "buy")
+    assert buys <= D(3000) and plan.available <= D(3000)
+    assert all(o.amount <= eth / 2 for o in plan.orders if o.side == "sell")
