@@ -250,6 +250,22 @@ def plan_orders(
     if value <= 0:
         raise ExecutionError("portfolio value is zero: nothing to rebalance")
 
+    small = {}
+    for a in routes:
+        wa = Decimal(str(float(w.get(a, 0.0))))
+        if wa <= 0 or qty.get(a):
+            continue
+        m, p = markets[routes[a][0]], Decimal(str(prices[routes[a][0]]))
+        if not m.tradeable(m.round_amount(wa * value / px[a]), p):
+            small[a] = (f"target {wa * value:.2f} {quote} is below the {m.symbol} minimum "
+                        f"(notional {m.min_cost:f}, amount {m.min_amount:f})")
+    if small:  # a position too small to open is untradeable too: same policy
+        wanted, more = apply_untradeable(target.weights, markets, quote, untradeable, inter,
+                                         also={**{u.asset: u.reason for u in dropped}, **small})
+        dropped = more
+        cash_w = float(wanted.get(CASH, 0.0)) + float(wanted.get(quote, 0.0))
+        w = wanted.drop([c for c in (CASH, quote) if c in wanted.index])
+
     def fee_of(sym: str) -> Decimal:
         f = fee_rate if fee_rate is not None else (markets[sym].taker if markets[sym].taker is not None else 0.001)
         return Decimal(str(f))

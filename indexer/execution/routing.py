@@ -77,10 +77,12 @@ def symbols_to_price(assets: Iterable[str], markets: Mapping[str, Market], quote
 
 def apply_untradeable(weights: pd.Series, markets: Mapping[str, Market], quote: str,
                       policy: UntradeablePolicy = "redistribute",
-                      intermediates: Iterable[str] = ("BTC", "ETH")) -> tuple[pd.Series, tuple[Untradeable, ...]]:
+                      intermediates: Iterable[str] = ("BTC", "ETH"), *,
+                      also: Mapping[str, str] | None = None) -> tuple[pd.Series, tuple[Untradeable, ...]]:
     """Target ``weights`` (with CASH) the exchange can trade, and what was moved (see module docstring).
 
-    Raises :class:`ExecutionError` naming the assets when ``policy`` is ``"fail"``.
+    ``also``: more assets the exchange cannot trade, with the reason (e.g. a target position below the
+    market minimum).  Raises :class:`ExecutionError` naming the assets when ``policy`` is ``"fail"``.
     """
     if policy not in UNTRADEABLE_POLICIES:
         raise ExecutionError(f"untradeable policy must be one of {', '.join(UNTRADEABLE_POLICIES)}, got {policy!r}")
@@ -91,6 +93,10 @@ def apply_untradeable(weights: pd.Series, markets: Mapping[str, Market], quote: 
     errors = []
     for a, x in w.items():
         if a in (CASH, quote) or x <= 0:
+            continue
+        if also and a in also:
+            errors.append(f"{a}: {also[a]}")
+            bad.append(Untradeable(str(a), float(x), also[a], policy))
             continue
         try:
             route(a, markets, quote, intermediates)

@@ -180,3 +180,16 @@ def test_locked_funds_are_not_spent_and_sells_use_free_quantities():
     buys = sum(o.amount * o.price for o in plan.orders if o.side == "buy")
     assert buys <= D(3000) and plan.available <= D(3000)
     assert all(o.amount <= eth / 2 for o in plan.orders if o.side == "sell")
+
+
+@pytest.mark.parametrize("policy, btc, cash", [("redistribute", 0.7, 0.3), ("cash", 0.6996, 0.3004)])
+def test_a_target_position_below_the_market_minimum_follows_the_untradeable_policy(policy, btc, cash):
+    tp = target({"BTC": 0.6996, "ETH": 0.0004, "CASH": 0.3})  # 4 USDT of ETH < the 5 USDT minimum notional
+    plan, *_ = _plan(tp, {"USDT": 10_000}, PRICES, untradeable=policy)
+    assert [(u.asset, u.policy) for u in plan.untradeable] == [("ETH", policy)]
+    assert "below the ETH/USDT minimum" in plan.untradeable[0].reason
+    assert plan.target_weights["BTC"] == pytest.approx(btc, abs=1e-4)
+    assert plan.target_weights["CASH"] == pytest.approx(cash, abs=1e-4)
+    assert [o.asset for o in plan.orders] == ["BTC"]
+    with pytest.raises(ExecutionError, match="ETH: target 4.00 USDT is below the ETH/USDT minimum"):
+        _plan(tp, {"USDT": 10_000}, PRICES, untradeable="fail")

@@ -38,3 +38,19 @@ def test_clock_skew_is_synced_through_ccxt_and_retried(make_sim):
     report = execute(plan_for(b, target({"BTC": 0.5})), b, "retry-clock")
     assert report.ok and b.time_syncs == 1
     assert_no_duplicates(sim)
+
+
+def test_retryable_classification(sim):
+    """What is retried: ccxt's network family and Binance's documented try-again codes; not rejections."""
+    import ccxt
+
+    b = broker_for(sim)
+    for exc in (ccxt.RequestTimeout("x"), ccxt.ExchangeNotAvailable("x"), ccxt.OnMaintenance("x"),
+                ccxt.DDoSProtection("x"), ccxt.RateLimitExceeded("x"), ccxt.InvalidNonce("x"),
+                ccxt.OperationFailed('binance {"code":-1001,"msg":"Internal error; unable to process"}'),
+                ccxt.ExchangeError('binance {"code":-1007,"msg":"Timeout waiting for response"}'),
+                ccxt.ExchangeError('binance {"code":-1021,"msg":"Timestamp outside of the recvWindow"}')):
+        assert b.retryable(exc), exc
+    for exc in (ccxt.InsufficientFunds("x"), ccxt.InvalidOrder("x"), ccxt.BadSymbol("x"),
+                ccxt.AuthenticationError("x"), ccxt.ExchangeError('binance {"code":-1013,"msg":"LOT_SIZE"}')):
+        assert not b.retryable(exc), exc
