@@ -45,7 +45,7 @@ from indexer.execution.planner import OrderPlan, PlannedOrder
 from indexer.execution.recovery import ExecutionHooks, KnownOrder, LegProgress, recover
 from indexer.execution.types import Market, OrderState
 
-__all__ = ["ExecutionOptions", "ExecutionReport", "execute"]
+__all__ = ["ExecutionOptions", "ExecutionReport", "execute", "check_compliance"]
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
@@ -116,7 +116,8 @@ class ExecutionReport:
         return report_view(self)
 
 
-def _check_compliance(plan: OrderPlan, compliance: Callable[[pd.Series], Any] | None) -> None:
+def check_compliance(plan: OrderPlan, compliance: Callable[[pd.Series], Any] | None) -> None:
+    """Run ``compliance`` on the plan's expected weights; :class:`ComplianceError` listing the violations."""
     if compliance is None:
         return
     result = compliance(plan.expected_weights)
@@ -306,7 +307,7 @@ def execute(
     """
     opts = options or ExecutionOptions()
     hooks = hooks or ExecutionHooks()
-    _check_compliance(plan, compliance)
+    check_compliance(plan, compliance)
     markets = broker.markets()
     retries_before = int(getattr(broker, "retries", 0))
     progress_by_leg = recover(broker, known, hooks)

@@ -36,7 +36,7 @@ import pandas as pd
 from indexer._typing import CASH, TargetPortfolio
 from indexer.exceptions import ExecutionError
 from indexer.execution.broker import TradingBroker
-from indexer.execution.executor import ExecutionReport, execute
+from indexer.execution.executor import ExecutionReport, check_compliance, execute
 from indexer.execution.guards import Guards
 from indexer.execution.planner import OrderPlan, plan_orders, route
 from indexer.execution.recovery import ExecutionHooks, KnownOrder
@@ -266,9 +266,7 @@ def rebalance_once(
         guards.on_plan(plan)
     rid = run_id if isinstance(run_id, str) else run_id(plan)
     if check is not None:  # before any order, whatever the path
-        from indexer.execution.executor import _check_compliance
-
-        _check_compliance(plan, check)
+        check_compliance(plan, check)
     notes = tuple(plan.notes) + tuple(f"cancelled our order {o.client_order_id} ({o.side} {o.amount} {o.symbol}) "
                                       f"left open by an earlier run" for o in cancelled)
     common = dict(run_id=rid, plan=plan, target=target, valuation=valuation, cancelled=tuple(cancelled),
