@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
 
-from indexer._typing import CASH, TargetPortfolio
+from indexer._typing import TargetPortfolio
 from indexer.bot import guards
 from indexer.bot.accounts import build_broker, holdings_weights, load_market_data
 from indexer.bot.config import BotConfig
@@ -132,32 +132,17 @@ class Rebalancer:
             self.unpriced = dict(self._broker.unpriced) if isinstance(self._broker, PaperBroker) else {}
         return self._broker
 
-    def _prices(self, broker: "TradingBroker", assets: list[str]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-        """``(price per market symbol, price per asset in quote units)`` for the routable ``assets``."""
-        from indexer.execution.planner import route
+    def valuation(self, extra: list[str] | None = None) -> tuple[Any, dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
+        """``(holdings, symbol prices, asset prices, weights, value)`` of the account now (quote units).
+
+        The same valuation as :func:`indexer.execution.value_account` (``rebalance_once``)."""
+        from indexer.execution import value_account
 
         quote = self.cfg.exchange.quote
-        markets = broker.markets()
-        routes = {}
-        for a in assets:
-            if a in (quote, CASH):
-                continue
-            try:
-                routes[a] = route(a, markets, quote)
-            except ExecutionError:
-                continue
-        syms = sorted({s for s, _ in routes.values()} | {f"{x}/{quote}" for _, x in routes.values() if x})
-        px = {s: Decimal(str(v)) for s, v in broker.fetch_prices(syms).items()} if syms else {}
-        asset_px = {a: px[s] * (px[f"{x}/{quote}"] if x else 1) for a, (s, x) in routes.items()}
-        return px, asset_px
-
-    def valuation(self, extra: list[str] | None = None) -> tuple[Any, dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
-        """``(holdings, symbol prices, asset prices, weights, value)`` of the account now (quote units)."""
-        b = self.broker()
-        h = b.fetch_holdings()
-        px, asset_px = self._prices(b, sorted(set(h.balances) | set(extra or [])))
-        w, value = holdings_weights(h, asset_px, self.cfg.exchange.quote)
-        return h, px, asset_px, w, value
+        v = value_account(self.broker(), quote, extra or [])
+        h = v.balance.holdings()
+        w, value = holdings_weights(h, v.asset_prices, quote)
+        return h, dict(v.prices), dict(v.asset_prices), w, value
 
     # ------------------------------------------------------------------ entry
     def once(self, now: dt.datetime) -> RunResult:
