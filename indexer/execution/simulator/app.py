@@ -80,7 +80,8 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
 
     async def exchange_info(request: web.Request, p: dict[str, str]) -> Any:
         return {"timezone": "UTC", "serverTime": int(time.time() * 1000), "rateLimits": [],
-                "exchangeFilters": [], "symbols": [exchange_info_symbol(s) for s in engine.specs.values()]}
+                "exchangeFilters": [], "symbols": [exchange_info_symbol(s, "BREAK" if s.id in engine.halted else "TRADING")
+                            for s in engine.specs.values()]}
 
     def _symbols(p: dict[str, str]) -> list[str]:
         if "symbol" in p:

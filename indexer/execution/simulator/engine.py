@@ -115,6 +115,7 @@ class Engine:
         self._lock = threading.RLock()
         self.drift_bps_per_order = drift_bps_per_order
         self.clock_skew_ms = clock_skew_ms
+        self.halted: set[str] = set()  # exchange ids of halted markets (status BREAK, orders refused)
 
     def now_ms(self) -> int:
         """The exchange's clock (epoch milliseconds, skewed by ``clock_skew_ms``)."""
@@ -211,6 +212,8 @@ class Engine:
         """Validate, accept and (for market / marketable orders) fill an order."""
         with self._lock:
             spec = self.spec(symbol_id)
+            if symbol_id in self.halted:
+                raise SimError(400, -1013, "Market is closed.")
             if side not in ("BUY", "SELL") or otype not in ("MARKET", "LIMIT"):
                 raise SimError(400, -1116, "Invalid orderType.")
             self._check_filters(spec, otype, qty, price)

@@ -62,6 +62,8 @@ class SimServer:
         Optional daily close panel (USD, e.g. ``MarketData.close``) served as ``1d`` klines.
     missing
         Assets that get no market at all (like CRO, which Binance spot does not list).
+    halted
+        Market symbols listed but halted (``exchangeInfo`` status ``BREAK``; orders refused).
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class SimServer:
         btc_only: Iterable[str] = (),
         closes: Any = None,
         missing: Iterable[str] = (),
+        halted: Iterable[str] = (),
         **engine_options: Any,
     ) -> None:
         self.port = port or free_port()
@@ -88,6 +91,7 @@ class SimServer:
             bars = {m.id: closes[m.base].dropna() for m in self.markets.values()
                     if m.quote == "USDT" and m.base in closes.columns}
         self.engine = Engine(self.markets, prices, balances or {"USDT": 10_000}, bars=bars, **engine_options)
+        self.engine.halted = {s.replace("/", "") for s in halted}
         self.faults = FaultBook(faults)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None

@@ -1,4 +1,5 @@
-"""Retries of documented retryable exchange errors and the clock sync, against the simulator."""
+"""Real-account exchange conditions against the simulator: retries of documented retryable errors, the clock
+sync, and halted markets."""
 
 from __future__ import annotations
 
@@ -54,3 +55,24 @@ def test_retryable_classification(sim):
     for exc in (ccxt.InsufficientFunds("x"), ccxt.InvalidOrder("x"), ccxt.BadSymbol("x"),
                 ccxt.AuthenticationError("x"), ccxt.ExchangeError('binance {"code":-1013,"msg":"LOT_SIZE"}')):
         assert not b.retryable(exc), exc
+
+
+def test_halted_market_is_untradeable_and_follows_the_policy(make_sim):
+    """A listed but halted market (exchangeInfo status BREAK) counts as no market: its target weight is
+    spread pro rata (default) and the plan says why; `fail` refuses naming the halted market."""
+    import pytest
+
+    from indexer.exceptions import ExecutionError
+    from indexer.execution import plan_orders
+
+    sim = make_sim(halted=["LINK/USDT"])
+    b = broker_for(sim)
+    m = b.markets()
+    assert m["LINK/USDT"].active is False and m["BTC/USDT"].active is True
+    tp = target({"BTC": 0.45, "LINK": 0.1, "ETH": 0.45})
+    prices = b.fetch_prices(["BTC/USDT", "ETH/USDT"])
+    plan = plan_orders(tp, b.fetch_balance(), prices, m, amount_to_precision=b.amount_to_precision)
+    assert [u.asset for u in plan.untradeable] == ["LINK"] and "LINK/USDT halted" in plan.untradeable[0].reason
+    assert plan.target_weights["BTC"] == pytest.approx(0.5) and "LINK" not in {o.asset for o in plan.orders}
+    with pytest.raises(ExecutionError, match="LINK/USDT halted"):
+        plan_orders(tp, b.fetch_balance(), prices, m, untradeable="fail")
