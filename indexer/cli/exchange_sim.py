@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         api_key: Optional[str] = typer.Option(None, envvar="INDEXER_SIM_API_KEY", help="Account API key (random if unset)."),
         api_secret: Optional[str] = typer.Option(None, envvar="INDEXER_SIM_API_SECRET", help="Account secret (random if unset)."),
         missing: list[str] = typer.Option([], help="Asset without any market (like CRO on Binance; repeatable)."),
+        halted: list[str] = typer.Option([], help="Market listed but halted, e.g. LINK/USDT (repeatable)."),
         clock_skew_ms: int = typer.Option(0, help="Exchange clock minus client clock (ms); -3000 gives -1021 errors."),
         drift_bps: float = typer.Option(0.0, help="Move every price by this many bps after each accepted order."),
         write_config: Optional[Path] = typer.Option(
@@ -76,7 +77,8 @@ def register(app: typer.Typer) -> None:
             px, closes = last_prices(data), data.close
         sim = SimServer(px, balances, port=port, faults=rules, seed=seed, closes=closes,
                         fee_rate=fee, depth_usd=depth_usd, api_key=api_key, api_secret=api_secret,
-                        missing=[m.upper() for m in missing], clock_skew_ms=clock_skew_ms,
+                        missing=[m.upper() for m in missing], halted=[h.upper() for h in halted],
+                        clock_skew_ms=clock_skew_ms,
                         drift_bps_per_order=drift_bps)
         console.print(f"exchange simulator on [bold]{sim.url}[/] with {len(sim.markets)} markets, "
                       f"balances {balances}")
