@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -44,18 +43,9 @@ def load_market_data(cfg: BotConfig) -> "MarketData":
 
 def load_keys(cfg: BotConfig) -> "Credentials | None":
     """API keys from the configured environment variable names or key file (never from the config)."""
-    from indexer.execution.credentials import Credentials, load_credentials
+    from indexer.execution.ccxt_broker import settings_credentials
 
-    c = cfg.exchange.credentials
-    if c.key_file:
-        return load_credentials(cfg.exchange.id, key_file=c.key_file)
-    if c.api_key_env:
-        key, secret = os.environ.get(c.api_key_env), os.environ.get(c.secret_env or "")
-        if not key or not secret:
-            raise ConfigError(f"exchange.credentials: set the environment variables {c.api_key_env} and {c.secret_env}")
-        pw = os.environ.get(c.password_env) if c.password_env else None
-        return Credentials(key, secret, pw, source=f"environment {c.api_key_env}")
-    return load_credentials(cfg.exchange.id)
+    return settings_credentials(cfg.exchange)
 
 
 def paper_balances(start: Mapping[str, float], fills: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
@@ -105,11 +95,7 @@ def build_broker(cfg: BotConfig, data: "MarketData", recorded_fills: Iterable[Ma
     creds = load_keys(cfg)
     if creds is None:
         raise ConfigError(f"mode {cfg.mode} needs API keys: set exchange.credentials (env variable names or key_file)")
-    e = cfg.exchange
-    broker = CcxtBroker(e.id, credentials=creds, sandbox=e.sandbox, options=e.options, urls=e.urls,
-                        timeout_ms=e.timeout_ms, quote=quote, max_retries=e.max_retries, backoff_s=e.backoff_s,
-                        rate_limit=e.rate_limit)
-    return broker, creds.secrets()
+    return CcxtBroker.from_settings(cfg.exchange, credentials=creds), creds.secrets()
 
 
 def holdings_weights(holdings: Holdings, asset_prices: Mapping[str, Decimal | float], quote: str) -> tuple[dict[str, float], float]:

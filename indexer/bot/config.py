@@ -9,7 +9,8 @@ Example (see ``examples/bot/``)::
     paper: {balances: {USDT: 10000}, fee_rate: 0.001, max_price_age_hours: 168}
     schedule: {cron: "5 0 * * *"}  # UTC
     risk: {max_order_notional: 5000, max_turnover: 1.0, max_daily_loss: 0.1, max_drawdown: 0.3}
-    execution: {order_type: market}   # or limit (mid / touch, timeout, then market or replace)
+    execution: {order_type: market, cash_buffer: 0.003, drift_threshold: 0.001}
+    # exchange.untradeable: redistribute | cash | fail; exchange.max_retries / backoff_s: retries
     data: {source: reference, max_age_hours: 36}
     notify: [{kind: slack, url_env: SLACK_WEBHOOK_URL}]
     database: {url: sqlite:///bot.sqlite}
@@ -26,15 +27,17 @@ in this file: name the environment variables or a 0600 key file.
 from __future__ import annotations
 
 import os
-import re
+
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
+
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from indexer.config import data_dir, read_yaml_mapping
 from indexer.exceptions import ConfigError
+from indexer.execution.settings import (LOOPBACK_HOSTS, CredentialsSettings, ExchangeSettings, ExecutionSettings,
+                                        PaperSettings, RebalanceSettings, RiskSettings)
 
 __all__ = [
     "BotConfig",
@@ -52,72 +55,19 @@ __all__ = [
     "LOOPBACK_HOSTS",
 ]
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CredentialsConfig(_Model):
-    """Where the API keys are: environment variable *names* or a 0600 key file (never the keys)."""
-
-    api_key_env: str | None = Field(None, description="name of the env var holding the API key")
-    secret_env: str | None = Field(None, description="name of the env var holding the secret")
-    password_env: str | None = None
-    key_file: Path | None = Field(None, description="JSON/YAML key file with apiKey and secret (chmod 600)")
-
-    @model_validator(mode="after")
-    def _one_source(self) -> "CredentialsConfig":
-        if self.key_file and (self.api_key_env or self.secret_env):
-            raise ValueError("give either key_file or api_key_env/secret_env, not both")
-        if bool(self.api_key_env) != bool(self.secret_env):
-            raise ValueError("api_key_env and secret_env go together")
-        for name in (self.api_key_env, self.secret_env, self.password_env):
-            if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise ValueError(f"{name!r} is not an environment variable name (put the key in the environment, "
-                                 "not in this file)")
-        return self
-
-
-class ExchangeConfig(_Model):
-    """The ccxt exchange and how to reach it."""
-
-    id: str = "binance"
-    quote: str = "USDT"
-    sandbox: bool = False
-    options: dict[str, Any] = Field(default_factory=dict)
-    urls: dict[str, Any] = Field(default_factory=dict)
-    timeout_ms: int = Field(10_000, gt=0)
-    max_retries: int = Field(4, ge=0)
-    backoff_s: float = Field(0.5, ge=0)
-    rate_limit: bool = Field(True, description="ccxt's client-side rate limiter (off only for a loopback simulator)")
-    credentials: CredentialsConfig = Field(default_factory=CredentialsConfig)
-
-    def loopback(self) -> bool:
-        """True when every configured URL points at this machine."""
-        urls = list(_walk_urls(self.urls))
-        return bool(urls) and all((urlparse(u).hostname or "") in LOOPBACK_HOSTS for u in urls)
-
-
-def _walk_urls(x: Any) -> Any:
-    if isinstance(x, str):
-        if x.startswith(("http://", "https://")):
-            yield x
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from _walk_urls(v)
-
-
-class PaperConfig(_Model):
-    """Paper account: starting balances, fee and slippage of simulated fills, price age limit."""
-
-    balances: dict[str, float] = Field(default_factory=lambda: {"USDT": 10_000.0})
-    fee_rate: float = Field(0.001, ge=0, lt=0.05, description="fraction of the amount received")
-    slippage_bps: float = Field(5.0, ge=0, le=500)
-    max_price_age_hours: float | None = Field(
-        168.0, gt=0, description="an asset whose last close is older than this at the latest bar gets no "
-                                 "paper market (reported as unpriced, not traded); null: any age")
+# One settings model for both live paths (indexer.execution.settings): the bot's exchange, paper, risk and
+# execution sections are the very models `indexer rebalance --config` reads.
+CredentialsConfig = CredentialsSettings
+ExchangeConfig = ExchangeSettings
+PaperConfig = PaperSettings
+RiskConfig = RiskSettings
+ExecutionConfig = ExecutionSettings
 
 
 class ScheduleConfig(_Model):
@@ -147,37 +97,6 @@ def cron_trigger(expr: str) -> Any:
         return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month, day_of_week=dow,
                            timezone="UTC")
     return CronTrigger.from_crontab(expr, timezone="UTC")
-
-
-class RiskConfig(_Model):
-    """Risk limits; money in the account quote currency, ratios as fractions."""
-
-    max_order_notional: float = Field(10_000.0, gt=0, description="largest single order (quote units)")
-    max_turnover: float = Field(1.0, gt=0, le=2.0, description="sum of order values / portfolio value per run")
-    max_daily_loss: float = Field(0.15, gt=0, le=1, description="kill switch: loss vs the value 24 h earlier")
-    max_drawdown: float = Field(0.35, gt=0, le=1, description="kill switch: loss vs the peak value")
-    max_price_deviation: float = Field(0.10, gt=0, le=1, description="exchange price vs last close")
-    drift_threshold: float = Field(0.005, ge=0, lt=1, description="minimum weight drift worth trading")
-    fee_reserve: float = Field(0.002, ge=0, lt=0.2, description="fraction of value kept in cash for fees")
-
-
-class ExecutionConfig(_Model):
-    """How orders are worked (:class:`indexer.execution.ExecutionOptions`); seconds, fractions, basis points."""
-
-    order_type: Literal["market", "limit"] = "market"
-    limit_price: Literal["mid", "touch"] = "mid"
-    limit_timeout_s: float = Field(10.0, gt=0, description="wait for a limit order (or a market fill) before acting")
-    on_timeout: Literal["market", "replace"] = "market"
-    max_replacements: int = Field(2, ge=0, le=5)
-    poll_interval_s: float = Field(0.25, gt=0)
-    max_book_fraction: float = Field(0.25, gt=0, le=1, description="largest slice vs book depth near the touch")
-    depth_bps: float = Field(50.0, gt=0, description="how far from the touch depth is counted")
-
-    def options(self) -> Any:
-        """The :class:`~indexer.execution.ExecutionOptions` these settings give."""
-        from indexer.execution.executor import ExecutionOptions
-
-        return ExecutionOptions(**self.model_dump())
 
 
 class DataConfig(_Model):
@@ -256,6 +175,27 @@ class BotConfig(_Model):
     metrics_port: int | None = Field(None, ge=0, le=65535, description="Prometheus endpoint on 127.0.0.1")
     lock_dir: Path | None = None
     source: Path | None = Field(None, exclude=True, description="the YAML file this came from")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_fields(cls, raw: Any) -> Any:
+        """``risk.drift_threshold`` / ``risk.fee_reserve`` (older files) are ``execution.drift_threshold`` /
+        ``execution.cash_buffer`` now."""
+        if isinstance(raw, dict) and isinstance(raw.get("risk"), dict):
+            risk = dict(raw["risk"])
+            moved = {k: risk.pop(k) for k in ("drift_threshold", "fee_reserve") if k in risk}
+            if moved:
+                ex = dict(raw.get("execution") or {})
+                if "drift_threshold" in moved:
+                    ex.setdefault("drift_threshold", moved["drift_threshold"])
+                if "fee_reserve" in moved:
+                    ex.setdefault("cash_buffer", moved["fee_reserve"])
+                raw = {**raw, "risk": risk, "execution": ex}
+        return raw
+
+    def settings(self) -> RebalanceSettings:
+        """The exchange, paper, execution and risk sections as :class:`~indexer.execution.RebalanceSettings`."""
+        return RebalanceSettings(exchange=self.exchange, paper=self.paper, execution=self.execution, risk=self.risk)
 
     @model_validator(mode="after")
     def _mode(self) -> "BotConfig":

@@ -23,6 +23,7 @@ from indexer.bot.store import Store
 from indexer.exceptions import OrderRejected
 from indexer.execution.client_ids import parse_client_order_id
 from indexer.execution.recovery import ExecutionHooks, KnownOrder
+from indexer.execution.types import OrderState
 
 __all__ = ["OrderRecorder", "known_orders", "fill_dict"]
 
@@ -65,14 +66,13 @@ class OrderRecorder(ExecutionHooks):
                                  intent.type, str(intent.amount), str(intent.price) if intent.price else None)
         crash_point("order_intent", leg)
 
-    def on_sent(self, intent: OrderIntent, order: Mapping[str, Any]) -> None:
+    def on_sent(self, intent: OrderIntent, order: OrderState) -> None:
         crash_point("order_sent", self._leg(intent))
-        self.store.update_order(intent.client_order_id or "", exchange_order_id=str(order.get("id") or ""),
-                                status="sent")
+        self.store.update_order(intent.client_order_id or "", exchange_order_id=order.id, status="sent")
 
-    def on_fill(self, intent: OrderIntent, order: Mapping[str, Any], fills: list[Fill]) -> None:
-        self.store.update_order(intent.client_order_id or "", exchange_order_id=str(order.get("id") or ""),
-                                status=str(order.get("status") or "open"), filled=str(order.get("filled") or 0),
+    def on_fill(self, intent: OrderIntent, order: OrderState, fills: list[Fill]) -> None:
+        self.store.update_order(intent.client_order_id or "", exchange_order_id=order.id,
+                                status=order.status or "open", filled=str(order.filled),
                                 fills=[fill_dict(f) for f in fills])
         crash_point("order_recorded", self._leg(intent))
 
@@ -81,7 +81,7 @@ class OrderRecorder(ExecutionHooks):
         self.store.update_order(intent.client_order_id or "", status="rejected", error=msg)
         self.event("rejected", f"order {intent.client_order_id} rejected: {msg}", level="warning")
 
-    def on_found(self, intent: OrderIntent, order: Mapping[str, Any]) -> None:
+    def on_found(self, intent: OrderIntent, order: OrderState) -> None:
         self.event("reconcile", f"order {intent.client_order_id} found on the exchange after a restart: not resent")
 
     def on_lost(self, intent: OrderIntent) -> None:

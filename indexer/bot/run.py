@@ -4,8 +4,14 @@ Steps (``bot_runs.step``, committed before the next begins)::
 
     started -> data_checked -> target_decided -> plan_made -> orders_submitted -> reconciled -> done
 
-Inside ``plan_made`` the plan goes to :func:`indexer.execution.execute` (slicing,
-limit-then-market, partial fills, retries, per ``cfg.execution``) with the
+From ``data_checked`` on, a run is one call of
+:func:`indexer.execution.rebalance_once` - the same function ``indexer rebalance``
+calls - with the bot's :class:`_BotHooks`: ``on_valuation`` snapshots the
+account and runs the kill switch, ``before_decision`` is where fresher data is
+swapped in (:meth:`Rebalancer.refresh_data`), ``on_target`` / ``on_plan``
+persist the ``target_decided`` / ``plan_made`` steps, and the guards
+(price sanity, order notional, turnover) and the strategy's compliance rules are
+checked before any order.  Orders go through the
 bot's :class:`~indexer.bot.recorder.OrderRecorder` hooks: each order is
 recorded as an *intent* with its deterministic client order id before it is
 sent, then its exchange answer, status and fills.  On restart an interrupted
@@ -29,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
 
-from indexer._typing import CASH, TargetPortfolio
+from indexer._typing import TargetPortfolio
 from indexer.bot import guards
 from indexer.bot.accounts import build_broker, holdings_weights, load_market_data
 from indexer.bot.config import BotConfig
@@ -90,6 +96,7 @@ class Rebalancer:
         self._data: "MarketData | None" = None
         self._broker: "TradingBroker | None" = None
         self.unpriced: dict[str, str] = {}
+        self.notes: list[str] = []  # untradeable assets, scaled or re-sized legs of the last run
 
     # ------------------------------------------------------------------ helpers
     def _event(self, kind: str, message: str, *, level: str = "info", run_id: int | None = None,
@@ -125,32 +132,17 @@ class Rebalancer:
             self.unpriced = dict(self._broker.unpriced) if isinstance(self._broker, PaperBroker) else {}
         return self._broker
 
-    def _prices(self, broker: "TradingBroker", assets: list[str]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-        """``(price per market symbol, price per asset in quote units)`` for the routable ``assets``."""
-        from indexer.execution.planner import route
+    def valuation(self, extra: list[str] | None = None) -> tuple[Any, dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
+        """``(holdings, symbol prices, asset prices, weights, value)`` of the account now (quote units).
+
+        The same valuation as :func:`indexer.execution.value_account` (``rebalance_once``)."""
+        from indexer.execution import value_account
 
         quote = self.cfg.exchange.quote
-        markets = broker.markets()
-        routes = {}
-        for a in assets:
-            if a in (quote, CASH):
-                continue
-            try:
-                routes[a] = route(a, markets, quote)
-            except ExecutionError:
-                continue
-        syms = sorted({s for s, _ in routes.values()} | {f"{x}/{quote}" for _, x in routes.values() if x})
-        px = {s: Decimal(str(v)) for s, v in broker.fetch_prices(syms).items()} if syms else {}
-        asset_px = {a: px[s] * (px[f"{x}/{quote}"] if x else 1) for a, (s, x) in routes.items()}
-        return px, asset_px
-
-    def valuation(self, extra: list[str] | None = None) -> tuple[Any, dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
-        """``(holdings, symbol prices, asset prices, weights, value)`` of the account now (quote units)."""
-        b = self.broker()
-        h = b.fetch_holdings()
-        px, asset_px = self._prices(b, sorted(set(h.balances) | set(extra or [])))
-        w, value = holdings_weights(h, asset_px, self.cfg.exchange.quote)
-        return h, px, asset_px, w, value
+        v = value_account(self.broker(), quote, extra or [])
+        h = v.balance.holdings()
+        w, value = holdings_weights(h, v.asset_prices, quote)
+        return h, dict(v.prices), dict(v.asset_prices), w, value
 
     # ------------------------------------------------------------------ entry
     def once(self, now: dt.datetime) -> RunResult:
@@ -158,7 +150,7 @@ class Rebalancer:
 
         ``RunResult.unpriced`` lists the paper account's assets left without a price (not traded).
         """
-        self._data, self._broker, self.unpriced = None, None, {}
+        self._data, self._broker, self.unpriced, self.notes = None, None, {}, []
         res = self._once(now)
         res.unpriced = dict(self.unpriced)
         return res
@@ -211,16 +203,8 @@ class Rebalancer:
                 self._step(run_id, "data_checked")
                 self._event("data", f"latest bar {as_of.date()} is {age:.1f} h old", run_id=run_id)
                 step = "data_checked"
-            if step == "data_checked":
-                target = self._decide(as_of)
-                self._step(run_id, "target_decided", target=target.to_dict())
-                step = "target_decided"
-            if step == "target_decided":
-                plan = self._plan(run_id, self.store.run(run_id)["target"], now)
-                self._step(run_id, "plan_made", plan=plan)
-                step = "plan_made"
-            if step == "plan_made":
-                self._submit(run_id, self.store.run(run_id)["plan"], send=fresh)
+            if step in ("data_checked", "target_decided", "plan_made"):
+                self._rebalance(run_id, step, now, send=fresh)
                 self._step(run_id, "orders_submitted")
                 step = "orders_submitted"
             if step == "orders_submitted":
@@ -249,56 +233,49 @@ class Rebalancer:
             self.notifier.send("error", f"run {run_id} {status}", msg)
             return RunResult(status, msg, run_id=run_id, as_of=as_of)
 
-    def _decide(self, as_of: pd.Timestamp) -> TargetPortfolio:
+    def refresh_data(self, data: "MarketData", valuation: Any) -> "MarketData | None":
+        """Called just before the strategy is asked: return fresher market data to decide on, or ``None``.
+
+        The hook point of a live data refresh (the default keeps ``data``)."""
+        return None
+
+    def _rebalance(self, run_id: int, step: str, now: dt.datetime, *, send: bool) -> None:
+        """``rebalance_once`` from ``step``: decide (or reuse the recorded target / plan), plan, check, execute.
+
+        An older bar's run (``send=False``) at ``plan_made`` sends nothing new (:meth:`_reconcile` settles it)."""
+        from indexer.bot.recorder import known_orders
+        from indexer.execution import Guards, OrderPlan, rebalance_once
         from indexer.strategy import Strategy
 
+        run = self.store.run(run_id)
+        if step == "plan_made" and not send:
+            return
+        as_of = pd.Timestamp(run["as_of"])
+        target = plan = None
+        known = []
+        if step == "target_decided":
+            t = run["target"]
+            target = TargetPortfolio(pd.Timestamp(t["as_of"]), pd.Series(t["weights"]), t.get("diagnostics") or {})
+        elif step == "plan_made":
+            plan = OrderPlan.from_dict(run["plan"])
+            known = known_orders(self.store.orders_of(run_id))
+        from indexer.execution.market_lists import load_market_list, save_market_list
+
+        if self.cfg.mode == "live":  # the dated market list of universe.tradable_on (not a sandbox's)
+            save_market_list(self.broker().markets(), self.cfg.exchange.id, self.cfg.exchange.quote, now)
+        else:
+            load_market_list(self.cfg.exchange.id, self.cfg.exchange.quote)
         strategy = Strategy.from_yaml(self.cfg.strategy)
-        *_, weights, _ = self.valuation()
-        previous = pd.Series(weights, dtype="float64") if weights else None
-        return strategy.target(self.data().until(as_of), as_of, previous=previous)
-
-    def _plan(self, run_id: int, target_d: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
-        from indexer.execution.planner import plan_orders
-        from indexer.execution.reference import last_prices
-
-        cfg, b = self.cfg, self.broker()
-        target = TargetPortfolio(pd.Timestamp(target_d["as_of"]), pd.Series(target_d["weights"]))
-        wanted = [a for a, w in target.invested.items() if w > 0]
-        holdings, prices, asset_px, _, value = self.valuation(wanted)
-        snaps = self.store.snapshots(self.account)["value"]
-        since = self.store.resumed_at(self.account)
-        if since is not None:  # an operator resumed: losses count from then on
-            snaps = snaps[snaps.index >= pd.Timestamp(since)]
-        risk = guards.check_kill_switch(snaps, now, value, cfg.risk.max_daily_loss, cfg.risk.max_drawdown)
-        self.store.snapshot(self.account, holdings.balances, asset_px, value, run_id=run_id, taken_at=now)
-        markets = b.markets()
-        if self.unpriced:
-            held = sorted(a for a in self.unpriced if holdings.balances.get(a))
-            self._event("unpriced", f"run {run_id}: no paper price, not traded: {self._unpriced_text()}"
-                                    + (f"; held: {', '.join(held)}" if held else ""),
-                        level="warning", run_id=run_id, data={"unpriced": self.unpriced, "held": held})
-        missing = [a for a in wanted if a not in asset_px]
-        if missing:
-            why = "; ".join(f"{a}: {self.unpriced[a]}" for a in missing if a in self.unpriced)  # the wanted ones
-            raise ExecutionError(f"no market on {cfg.exchange.id} to buy {missing} against {cfg.exchange.quote}"
-                                 + (f" (no paper price: {why})" if why else ""))
-        guards.check_prices({a: float(v) for a, v in asset_px.items()}, last_prices(self.data(), target.as_of),
-                            cfg.risk.max_price_deviation)
-        plan = plan_orders(target, holdings, prices, markets, quote=cfg.exchange.quote,
-                           drift_threshold=cfg.risk.drift_threshold, fee_reserve=cfg.risk.fee_reserve,
-                           amount_to_precision=b.amount_to_precision)
-        guards.check_orders(plan.orders, cfg.risk.max_order_notional)
-        guards.check_turnover(plan.turnover, cfg.risk.max_turnover)
-        rid = self._run_key(run_id)
-        out = plan.to_dict()
-        for o, po in zip(out["orders"], plan.orders):
-            o["client_order_id"] = po.intent(rid).client_order_id
-        out["turnover"] = plan.turnover
-        out["risk"] = risk
-        out["unpriced"] = dict(self.unpriced)
-        self._event("plan", f"run {run_id}: {len(plan.orders)} orders, turnover {plan.turnover:.2%}, "
-                            f"value {float(plan.portfolio_value):,.2f} {plan.quote}", run_id=run_id)
-        return out
+        result = rebalance_once(
+            strategy, self.data().until(as_of), self.broker(), self.cfg.settings(), run_id=self._run_key(run_id),
+            as_of=as_of, hooks=_BotHooks(self, run_id, now), guards=Guards.from_risk(self.cfg.risk),
+            target=target, plan=plan, known=known)
+        self.notes = list(result.notes) + (list(result.report.adjustments) if result.report else [])
+        if self.notes:
+            self._event("notes", f"run {run_id}: " + "; ".join(self.notes), level="warning", run_id=run_id,
+                        data={"notes": self.notes})
+        if result.report is not None and result.report.interrupted:  # the exchange stayed unreachable
+            raise RetryableExecutionError(result.report.interrupted)
 
     def _unpriced_text(self) -> str:
         """``"A, B: reason; C: other reason"`` (assets grouped by reason)."""
@@ -319,20 +296,6 @@ class Rebalancer:
 
         return OrderRecorder(self.store, run_id, event, self.notifier.redactor.text)
 
-    def _submit(self, run_id: int, plan: Mapping[str, Any], *, send: bool) -> None:
-        """Execute the plan, resuming what a killed process left; an older bar's run sends nothing new
-        (its recorded orders are settled by :meth:`_reconcile`)."""
-        from indexer.bot.recorder import known_orders
-        from indexer.execution import OrderPlan, execute
-
-        if not send:
-            return
-        report = execute(OrderPlan.from_dict(plan), self.broker(), self._run_key(run_id),
-                         options=self.cfg.execution.options(), hooks=self._recorder(run_id),
-                         known=known_orders(self.store.orders_of(run_id)))
-        if report.interrupted:  # the exchange stayed unreachable: leave the run resumable
-            raise RetryableExecutionError(report.interrupted)
-
     def _reconcile(self, run_id: int) -> None:
         """Settle every recorded order not final yet with the exchange (open ones are cancelled)."""
         from indexer.bot.recorder import known_orders
@@ -344,7 +307,8 @@ class Rebalancer:
         run = self.store.run(run_id)
         holdings, _, asset_px, weights, value = self.valuation()
         self.store.snapshot(self.account, holdings.balances, asset_px, value, run_id=run_id, taken_at=now)
-        target = (run["target"] or {}).get("weights", {})
+        # the plan's target: what the exchange can trade (untradeable assets moved by the policy)
+        target = (run["plan"] or {}).get("target_weights") or (run["target"] or {}).get("weights", {})
         idx = set(target) | set(weights)
         te = 0.5 * sum(abs(weights.get(a, 0.0) - target.get(a, 0.0)) for a in idx)
         orders = self.store.orders_of(run_id)
@@ -354,11 +318,63 @@ class Rebalancer:
                f"({rejected} rejected), value {value:,.2f} {self.cfg.exchange.quote}, tracking error {te:.2%}")
         if self.unpriced:
             msg += f"; no price, not traded: {', '.join(sorted(self.unpriced))}"
+        if self.notes:
+            msg += "; " + "; ".join(self.notes)
         self._event("done", msg, run_id=run_id,
                     data={"tracking_error": te, "value": value, "unpriced": dict(self.unpriced)})
         self.notifier.send("run", f"rebalance done ({self.cfg.mode})", msg,
                            {"run_id": run_id, "orders": len(orders), "value": value, "tracking_error": te,
-                            "unpriced": dict(self.unpriced)})
+                            "unpriced": dict(self.unpriced), "notes": list(self.notes)})
         crash_point("done")
         return RunResult("done", msg, run_id=run_id, as_of=pd.Timestamp(run["as_of"]), orders=len(orders),
                          tracking_error=te, value=value)
+
+
+class _BotHooks:
+    """:class:`~indexer.execution.RebalanceHooks` of one bot run: persist each step, snapshot, kill switch."""
+
+    def __init__(self, reb: Rebalancer, run_id: int, now: dt.datetime) -> None:
+        self.reb, self.run_id, self.now = reb, run_id, now
+        self.orders = reb._recorder(run_id)
+        self.risk: dict[str, float] = {}
+
+    def before_decision(self, data: "MarketData", valuation: Any) -> "MarketData | None":
+        return self.reb.refresh_data(data, valuation)
+
+    def on_valuation(self, valuation: Any) -> None:
+        reb, cfg = self.reb, self.reb.cfg
+        value = float(valuation.value)
+        snaps = reb.store.snapshots(reb.account)["value"]
+        since = reb.store.resumed_at(reb.account)
+        if since is not None:  # an operator resumed: losses count from then on
+            snaps = snaps[snaps.index >= pd.Timestamp(since)]
+        self.risk = guards.check_kill_switch(snaps, self.now, value, cfg.risk.max_daily_loss, cfg.risk.max_drawdown)
+        h = valuation.balance.holdings()
+        reb.store.snapshot(reb.account, h.balances, dict(valuation.asset_prices), value, run_id=self.run_id,
+                           taken_at=self.now)
+        if reb.unpriced:
+            held = sorted(a for a in reb.unpriced if h.balances.get(a))
+            reb._event("unpriced", f"run {self.run_id}: no paper price, not traded: {reb._unpriced_text()}"
+                                   + (f"; held: {', '.join(held)}" if held else ""),
+                       level="warning", run_id=self.run_id, data={"unpriced": reb.unpriced, "held": held})
+
+    def on_target(self, target: TargetPortfolio) -> None:
+        self.reb._step(self.run_id, "target_decided", target=target.to_dict())
+
+    def on_plan(self, plan: Any, run_key: str) -> bool:
+        reb = self.reb
+        if reb.store.run(self.run_id)["step"] == "plan_made":  # resumed from the recorded plan
+            return True
+        out = plan.to_dict()
+        for o, po in zip(out["orders"], plan.orders):
+            o["client_order_id"] = po.intent(run_key).client_order_id
+        out["turnover"] = plan.turnover
+        out["risk"] = self.risk
+        out["unpriced"] = dict(reb.unpriced)
+        reb._event("plan", f"run {self.run_id}: {len(plan.orders)} orders, turnover {plan.turnover:.2%}, "
+                           f"value {float(plan.portfolio_value):,.2f} {plan.quote}", run_id=self.run_id)
+        reb._step(self.run_id, "plan_made", plan=out)
+        return True
+
+    def progress(self, message: str) -> None:
+        log.debug(message)

@@ -42,8 +42,9 @@ def collect_status(bot: Bot, *, limit: int = 10, query_exchange: bool = True) ->
             *_, current, value = reb.valuation()
             source = "exchange"
             ex_open = reb.broker().open_orders()
-            out["exchange_open_orders"] = [{k: o.get(k) for k in ("id", "clientOrderId", "symbol", "side", "amount",
-                                                                  "filled", "status")} for o in ex_open]
+            out["exchange_open_orders"] = [{k: o.to_dict()[k] for k in ("id", "clientOrderId", "symbol", "side",
+                                                                         "amount", "filled", "status")}
+                                           for o in ex_open]
         except Exception as exc:  # noqa: BLE001 - status must still show the stored story
             out["exchange_error"] = bot.redactor.text(f"{type(exc).__name__}: {exc}")
     if value is None:

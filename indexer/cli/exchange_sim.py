@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8765, help="TCP port on 127.0.0.1."),
         faults: Optional[str] = typer.Option(
             None, help="Faults to inject, kind[:target[:times[:value]]] comma separated, "
-            "kinds: latency, timeout, 429, 5xx, partial, reject_balance, reject_filter."),
+            "kinds: latency, timeout, 429, 5xx, 1001, partial, reject_balance, reject_filter."),
         seed: int = typer.Option(0, help="Seed of the synthetic order book."),
         balance: list[str] = typer.Option(["USDT=10000"], help="Starting balance ASSET=AMOUNT (repeatable)."),
         prices: Optional[Path] = typer.Option(None, help="JSON/YAML {ASSET: USD price}; default: reference data last closes."),
@@ -55,6 +55,10 @@ def register(app: typer.Typer) -> None:
         depth_usd: float = typer.Option(250_000.0, help="Book depth per price level (USD)."),
         api_key: Optional[str] = typer.Option(None, envvar="INDEXER_SIM_API_KEY", help="Account API key (random if unset)."),
         api_secret: Optional[str] = typer.Option(None, envvar="INDEXER_SIM_API_SECRET", help="Account secret (random if unset)."),
+        missing: list[str] = typer.Option([], help="Asset without any market (like CRO on Binance; repeatable)."),
+        halted: list[str] = typer.Option([], help="Market listed but halted, e.g. LINK/USDT (repeatable)."),
+        clock_skew_ms: int = typer.Option(0, help="Exchange clock minus client clock (ms); -3000 gives -1021 errors."),
+        drift_bps: float = typer.Option(0.0, help="Move every price by this many bps after each accepted order."),
         write_config: Optional[Path] = typer.Option(
             Path("sim.yaml"), help="Write a rebalance --config YAML (and a 0600 key file next to it) for this simulator."),
     ) -> None:
@@ -72,7 +76,10 @@ def register(app: typer.Typer) -> None:
             data = load_reference()
             px, closes = last_prices(data), data.close
         sim = SimServer(px, balances, port=port, faults=rules, seed=seed, closes=closes,
-                        fee_rate=fee, depth_usd=depth_usd, api_key=api_key, api_secret=api_secret)
+                        fee_rate=fee, depth_usd=depth_usd, api_key=api_key, api_secret=api_secret,
+                        missing=[m.upper() for m in missing], halted=[h.upper() for h in halted],
+                        clock_skew_ms=clock_skew_ms,
+                        drift_bps_per_order=drift_bps)
         console.print(f"exchange simulator on [bold]{sim.url}[/] with {len(sim.markets)} markets, "
                       f"balances {balances}")
         if write_config:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+import datetime as dt
 from typing import Any, Optional
 
 import typer
@@ -11,15 +12,6 @@ import typer
 from indexer.cli.common import console, handle_errors
 
 __all__ = ["register"]
-
-
-def _compliance(strategy: Any, data: Any) -> Any:
-    spec = getattr(strategy.spec, "compliance", None)
-    if spec is None:
-        return None
-    from indexer.universe.compliance import check_weights
-
-    return lambda w: check_weights(w, spec.profile, spec.rules, data.assets)
 
 
 def _confirm(live: bool, yes: bool) -> None:
@@ -44,86 +36,104 @@ def register(app: typer.Typer) -> None:
         exchange: str = typer.Option("binance", "--exchange", help="ccxt exchange id."),
         live: bool = typer.Option(False, "--live/--paper", help="Trade the real account (default: paper)."),
         yes: bool = typer.Option(False, "--yes", help="Do not ask before placing live orders."),
-        config: Optional[Path] = typer.Option(None, "--config", help="Exchange YAML (urls, sandbox, key_file, options)."),
-        order_type: str = typer.Option("market", help="market or limit."),
-        limit_price: str = typer.Option("mid", help="Limit orders at the mid or the near touch (mid|touch)."),
-        limit_timeout: float = typer.Option(10.0, help="Seconds before an unfilled limit order is cancelled."),
-        on_timeout: str = typer.Option("market", help="After a limit timeout: market or replace."),
-        drift_threshold: float = typer.Option(0.001, help="Skip trades whose weight drift is below this (fraction)."),
-        fee_reserve: float = typer.Option(0.001, help="Cash kept back for fees and price moves (fraction)."),
+        config: Optional[Path] = typer.Option(None, "--config", help="Settings YAML: exchange (urls, sandbox, key_file, "
+                                              "options, untradeable, retries), execution, risk, paper sections."),
+        order_type: Optional[str] = typer.Option(None, help="market or limit (default market)."),
+        limit_price: Optional[str] = typer.Option(None, help="Limit orders at the mid or the near touch (mid|touch)."),
+        limit_timeout: Optional[float] = typer.Option(None, help="Seconds before an unfilled limit order is cancelled."),
+        on_timeout: Optional[str] = typer.Option(None, help="After a limit timeout: market or replace."),
+        drift_threshold: Optional[float] = typer.Option(None, help="Skip trades whose weight drift is below this "
+                                                        "(fraction; default 0.001)."),
+        cash_buffer: Optional[float] = typer.Option(None, "--cash-buffer", "--fee-reserve",
+                                                    help="Cash kept back for fees and price moves (fraction of "
+                                                         "value; default 0.003)."),
+        untradeable: Optional[str] = typer.Option(None, help="Target assets the exchange cannot trade: "
+                                                  "redistribute (default) | cash | fail."),
+        max_retries: Optional[int] = typer.Option(None, help="Retries of a retryable exchange error (default 4)."),
+        max_data_age_hours: Optional[float] = typer.Option(None, help="Refuse when the latest bar closed longer ago "
+                                                           "than this (hours; default: not checked)."),
         run_id: Optional[str] = typer.Option(None, help="Run id for client order ids (default: strategy, date, plan hash)."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and stop."),
     ) -> None:
-        """Rebalance an exchange account to the strategy's target now (paper unless --live)."""
+        """Rebalance an exchange account to the strategy's target now (paper unless --live).
+
+        Same steps as `indexer bot once` (indexer.execution.rebalance_once): value the account from its
+        free balances, ask the strategy, check the guards and compliance, plan, execute, report.
+        """
         from indexer.data import load_reference
-        from indexer.exceptions import ConfigError
-        from indexer.execution import (CcxtBroker, ExecutionOptions, PaperBroker, execute, load_settings, plan_orders,
-                                       symbols_to_price)
+        from indexer.execution import CcxtBroker, Guards, PaperBroker, load_settings, rebalance_once
         from indexer.strategy import Strategy
 
-        if order_type not in ("market", "limit") or limit_price not in ("mid", "touch") or on_timeout not in ("market", "replace"):
-            raise ConfigError("--order-type market|limit, --limit-price mid|touch, --on-timeout market|replace")
+        settings = load_settings(config, exchange=exchange, overrides={
+            "execution": {"order_type": order_type, "limit_price": limit_price, "limit_timeout_s": limit_timeout,
+                          "on_timeout": on_timeout, "drift_threshold": drift_threshold, "cash_buffer": cash_buffer},
+            "exchange": {"untradeable": untradeable, "max_retries": max_retries}})
         strategy = Strategy.from_yaml(strategy_file)
-        settings = load_settings(config, exchange=exchange)
         with console.status("loading data"):
             data = load_reference()
         as_of = data.close.index[-1]
         if live:
-            broker = CcxtBroker.from_settings(settings)
+            broker = CcxtBroker.from_settings(settings.exchange)
         else:
-            broker = PaperBroker.from_market_data(data, balances=settings.paper_balances, quote=settings.quote,
-                                                  fee_rate=settings.fee_rate, as_of=as_of)
+            p = settings.paper
+            broker = PaperBroker.from_market_data(
+                data, balances=p.balances, quote=settings.quote, fee_rate=p.fee_rate, slippage_bps=p.slippage_bps,
+                as_of=as_of, max_age=None if p.max_price_age_hours is None else f"{p.max_price_age_hours}h")
             if broker.unpriced:
                 console.print(f"[dim]paper: no market for {len(broker.unpriced)} assets without a recent close "
                               f"({', '.join(sorted(broker.unpriced))})[/]")
+        from indexer.execution.market_lists import load_market_list, save_market_list
+
+        today = dt.datetime.now(dt.timezone.utc)
+        if live and not settings.exchange.loopback():  # the dated market list of universe.tradable_on
+            with console.status(f"reading the {exchange} markets"):
+                save_market_list(broker.markets(), settings.exchange.id, settings.quote, today)
+        else:
+            load_market_list(settings.exchange.id, settings.quote)
         mode = f"LIVE on {exchange}" if live else "paper"
-        with console.status(f"reading the {mode} account"):
-            markets = broker.markets()
-            holdings = broker.fetch_holdings()
-        held = [c for c in holdings.balances if c != settings.quote]
-        with console.status(f"asking {strategy.name} for the target as of {as_of:%Y-%m-%d}"):
-            held_symbols = symbols_to_price(held, markets, settings.quote, skip_unroutable=True)
-            prices = broker.fetch_prices(held_symbols) if held_symbols else {}
-            previous = _current_weights(holdings, prices, markets, settings.quote)
-            target = strategy.target(data, as_of, previous=previous)
-            wanted = symbols_to_price(target.invested[target.invested > 0].index, markets, settings.quote)
-            prices = broker.fetch_prices(sorted(set(held_symbols) | set(wanted)))
-            plan = plan_orders(target, holdings, prices, markets, quote=settings.quote,
-                               drift_threshold=drift_threshold, fee_reserve=fee_reserve,
-                               amount_to_precision=broker.amount_to_precision)
-        console.print(f"[bold]{strategy.name}[/] -> {mode} ({settings.exchange}), target as of {as_of:%Y-%m-%d}")
-        console.print(plan)
-        if dry_run or not plan.orders:
-            console.print("no orders placed" + (" (dry run)" if dry_run else ": nothing to trade"))
+        hooks = _cli_hooks(live=live, yes=yes, dry_run=dry_run)
+        console.print(f"[bold]{strategy.name}[/] -> {mode} ({settings.exchange.id}), target as of {as_of:%Y-%m-%d}")
+        with console.status(f"reading the {mode} account, asking {strategy.name}, planning") as status:
+            hooks.status = status
+            result = rebalance_once(
+                strategy, data, broker, settings, as_of=as_of, hooks=hooks,
+                guards=Guards.from_risk(settings.risk, max_data_age_hours),
+                now=dt.datetime.now(dt.timezone.utc) if max_data_age_hours else None,
+                run_id=run_id or (lambda plan: f"{strategy.name}-{as_of:%Y%m%d}-{plan.digest}"))
+        for o in result.cancelled:
+            console.print(f"[yellow]cancelled[/] our order {o.client_order_id} ({o.side} {o.amount} {o.symbol}) "
+                          "left open by an earlier run")
+        if result.status != "executed":
+            console.print("no orders placed" + (": nothing to trade" if not result.plan.orders
+                                                else " (dry run)" if dry_run else ""))
             return
-        _confirm(live, yes)
-        rid = run_id or f"{strategy.name}-{as_of:%Y%m%d}-{plan.digest}"
-        opts = ExecutionOptions(order_type=order_type, limit_price=limit_price, limit_timeout_s=limit_timeout,  # type: ignore[arg-type]
-                                on_timeout=on_timeout)  # type: ignore[arg-type]
-        with console.status("executing") as status:
-            report = execute(plan, broker, rid, options=opts, compliance=_compliance(strategy, data),
-                             progress=lambda msg: status.update(msg))
-        console.print(report)
-        if not report.ok:
+        assert result.report is not None
+        console.print(result.report)
+        if not result.report.ok:
             raise typer.Exit(code=1)
 
 
-def _current_weights(holdings: Any, prices: Any, markets: Any, quote: str) -> Any:
-    """Current weights (incl. CASH) of ``holdings``, for the strategy's ``previous``; None if empty."""
-    import pandas as pd
+def _cli_hooks(*, live: bool, yes: bool, dry_run: bool) -> Any:
+    """:class:`~indexer.execution.RebalanceHooks` of the command: print the plan, then ask (live) or stop
+    (dry run, nothing to trade) before any order; progress on the status line."""
+    from indexer.execution import RebalanceHooks
 
-    from indexer._typing import CASH
-    from indexer.execution.planner import route
+    class CliHooks(RebalanceHooks):
+        status: Any = None
 
-    values = {CASH: float(holdings.balances.get(quote, 0))}
-    for c, q in holdings.balances.items():
-        if c == quote:
-            continue
-        try:
-            sym, x = route(c, markets, quote)
-        except Exception:  # noqa: BLE001 - an unroutable holding has no value here
-            continue
-        px = float(prices.get(sym, 0)) * (float(prices.get(f"{x}/{quote}", 0)) if x else 1.0)
-        values[c] = float(q) * px
-    total = sum(values.values())
-    return pd.Series(values) / total if total > 0 else None
+        def on_plan(self, plan: Any, run_id: str) -> bool:
+            if self.status is not None:
+                self.status.stop()
+            console.print(plan)
+            if dry_run or not plan.orders:
+                return False
+            _confirm(live, yes)
+            if self.status is not None:
+                self.status.start()
+            return True
+
+        def progress(self, message: str) -> None:
+            if self.status is not None:
+                self.status.update(message)
+
+    return CliHooks()

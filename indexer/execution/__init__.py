@@ -4,6 +4,11 @@
   exchange) and :class:`PaperBroker` (simulated fills).
 * :func:`plan_orders` -> :class:`OrderPlan`; :func:`execute` -> :class:`ExecutionReport`, with
   :class:`ExecutionHooks` to persist orders and :class:`KnownOrder` / :func:`recover` to resume.
+* :func:`rebalance_once`: the one live rebalance (value, decide, check, plan, execute) used by
+  ``indexer rebalance`` and the bot, with :class:`RebalanceHooks` and :class:`Guards`.
+* :class:`RebalanceSettings`: exchange, paper, execution and risk settings (one model for the CLI
+  flags, the ``--config`` file and the bot config).
+* Frozen boundary types: :class:`Market`, :class:`AccountBalance`, :class:`OrderState`, :class:`OrderBook`.
 * :mod:`indexer.execution.simulator`: a loopback Binance-like exchange.
 """
 
@@ -16,8 +21,13 @@ from indexer.execution.credentials import Credentials, load_credentials
 from indexer.execution.executor import ExecutionOptions, ExecutionReport, execute
 from indexer.execution.paper import PaperBroker
 from indexer.execution.recovery import ExecutionHooks, KnownOrder, recover
-from indexer.execution.planner import OrderPlan, PlannedOrder, SkippedTrade, plan_orders, route, symbols_to_price
-from indexer.execution.settings import ExchangeSettings, load_settings
+from indexer.execution.guards import Guards
+from indexer.execution.planner import (OrderPlan, PlannedOrder, SkippedTrade, Untradeable, apply_untradeable, plan_orders,
+                                       route, symbols_to_price)
+from indexer.execution.rebalance import RebalanceHooks, RebalanceResult, Valuation, rebalance_once, value_account
+from indexer.execution.settings import (ExchangeSettings, ExecutionSettings, PaperSettings, RebalanceSettings,
+                                        RiskSettings, load_settings)
+from indexer.execution.types import AccountBalance, Balance, BookLevel, Market, OrderBook, OrderState
 
 __all__ = [
     "Broker",
@@ -27,7 +37,25 @@ __all__ = [
     "Credentials",
     "load_credentials",
     "ExchangeSettings",
+    "ExecutionSettings",
+    "PaperSettings",
+    "RiskSettings",
+    "RebalanceSettings",
     "load_settings",
+    "Guards",
+    "RebalanceHooks",
+    "RebalanceResult",
+    "Valuation",
+    "rebalance_once",
+    "value_account",
+    "Untradeable",
+    "apply_untradeable",
+    "Market",
+    "Balance",
+    "AccountBalance",
+    "BookLevel",
+    "OrderBook",
+    "OrderState",
     "OrderPlan",
     "PlannedOrder",
     "SkippedTrade",

@@ -7,9 +7,10 @@ fills), in separate modules.  Quantities are ``Decimal`` at this boundary.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Mapping, Protocol, Sequence, runtime_checkable
 
 from indexer._typing import Fill, Holdings, OrderIntent
+from indexer.execution.types import AccountBalance, Market, OrderBook, OrderState
 
 __all__ = ["Broker", "TradingBroker"]
 
@@ -22,20 +23,24 @@ class Broker(Protocol):
         """Balances (free + used) per currency."""
         ...
 
+    def fetch_balance(self) -> AccountBalance:
+        """Free, locked (``used``) and total balance per currency."""
+        ...
+
     def fetch_prices(self, symbols: Sequence[str]) -> Mapping[str, Decimal]:
         """Last (or mid) price per market symbol, e.g. ``{"BTC/USDT": Decimal("64000.1")}``."""
         ...
 
-    def markets(self) -> Mapping[str, Mapping[str, Any]]:
-        """ccxt-style market metadata by symbol (precision, limits, base, quote, active)."""
+    def markets(self) -> Mapping[str, Market]:
+        """Markets by symbol with their filters."""
         ...
 
     def place(self, orders: Sequence[OrderIntent]) -> list[Fill]:
         """Place orders (idempotent per ``client_order_id``) and return their fills."""
         ...
 
-    def open_orders(self, symbol: str | None = None) -> list[Mapping[str, Any]]:
-        """Orders still open on the exchange (ccxt order structures)."""
+    def open_orders(self, symbol: str | None = None) -> list[OrderState]:
+        """Orders still open on the exchange."""
         ...
 
     def cancel(self, order_id: str, symbol: str) -> None:
@@ -47,28 +52,28 @@ class Broker(Protocol):
 class TradingBroker(Broker, Protocol):
     """A :class:`Broker` with the order-level calls the executor needs.
 
-    Orders are ccxt order structures (``id``, ``clientOrderId``, ``status`` in
-    open / closed / canceled / expired, ``filled``, ``remaining``, ``average``).
+    Orders are :class:`~indexer.execution.types.OrderState` (status open /
+    closed / canceled / expired, filled, remaining, average).
     """
 
     quote: str
 
-    def submit(self, order: OrderIntent) -> Mapping[str, Any]:
+    def submit(self, order: OrderIntent) -> OrderState:
         """Place one order, idempotent per ``client_order_id`` (a retry never doubles it)."""
         ...
 
     def fetch_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
-    ) -> Mapping[str, Any] | None:
+    ) -> OrderState | None:
         """An order by exchange id or client id, ``None`` when the exchange does not know it."""
         ...
 
-    def order_fills(self, order: Mapping[str, Any]) -> list[Fill]:
+    def order_fills(self, order: OrderState) -> list[Fill]:
         """The executions of an order (fees included)."""
         ...
 
-    def fetch_order_book(self, symbol: str, limit: int = 20) -> Mapping[str, Any]:
-        """ccxt order book: ``bids`` / ``asks`` as [price, amount] lists, best first."""
+    def fetch_order_book(self, symbol: str, limit: int = 20) -> OrderBook:
+        """Bids and asks, best first."""
         ...
 
     def amount_to_precision(self, symbol: str, amount: Decimal) -> Decimal:

@@ -1,13 +1,28 @@
 """``CcxtBroker``: any ccxt exchange as a :class:`~indexer.execution.broker.TradingBroker`.
 
-ccxt exceptions are caught here and nowhere else: ``NetworkError`` and its
-subclasses (``RateLimitExceeded``, ``DDoSProtection``, ``RequestTimeout``,
-``ExchangeNotAvailable``, ``InvalidNonce``) are retried with exponential
-backoff whose floor is the exchange's ``rateLimit`` (and a ``Retry-After``
-header when sent), then surface as :class:`RetryableExecutionError`;
+ccxt exceptions are caught here and nowhere else.  Retried with exponential
+backoff (floor: ``backoff_s`` or the exchange's ``rateLimit``, and a
+``Retry-After`` header when sent; cap ``max_backoff_s``; ``max_retries``
+attempts after the first), then surfaced as :class:`RetryableExecutionError`:
+
+* ccxt ``NetworkError`` and its subclasses (``RequestTimeout``,
+  ``ExchangeNotAvailable``, ``OnMaintenance``, ``DDoSProtection``,
+  ``RateLimitExceeded``);
+* errors the exchange documents as retryable although ccxt maps them
+  elsewhere: Binance ``-1001`` (internal error, "Please try again"; ccxt's
+  ``OperationFailed``), ``-1003`` (too many requests), ``-1007`` (timeout,
+  outcome unknown) - see :data:`RETRYABLE_CODES`;
+* a timestamp error (Binance ``-1021``, ccxt ``InvalidNonce``): the clock
+  offset is synced first (ccxt ``load_time_difference`` and
+  ``options["adjustForTimeDifference"]``), then the call is retried.
+
 ``InsufficientFunds``, ``InvalidOrder``, ``BadSymbol`` (and ``BadRequest`` on
 order placement) become :class:`OrderRejected` with the exchange's message and
-are never retried; anything else becomes :class:`ExecutionError`.
+are never retried as they are; anything else becomes :class:`ExecutionError`.
+
+ccxt's dicts are converted into the frozen types of
+:mod:`indexer.execution.types` here (:func:`market_from_ccxt`,
+:func:`order_from_ccxt`, ...): nothing above this module sees them.
 
 Order placement is idempotent: every order carries a client order id; after a
 retryable failure the broker looks the order up by that id before resubmitting,
@@ -28,32 +43,25 @@ from indexer._typing import Fill, Holdings, OrderIntent
 from indexer.exceptions import ConfigError, ExecutionError, OrderRejected, RetryableExecutionError
 from indexer.execution.credentials import Credentials, RedactingLogger, load_credentials, redact
 from indexer.execution.settings import ExchangeSettings
+from indexer.execution.ccxt_convert import (balance_from_ccxt, book_from_ccxt, fills_from_trades, market_from_ccxt,
+                                            markets_from_ccxt, order_from_ccxt)
+from indexer.execution.types import AccountBalance, Market, OrderBook, OrderState
 
-__all__ = ["CcxtBroker", "fills_from_trades"]
+ZERO = Decimal(0)
+
+__all__ = ["CcxtBroker", "fills_from_trades", "market_from_ccxt", "markets_from_ccxt", "order_from_ccxt",
+           "book_from_ccxt", "balance_from_ccxt", "RETRYABLE_CODES"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 REJECT = (ccxt.InsufficientFunds, ccxt.InvalidOrder, ccxt.BadSymbol)
+#: Exchange error codes documented as "try again" (Binance spot REST error codes).
+RETRYABLE_CODES = ("-1001", "-1003", "-1007")
+TIME_CODES = ("-1021",)
 
 
 def _clean(msg: str, secrets: Sequence[str] = ()) -> str:
     return redact(msg, list(secrets))
-
-
-def fills_from_trades(trades: Sequence[Mapping[str, Any]], client_order_id: str | None = None,
-                      side: str | None = None) -> list[Fill]:
-    """ccxt trade structures -> :class:`Fill` (Decimal amounts); ``side`` fills in a missing trade side."""
-    out = []
-    for t in trades:
-        fee = t.get("fee") or {}
-        ts = t.get("timestamp")
-        out.append(Fill(
-            symbol=t["symbol"], side=t.get("side") or side, amount=Decimal(str(t["amount"])), price=Decimal(str(t["price"])),
-            fee=Decimal(str(fee.get("cost") or 0)), fee_currency=fee.get("currency") or "",
-            order_id=str(t.get("order") or ""), client_order_id=client_order_id,
-            timestamp=pd.Timestamp(ts, unit="ms", tz="UTC") if ts else None,
-        ))
-    return out
 
 
 class CcxtBroker:
@@ -125,13 +133,16 @@ class CcxtBroker:
         self.max_retries, self.backoff_s, self.max_backoff_s = max_retries, backoff_s, max_backoff_s
         self._sleep = sleep
         self.retries = 0  # retryable failures seen (for reports and tests)
+        self.time_syncs = 0  # clock offset syncs after timestamp errors
+        self._markets: dict[str, Market] | None = None
 
     @classmethod
     def from_settings(cls, settings: ExchangeSettings, **kwargs: Any) -> "CcxtBroker":
-        """Build from :class:`~indexer.execution.settings.ExchangeSettings`."""
+        """Build from :class:`~indexer.execution.settings.ExchangeSettings` (keys from the named environment
+        variables or key file, else ``INDEXER_<EXCHANGE>_API_KEY`` / ``_SECRET``)."""
+        kwargs.setdefault("credentials", settings_credentials(settings))
         return cls(
-            settings.exchange, key_file=str(settings.key_file) if settings.key_file else None,
-            sandbox=settings.sandbox, options=settings.options, urls=settings.urls,
+            settings.id, sandbox=settings.sandbox, options=settings.options, urls=settings.urls,
             timeout_ms=settings.timeout_ms, quote=settings.quote, max_retries=settings.max_retries,
             backoff_s=settings.backoff_s, max_backoff_s=settings.max_backoff_s,
             rate_limit=settings.rate_limit, **kwargs,
@@ -156,12 +167,48 @@ class CcxtBroker:
             pass
         return delay
 
+    @staticmethod
+    def _codes(exc: Exception) -> set[str]:
+        import re
+
+        return set(re.findall(r'"code"\s*:\s*(-?\d+)', str(exc))) | set(re.findall(r"(-1\d{3})\b", str(exc)))
+
+    def retryable(self, exc: Exception) -> bool:
+        """Whether ``exc`` is a transient error worth retrying (see module docstring)."""
+        if isinstance(exc, ccxt.NetworkError):
+            return True
+        return isinstance(exc, (ccxt.ExchangeError, ccxt.OperationFailed)) and bool(
+            self._codes(exc) & set(RETRYABLE_CODES + TIME_CODES))
+
+    def _clock_error(self, exc: Exception) -> bool:
+        return isinstance(exc, ccxt.InvalidNonce) or bool(self._codes(exc) & set(TIME_CODES))
+
+    def sync_time(self) -> int | None:
+        """Sync the clock offset with the exchange (ccxt ``load_time_difference``); offset in ms, or None."""
+        self.exchange.options["adjustForTimeDifference"] = True
+        try:
+            offset = int(self.exchange.load_time_difference())
+        except (ccxt.BaseError, AttributeError, TypeError) as exc:
+            log.warning("%s: could not sync the clock offset: %s", self.id, _clean(str(exc), self._secrets))
+            return None
+        self.time_syncs += 1
+        log.warning("%s: clock offset to the exchange %d ms, synced", self.id, offset)
+        return offset
+
+    def _before_retry(self, exc: Exception, what: str, attempt: int) -> None:
+        self.retries += 1
+        if self._clock_error(exc):
+            self.sync_time()
+        delay = self._delay(attempt)
+        log.warning("%s %s: %s; retry %d in %.2fs", self.id, what, type(exc).__name__, attempt + 1, delay)
+        self._sleep(delay)
+
     def _translate(self, exc: Exception, what: str, *, order: bool = False) -> ExecutionError:
         msg = f"{self.id} {what}: {_clean(str(exc), self._secrets)}"
+        if self.retryable(exc):
+            return RetryableExecutionError(msg)
         if isinstance(exc, REJECT) or (order and isinstance(exc, ccxt.BadRequest)):
             return OrderRejected(msg)
-        if isinstance(exc, ccxt.NetworkError):
-            return RetryableExecutionError(msg)
         if isinstance(exc, ccxt.AuthenticationError):
             return ExecutionError(f"{self.id} {what}: authentication failed (check the API key and its permissions)")
         return ExecutionError(msg)
@@ -171,27 +218,31 @@ class CcxtBroker:
         for attempt in range(self.max_retries + 1):
             try:
                 return fn(*args, **kwargs)
-            except ccxt.NetworkError as exc:
-                self.retries += 1
-                if attempt == self.max_retries:
-                    raise self._translate(exc, f"{what} failed after {attempt + 1} attempts") from None
-                delay = self._delay(attempt)
-                log.warning("%s %s: %s; retry %d in %.2fs", self.id, what, type(exc).__name__, attempt + 1, delay)
-                self._sleep(delay)
             except ccxt.BaseError as exc:
-                raise self._translate(exc, what) from None
+                if isinstance(exc, (ccxt.OrderNotFound,)) or not self.retryable(exc):
+                    raise self._translate(exc, what) from None
+                if attempt == self.max_retries:
+                    self.retries += 1
+                    raise self._translate(exc, f"{what} failed after {attempt + 1} attempts") from None
+                self._before_retry(exc, what, attempt)
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ Broker
-    def markets(self) -> Mapping[str, Mapping[str, Any]]:
-        """ccxt markets (loaded once)."""
-        return self._call("load_markets", self.exchange.load_markets)
+    def markets(self) -> Mapping[str, Market]:
+        """Markets by symbol (loaded once), as :class:`Market`."""
+        raw = self._call("load_markets", self.exchange.load_markets)
+        if self._markets is None or len(self._markets) != len(raw):
+            self._markets = markets_from_ccxt(raw)
+        return self._markets
+
+    def fetch_balance(self) -> AccountBalance:
+        """Free, locked (``used``) and total balance per currency."""
+        bal = self._call("fetch_balance", self.exchange.fetch_balance)
+        return balance_from_ccxt(bal, self.quote, pd.Timestamp.now(tz="UTC"))
 
     def fetch_holdings(self) -> Holdings:
         """Total (free + used) balances, zero balances dropped."""
-        bal = self._call("fetch_balance", self.exchange.fetch_balance)
-        total = {c: Decimal(str(v)) for c, v in (bal.get("total") or {}).items() if v}
-        return Holdings(balances=total, quote=self.quote, as_of=pd.Timestamp.now(tz="UTC"))
+        return self.fetch_balance().holdings()
 
     def fetch_prices(self, symbols: Sequence[str]) -> Mapping[str, Decimal]:
         """Mid of bid/ask (else last) per symbol."""
@@ -211,15 +262,16 @@ class CcxtBroker:
                 raise ExecutionError(f"{self.id}: ticker of {sym} has no price")
         return out
 
-    def fetch_order_book(self, symbol: str, limit: int = 20) -> Mapping[str, Any]:
-        """Order book (bids / asks)."""
-        return self._call(f"fetch_order_book {symbol}", self.exchange.fetch_order_book, symbol, limit)
+    def fetch_order_book(self, symbol: str, limit: int = 20) -> OrderBook:
+        """Order book (bids / asks, best first)."""
+        return book_from_ccxt(symbol, self._call(f"fetch_order_book {symbol}", self.exchange.fetch_order_book,
+                                                 symbol, limit))
 
-    def open_orders(self, symbol: str | None = None) -> list[Mapping[str, Any]]:
+    def open_orders(self, symbol: str | None = None) -> list[OrderState]:
         """Open orders (all markets when ``symbol`` is None)."""
         if symbol is None:
             self.exchange.options["warnOnFetchOpenOrdersWithoutSymbol"] = False
-        return self._call("fetch_open_orders", self.exchange.fetch_open_orders, symbol)
+        return [order_from_ccxt(o) for o in self._call("fetch_open_orders", self.exchange.fetch_open_orders, symbol)]
 
     def cancel(self, order_id: str, symbol: str) -> None:
         """Cancel an order; an order already gone is not an error."""
@@ -230,13 +282,14 @@ class CcxtBroker:
 
     def fetch_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
-    ) -> Mapping[str, Any] | None:
+    ) -> OrderState | None:
         """An order by id or client id; ``None`` if the exchange does not know it."""
         params = {"clientOrderId": client_order_id} if client_order_id and not order_id else {}
         try:
-            return self._call(f"fetch_order {symbol}", self._fetch_order_raw, order_id, symbol, params)
+            raw = self._call(f"fetch_order {symbol}", self._fetch_order_raw, order_id, symbol, params)
         except _NotFound:
             return None
+        return order_from_ccxt(raw, self._trades_in(raw))
 
     def _fetch_order_raw(self, order_id: str | None, symbol: str, params: dict[str, Any]) -> Mapping[str, Any]:
         try:
@@ -244,7 +297,12 @@ class CcxtBroker:
         except ccxt.OrderNotFound:
             raise _NotFound() from None
 
-    def submit(self, order: OrderIntent) -> Mapping[str, Any]:
+    @staticmethod
+    def _trades_in(raw: Mapping[str, Any]) -> list[Fill]:
+        trades = raw.get("trades") or []
+        return fills_from_trades(trades, raw.get("clientOrderId"), raw.get("side")) if trades else []
+
+    def submit(self, order: OrderIntent) -> OrderState:
         """Place one order idempotently (see module docstring)."""
         cid = order.client_order_id
         params = {"clientOrderId": cid} if cid else {}
@@ -252,21 +310,9 @@ class CcxtBroker:
         what = f"create_order {order.side} {order.amount} {order.symbol} ({cid or 'no client id'})"
         for attempt in range(self.max_retries + 1):
             try:
-                return self.exchange.create_order(order.symbol, order.type, order.side, float(order.amount), price, params)
-            except ccxt.NetworkError as exc:
-                self.retries += 1
-                if not cid:
-                    raise self._translate(exc, what + ": outcome unknown, not retried without a client id") from None
-                if attempt == self.max_retries:
-                    raise self._translate(exc, f"{what} failed after {attempt + 1} attempts") from None
-                delay = self._delay(attempt)
-                log.warning("%s %s: %s; checking client id before retry %d in %.2fs",
-                            self.id, what, type(exc).__name__, attempt + 1, delay)
-                self._sleep(delay)
-                found = self.fetch_order(order.symbol, client_order_id=cid)
-                if found is not None:
-                    log.info("%s: order %s was placed despite the error; not resubmitted", self.id, cid)
-                    return found
+                raw = self.exchange.create_order(order.symbol, order.type, order.side, float(order.amount), price,
+                                                 params)
+                return order_from_ccxt(raw, self._trades_in(raw))
             except ccxt.InvalidOrder as exc:
                 if cid and "duplicate" in str(exc).lower():
                     found = self.fetch_order(order.symbol, client_order_id=cid)
@@ -274,25 +320,36 @@ class CcxtBroker:
                         return found
                 raise self._translate(exc, what, order=True) from None
             except ccxt.BaseError as exc:
-                raise self._translate(exc, what, order=True) from None
+                if not self.retryable(exc):
+                    raise self._translate(exc, what, order=True) from None
+                if not cid:
+                    self.retries += 1
+                    raise self._translate(exc, what + ": outcome unknown, not retried without a client id") from None
+                if attempt == self.max_retries:
+                    self.retries += 1
+                    raise self._translate(exc, f"{what} failed after {attempt + 1} attempts") from None
+                self._before_retry(exc, what + " (checking the client id first)", attempt)
+                found = self.fetch_order(order.symbol, client_order_id=cid)
+                if found is not None:
+                    log.info("%s: order %s was placed despite the error; not resubmitted", self.id, cid)
+                    return found
         raise AssertionError("unreachable")
 
-    def order_fills(self, order: Mapping[str, Any]) -> list[Fill]:
-        """Executions of ``order`` from ``fetch_my_trades`` (falls back to the order's own trades)."""
-        if not order.get("filled"):
+    def order_fills(self, order: OrderState) -> list[Fill]:
+        """Executions of ``order``: its own trades, else ``fetch_my_trades``, else one fill at its average."""
+        if not order.filled:
             return []
-        trades = order.get("trades") or []
-        if not trades and self.exchange.has.get("fetchMyTrades"):
-            trades = self._call(f"fetch_my_trades {order['symbol']}", self.exchange.fetch_my_trades,
-                                order["symbol"], None, None, {"orderId": order["id"]})
-            trades = [t for t in trades if str(t.get("order")) == str(order["id"])]
-        if trades:
-            return fills_from_trades(trades, order.get("clientOrderId"), order.get("side"))
-        fee = order.get("fee") or {}
-        return [Fill(symbol=order["symbol"], side=order["side"], amount=Decimal(str(order["filled"])),
-                     price=Decimal(str(order.get("average") or order.get("price"))),
-                     fee=Decimal(str(fee.get("cost") or 0)), fee_currency=fee.get("currency") or "",
-                     order_id=str(order["id"]), client_order_id=order.get("clientOrderId"))]
+        if order.fills:
+            return list(order.fills)
+        if self.exchange.has.get("fetchMyTrades"):
+            trades = self._call(f"fetch_my_trades {order.symbol}", self.exchange.fetch_my_trades,
+                                order.symbol, None, None, {"orderId": order.id})
+            trades = [t for t in trades if str(t.get("order")) == str(order.id)]
+            if trades:
+                return fills_from_trades(trades, order.client_order_id, order.side)  # type: ignore[arg-type]
+        return [Fill(symbol=order.symbol, side=order.side, amount=order.filled,  # type: ignore[arg-type]
+                     price=order.average or order.price or ZERO, fee=order.fee, fee_currency=order.fee_currency,
+                     order_id=order.id, client_order_id=order.client_order_id)]
 
     def place(self, orders: Sequence[OrderIntent]) -> list[Fill]:
         """Submit each order (idempotently) and return the fills known right after."""
@@ -311,6 +368,23 @@ class CcxtBroker:
     def price_to_precision(self, symbol: str, price: Decimal) -> Decimal:
         """Round to the tick size with ccxt's own ``price_to_precision``."""
         return Decimal(self.exchange.price_to_precision(symbol, float(price)))
+
+
+def settings_credentials(settings: ExchangeSettings) -> Credentials | None:
+    """API keys named by ``settings`` (key file or environment variable names), else the default environment."""
+    import os
+
+    c = settings.credentials
+    key_file = c.key_file or settings.key_file
+    if key_file:
+        return load_credentials(settings.id, key_file=key_file)
+    if c.api_key_env:
+        key, secret = os.environ.get(c.api_key_env), os.environ.get(c.secret_env or "")
+        if not key or not secret:
+            raise ConfigError(f"exchange.credentials: set the environment variables {c.api_key_env} and {c.secret_env}")
+        pw = os.environ.get(c.password_env) if c.password_env else None
+        return Credentials(key, secret, pw, source=f"environment {c.api_key_env}")
+    return load_credentials(settings.id)
 
 
 class _NotFound(Exception):

@@ -11,6 +11,15 @@ re-running a run never doubles an order.  At the end, orders of the run still
 open are cancelled, and balances are reconciled with the pre-trade balances
 plus the fills.
 
+Re-size instead of abandon: before each buy leg the free balance of the
+market's quote currency and the best ask are read again; when the leg and the
+buys still to come no longer fit, the leg gets its pro-rata share of what is
+free (rounded down to the lot step; ``resize_margin`` above the ask is allowed
+for walking the book).  When the exchange still answers "insufficient
+balance", the leg is re-sized once from a fresh free balance under a new client
+id (never resent at the same size).  ``ExecutionReport.adjustments`` lists every
+leg that was cut or skipped and why.
+
 Persistence: :class:`~indexer.execution.recovery.ExecutionHooks` hear of every
 order before it is sent (``on_intent``) and after (``on_sent``, ``on_fill``,
 ``on_rejected``); ``execute(..., known=...)`` resumes a partly executed run
@@ -32,10 +41,11 @@ from indexer._typing import CASH, Fill, Holdings, OrderIntent
 from indexer.exceptions import ComplianceError, OrderRejected, RetryableExecutionError
 from indexer.execution.broker import TradingBroker
 from indexer.execution.client_ids import client_order_id
-from indexer.execution.planner import OrderPlan, PlannedOrder, _limit
-from indexer.execution.recovery import FINAL, ExecutionHooks, KnownOrder, LegProgress, recover
+from indexer.execution.planner import OrderPlan, PlannedOrder
+from indexer.execution.recovery import ExecutionHooks, KnownOrder, LegProgress, recover
+from indexer.execution.types import Market, OrderState
 
-__all__ = ["ExecutionOptions", "ExecutionReport", "execute"]
+__all__ = ["ExecutionOptions", "ExecutionReport", "execute", "check_compliance"]
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
@@ -54,6 +64,7 @@ class ExecutionOptions:
     max_book_fraction: float = 0.25
     depth_bps: float = 50.0
     max_remainder_orders: int = 3
+    resize_margin: float = 0.001
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ class ExecutionReport:
     quote: str
     plan: OrderPlan
     fills: tuple[Fill, ...]
-    orders: tuple[Mapping[str, Any], ...]
+    orders: tuple[OrderState, ...]
     fees: Mapping[str, Decimal]
     fees_quote: Decimal
     post_holdings: Holdings
@@ -74,8 +85,10 @@ class ExecutionReport:
     errors: tuple[str, ...] = ()
     reconciliation: Mapping[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     retries: int = 0
-    resumed: tuple[Mapping[str, Any], ...] = ()
+    resumed: tuple[OrderState, ...] = ()
     interrupted: str | None = None
+    adjustments: tuple[str, ...] = ()
+    rejected: int = 0
 
     @property
     def ok(self) -> bool:
@@ -92,7 +105,8 @@ class ExecutionReport:
             "fees": {c: str(v) for c, v in self.fees.items()}, "fees_quote": str(self.fees_quote),
             "post_weights": {k: float(v) for k, v in self.post_weights.items()},
             "tracking_error": self.tracking_error, "errors": list(self.errors), "retries": self.retries,
-            "interrupted": self.interrupted, "resumed": [o.get("clientOrderId") for o in self.resumed],
+            "interrupted": self.interrupted, "resumed": [o.client_order_id for o in self.resumed],
+            "adjustments": list(self.adjustments), "orders": len(self.orders), "rejected": self.rejected,
             "reconciliation": {k: [str(a), str(b)] for k, (a, b) in self.reconciliation.items()},
         }
 
@@ -102,7 +116,8 @@ class ExecutionReport:
         return report_view(self)
 
 
-def _check_compliance(plan: OrderPlan, compliance: Callable[[pd.Series], Any] | None) -> None:
+def check_compliance(plan: OrderPlan, compliance: Callable[[pd.Series], Any] | None) -> None:
+    """Run ``compliance`` on the plan's expected weights; :class:`ComplianceError` listing the violations."""
     if compliance is None:
         return
     result = compliance(plan.expected_weights)
@@ -114,14 +129,17 @@ def _check_compliance(plan: OrderPlan, compliance: Callable[[pd.Series], Any] | 
 class _Leg:
     """Works one planned order into fills, telling ``hooks`` about every order."""
 
-    def __init__(self, broker: TradingBroker, run_id: str, opts: ExecutionOptions, market: Mapping[str, Any],
+    def __init__(self, broker: TradingBroker, run_id: str, opts: ExecutionOptions, market: Market,
                  sleep: Callable[[float], None], hooks: ExecutionHooks) -> None:
         self.b, self.run_id, self.o, self.m, self.sleep, self.h = broker, run_id, opts, market, sleep, hooks
-        self.orders: list[Mapping[str, Any]] = []
+        self.orders: list[OrderState] = []
         self.fills: list[Fill] = []
+        self.adjustments: list[str] = []
+        self.rejected = 0
+        self.resized = False
 
     def _tradeable(self, amount: Decimal, price: Decimal) -> bool:
-        return amount > 0 and amount >= _limit(self.m, "amount") and amount * price >= _limit(self.m, "cost")
+        return self.m.tradeable(amount, price)
 
     def _dust(self, po: PlannedOrder, left: Decimal) -> bool:
         """True (and logged when positive) if ``left`` is below the market minimums."""
@@ -134,16 +152,16 @@ class _Leg:
     def slices(self, po: PlannedOrder, amount: Decimal) -> list[Decimal]:
         """Split ``amount`` so no slice exceeds a fraction of near-touch depth or the market max."""
         caps = []
-        mkt_max = ((self.m.get("limits") or {}).get("market") or {}).get("max")
-        if mkt_max:
-            caps.append(Decimal(str(mkt_max)))
+        if self.m.max_market_amount:
+            caps.append(self.m.max_market_amount)
         book = self.b.fetch_order_book(po.symbol, 50)
-        side = book["asks"] if po.side == "buy" else book["bids"]
+        side = book.asks if po.side == "buy" else book.bids
         if side:
-            best = side[0][0]
-            lim = best * (1 + self.o.depth_bps / 1e4) if po.side == "buy" else best * (1 - self.o.depth_bps / 1e4)
-            depth = sum(q for p, q in side if (p <= lim if po.side == "buy" else p >= lim))
-            caps.append(Decimal(str(depth * self.o.max_book_fraction)))
+            best = side[0].price
+            f = Decimal(str(self.o.depth_bps / 1e4))
+            lim = best * (1 + f) if po.side == "buy" else best * (1 - f)
+            depth = sum((lv.amount for lv in side if (lv.price <= lim if po.side == "buy" else lv.price >= lim)), ZERO)
+            caps.append(depth * Decimal(str(self.o.max_book_fraction)))
         cap = min(caps) if caps else amount
         n = max(1, math.ceil(amount / cap)) if cap > 0 else 1
         while n > 1 and not self._tradeable(self.b.amount_to_precision(po.symbol, amount / n), po.price):
@@ -153,44 +171,68 @@ class _Leg:
         each = self.b.amount_to_precision(po.symbol, amount / n)
         return [each] * (n - 1) + [amount - each * (n - 1)]
 
-    def _wait(self, order: Mapping[str, Any], timeout: float) -> Mapping[str, Any]:
+    def _wait(self, order: OrderState, timeout: float) -> OrderState:
         deadline = time.monotonic() + timeout
-        while order.get("status") not in FINAL and time.monotonic() < deadline:
+        while not order.final and time.monotonic() < deadline:
             self.sleep(self.o.poll_interval_s)
-            order = self.b.fetch_order(order["symbol"], order_id=order["id"]) or order
+            order = self.b.fetch_order(order.symbol, order_id=order.id) or order
         return order
 
-    def _send(self, intent: OrderIntent, *, announce: bool = True) -> Mapping[str, Any]:
+    def _send(self, intent: OrderIntent, *, announce: bool = True) -> OrderState:
         """Record (``on_intent``), submit, acknowledge (``on_sent``) and wait for ``intent``."""
         if announce:
             self.h.on_intent(intent)
         try:
             order = self.b.submit(intent)
         except OrderRejected as exc:
+            self.rejected += 1
             self.h.on_rejected(intent, exc)
             raise
         self.h.on_sent(intent, order)
         order = self._wait(order, self.o.limit_timeout_s)
-        if intent.type == "limit" and order.get("status") not in FINAL:
-            self.b.cancel(order["id"], intent.symbol)
-            order = self.b.fetch_order(intent.symbol, order_id=order["id"]) or order
+        if intent.type == "limit" and not order.final:
+            self.b.cancel(order.id, intent.symbol)
+            order = self.b.fetch_order(intent.symbol, order_id=order.id) or order
         return order
 
-    def _record(self, intent: OrderIntent, order: Mapping[str, Any]) -> Decimal:
+    def _record(self, intent: OrderIntent, order: OrderState) -> Decimal:
         fills = self.b.order_fills(order)
         self.orders.append(order)
         self.fills.extend(fills)
         self.h.on_fill(intent, order, fills)
-        return Decimal(str(order.get("filled") or 0))
+        return order.filled
 
     def _limit_price(self, po: PlannedOrder) -> Decimal:
         book = self.b.fetch_order_book(po.symbol, 5)
-        bid, ask = Decimal(str(book["bids"][0][0])), Decimal(str(book["asks"][0][0]))
+        bid, ask = book.bids[0].price, book.asks[0].price
         raw = (bid + ask) / 2 if self.o.limit_price == "mid" else (bid if po.side == "buy" else ask)
         return self.b.price_to_precision(po.symbol, raw)
 
-    def run(self, po: PlannedOrder, done: LegProgress | None = None) -> None:
-        """Execute ``po`` in slices; with ``done`` (recovery) only what earlier orders left to do."""
+    def ask(self, po: PlannedOrder) -> Decimal:
+        """Best ask now plus ``resize_margin`` (what one unit of a buy may cost), else the planned price."""
+        book = self.b.fetch_order_book(po.symbol, 5)
+        px = book.asks[0].price if book.asks else po.price
+        return px * (1 + Decimal(str(self.o.resize_margin)))
+
+    def fit(self, po: PlannedOrder, amount: Decimal, later: Decimal = ZERO) -> tuple[Decimal, str]:
+        """``amount`` of a buy cut to its share of the free quote balance; ``(amount, why)`` (why empty: uncut)."""
+        px = self.ask(po)
+        free = self.b.fetch_balance().free(self.m.quote)
+        need = amount * px
+        if need + later <= free:
+            return amount, ""
+        allowed = max(ZERO, free * need / (need + later)) if need + later > 0 else ZERO
+        new = min(amount, self.b.amount_to_precision(po.symbol, allowed / px))
+        why = (f"leg {po.leg} buy {po.symbol}: cut from {amount.normalize():f} to {new.normalize():f} "
+               f"(free {free:.8g} {self.m.quote}, ask {px:.8g}"
+               + (f", {later:.8g} {self.m.quote} reserved for later buys" if later else "") + ")")
+        return new, why
+
+    def run(self, po: PlannedOrder, done: LegProgress | None = None, later: Decimal = ZERO) -> None:
+        """Execute ``po`` in slices; with ``done`` (recovery) only what earlier orders left to do.
+
+        ``later``: quote the buys after this one still need (a buy is re-sized to its share of the free balance).
+        """
         done = done or LegProgress()
         if done.rejected:  # the exchange refused this leg before: never retried blindly
             log.info("leg %d: rejected in an earlier attempt, not retried", po.leg)
@@ -201,6 +243,10 @@ class _Leg:
         if left <= 0:
             return
         left = self.b.amount_to_precision(po.symbol, left) if done.filled or done.resend else left
+        if po.side == "buy":
+            left, why = self.fit(po, left, later)
+            if why:
+                self.adjustments.append(why + ("" if self._tradeable(left, po.price) else "; below the minimum, skipped"))
         if self._dust(po, left):
             return
         for k, amount in enumerate(self.slices(po, left)):
@@ -221,7 +267,17 @@ class _Leg:
                 return
             intent = po.intent(self.run_id, amount=left, part=part)
             part += 1
-            left -= self._record(intent, self._send(intent))
+            try:
+                left -= self._record(intent, self._send(intent))
+            except OrderRejected as exc:
+                if po.side != "buy" or self.resized or "insufficient" not in str(exc).lower():
+                    raise
+                self.resized = True  # re-size once from the fresh free balance, under a new client id
+                new, why = self.fit(po, left)
+                self.adjustments.append(f"leg {po.leg} buy {po.symbol}: rejected for insufficient balance; "
+                                        + (why.split(": ", 1)[1] if why else "re-sent at the same size after "
+                                           "the balance was read again"))
+                left = new
 
 
 def execute(
@@ -251,22 +307,27 @@ def execute(
     """
     opts = options or ExecutionOptions()
     hooks = hooks or ExecutionHooks()
-    _check_compliance(plan, compliance)
+    check_compliance(plan, compliance)
     markets = broker.markets()
     retries_before = int(getattr(broker, "retries", 0))
     progress_by_leg = recover(broker, known, hooks)
     resumed = tuple(o for p in progress_by_leg.values() for o in p.found)
     before = broker.fetch_holdings()
     fills: list[Fill] = []
-    orders: list[Mapping[str, Any]] = []
+    orders: list[OrderState] = []
     errors: list[str] = []
+    adjustments: list[str] = []
+    rejected = 0
     interrupted = None
-    for po in plan.orders:
+    for i, po in enumerate(plan.orders):
         if progress:
             progress(f"leg {po.leg}: {po.side} {po.amount} {po.symbol}")
-        leg = _Leg(broker, run_id, opts, markets[po.symbol], sleep, hooks)
+        m = markets[po.symbol]
+        later = sum((o.amount * o.price for o in plan.orders[i + 1:]
+                     if o.side == "buy" and markets[o.symbol].quote == m.quote), ZERO)
+        leg = _Leg(broker, run_id, opts, m, sleep, hooks)
         try:
-            leg.run(po, progress_by_leg.get(po.leg))
+            leg.run(po, progress_by_leg.get(po.leg), later=later)
         except OrderRejected as exc:
             errors.append(f"leg {po.leg} {po.side} {po.symbol}: rejected: {exc}")
         except RetryableExecutionError as exc:
@@ -274,22 +335,27 @@ def execute(
             errors.append(f"{interrupted}; later legs not placed")
             fills += leg.fills
             orders += leg.orders
+            adjustments += leg.adjustments
+            rejected += leg.rejected
             break
         fills += leg.fills
         orders += leg.orders
+        adjustments += leg.adjustments
+        rejected += leg.rejected
     prefix = client_order_id(run_id, 0).rsplit("-", 2)[0] + "-"
     for o in broker.open_orders(None) if plan.orders else []:
-        if str(o.get("clientOrderId", "")).startswith(prefix):
-            broker.cancel(o["id"], o["symbol"])
-            errors.append(f"order {o.get('clientOrderId')} was still open and has been cancelled")
+        if str(o.client_order_id or "").startswith(prefix):
+            broker.cancel(o.id, o.symbol)
+            errors.append(f"order {o.client_order_id} was still open and has been cancelled")
     after = broker.fetch_holdings()
     retries = int(getattr(broker, "retries", 0)) - retries_before
     report = _report(plan, run_id, before, after, fills, orders, errors, retries)
-    return replace(report, resumed=resumed, interrupted=interrupted)
+    return replace(report, resumed=resumed, interrupted=interrupted, adjustments=tuple(adjustments),
+                   rejected=rejected)
 
 
 def _report(plan: OrderPlan, run_id: str, before: Holdings, after: Holdings, fills: list[Fill],
-            orders: list[Mapping[str, Any]], errors: list[str], retries: int) -> ExecutionReport:
+            orders: list[OrderState], errors: list[str], retries: int) -> ExecutionReport:
     quote = plan.quote
     px = {a: Decimal(str(p)) for a, p in plan.asset_prices.items()}
     px[quote] = Decimal(1)

@@ -25,6 +25,8 @@ import pandas as pd
 from indexer._typing import Fill, Holdings, OrderIntent
 from indexer.data.market import to_utc
 from indexer.exceptions import ConfigError, DataError, ExecutionError, OrderRejected
+from indexer.execution.ccxt_broker import markets_from_ccxt
+from indexer.execution.types import AccountBalance, Balance, BookLevel, Market, OrderBook, OrderState
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
@@ -80,6 +82,7 @@ class PaperBroker:
         self.fills: list[Fill] = []
         self.unpriced: dict[str, str] = {}
         self._ids = itertools.count(1)
+        self._markets: dict[str, Market] | None = None
 
     @classmethod
     def from_market_data(
@@ -183,9 +186,23 @@ class PaperBroker:
         return f"PaperBroker({len(self.prices)} prices, fee_rate={self.fee_rate})"
 
     # ------------------------------------------------------------------ Broker
-    def markets(self) -> Mapping[str, Mapping[str, Any]]:
-        """The exchange object's markets."""
-        return self.exchange.markets
+    def markets(self) -> Mapping[str, Market]:
+        """The exchange object's markets as :class:`Market` (converted once)."""
+        if self._markets is None:
+            self._markets = markets_from_ccxt(self.exchange.markets)
+        return self._markets
+
+    def fetch_balance(self) -> AccountBalance:
+        """Free, locked (by resting paper orders) and total balance per currency."""
+        used: dict[str, Decimal] = {}
+        for o in self.orders.values():
+            if o["status"] == "open":
+                m = self.markets()[o["symbol"]]
+                cur, q = (m.quote, Decimal(str(o["remaining"])) * Decimal(str(o["price"]))) if o["side"] == "buy" \
+                    else (m.base, Decimal(str(o["remaining"])))
+                used[cur] = used.get(cur, ZERO) + q
+        out = {c: Balance(v - used.get(c, ZERO), used.get(c, ZERO), v) for c, v in self.balances.items() if v}
+        return AccountBalance(out, quote=self.quote, as_of=self.as_of)
 
     def fetch_holdings(self) -> Holdings:
         """Current balances (non-zero)."""
@@ -198,14 +215,14 @@ class PaperBroker:
             raise ExecutionError(f"paper broker has no price for {missing}")
         return {s: self.prices[s] for s in symbols}
 
-    def fetch_order_book(self, symbol: str, limit: int = 20) -> Mapping[str, Any]:
+    def fetch_order_book(self, symbol: str, limit: int = 20) -> OrderBook:
         """A one-level book at the price (paper liquidity is unlimited)."""
-        px = float(self.prices[symbol])
-        return {"symbol": symbol, "bids": [[px, 1e18]], "asks": [[px, 1e18]]}
+        px = self.prices[symbol]
+        return OrderBook(symbol, (BookLevel(px, Decimal("1e18")),), (BookLevel(px, Decimal("1e18")),))
 
-    def open_orders(self, symbol: str | None = None) -> list[Mapping[str, Any]]:
+    def open_orders(self, symbol: str | None = None) -> list[OrderState]:
         """Resting limit orders."""
-        return [o for o in self.orders.values() if o["status"] == "open" and symbol in (None, o["symbol"])]
+        return [self._state(o) for o in self.orders.values() if o["status"] == "open" and symbol in (None, o["symbol"])]
 
     def cancel(self, order_id: str, symbol: str) -> None:
         """Cancel a resting order (no-op when already closed)."""
@@ -215,10 +232,21 @@ class PaperBroker:
 
     def fetch_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
-    ) -> Mapping[str, Any] | None:
+    ) -> OrderState | None:
         """An order by id or client id (None when unknown)."""
         oid = order_id or self.by_client.get(client_order_id or "")
-        return self.orders.get(oid) if oid else None
+        o = self.orders.get(oid) if oid else None
+        return self._state(o) if o is not None else None
+
+    @staticmethod
+    def _state(o: Mapping[str, Any]) -> OrderState:
+        fee = o.get("fee") or {}
+        d = lambda x: None if x is None else Decimal(str(x))  # noqa: E731
+        return OrderState(id=o["id"], symbol=o["symbol"], side=o["side"], type=o["type"], status=o["status"],
+                          amount=Decimal(str(o["amount"])), filled=Decimal(str(o["filled"])),
+                          remaining=Decimal(str(o["remaining"])), price=d(o.get("price")), average=d(o.get("average")),
+                          client_order_id=o.get("clientOrderId"), fee=d(fee.get("cost")) or ZERO,
+                          fee_currency=fee.get("currency") or "", fills=tuple(o.get("_fills", ())))
 
     def amount_to_precision(self, symbol: str, amount: Decimal) -> Decimal:
         """Truncate to the lot step (0 below one step)."""
@@ -231,20 +259,19 @@ class PaperBroker:
         """Round to the tick size."""
         return Decimal(self.exchange.price_to_precision(symbol, float(price)))
 
-    def submit(self, order: OrderIntent) -> Mapping[str, Any]:
+    def submit(self, order: OrderIntent) -> OrderState:
         """Validate and fill (or rest) one order."""
         cid = order.client_order_id
         if cid and cid in self.by_client:
-            return self.orders[self.by_client[cid]]
-        m = self.exchange.markets.get(order.symbol)
+            return self._state(self.orders[self.by_client[cid]])
+        m = self.markets().get(order.symbol)
         if m is None:
             raise OrderRejected(f"paper: unknown market {order.symbol}")
         amount = Decimal(str(order.amount))
         if self.amount_to_precision(order.symbol, amount) != amount:
             raise OrderRejected(f"paper {order.symbol}: amount {amount} is not a multiple of the lot step")
-        min_amount = (m["limits"]["amount"] or {}).get("min") or 0
-        if amount < Decimal(str(min_amount)):
-            raise OrderRejected(f"paper {order.symbol}: amount {amount} below minimum {min_amount}")
+        if amount < m.min_amount:
+            raise OrderRejected(f"paper {order.symbol}: amount {amount} below minimum {m.min_amount}")
         px = self.prices[order.symbol]
         if order.type == "market":
             fill_px = px * (1 + self.slip) if order.side == "buy" else px * (1 - self.slip)
@@ -254,13 +281,13 @@ class PaperBroker:
                 raise OrderRejected(f"paper {order.symbol}: limit order without price")
             fill_px = Decimal(str(order.price))
             marketable = fill_px >= px if order.side == "buy" else fill_px <= px
-        min_cost = (m["limits"]["cost"] or {}).get("min") or 0
-        if amount * fill_px < Decimal(str(min_cost)):
-            raise OrderRejected(f"paper {order.symbol}: notional {amount * fill_px:.8f} below minimum {min_cost}")
-        base, quote = m["base"], m["quote"]
+        if amount * fill_px < m.min_cost:
+            raise OrderRejected(f"paper {order.symbol}: notional {amount * fill_px:.8f} below minimum {m.min_cost:f}")
+        base, quote = m.base, m.quote
         need_cur, need = (quote, amount * fill_px) if order.side == "buy" else (base, amount)
-        if need > self.balances.get(need_cur, ZERO):
-            raise OrderRejected(f"paper {order.symbol}: insufficient {need_cur} ({self.balances.get(need_cur, ZERO)} < {need})")
+        free = self.fetch_balance().free(need_cur)
+        if need > free:
+            raise OrderRejected(f"paper {order.symbol}: insufficient {need_cur} ({free} < {need})")
         oid = str(next(self._ids))
         o: dict[str, Any] = {"id": oid, "clientOrderId": cid, "symbol": order.symbol, "type": order.type,
                              "side": order.side, "amount": float(amount), "price": float(fill_px), "filled": 0.0,
@@ -270,7 +297,7 @@ class PaperBroker:
             self.by_client[cid] = oid
         if marketable:
             self._fill(o, base, quote, amount, fill_px)
-        return o
+        return self._state(o)
 
     def _fill(self, o: dict[str, Any], base: str, quote: str, amount: Decimal, px: Decimal) -> None:
         cost = amount * px
@@ -289,9 +316,10 @@ class PaperBroker:
         o["_fills"] = [fill]
         self.fills.append(fill)
 
-    def order_fills(self, order: Mapping[str, Any]) -> list[Fill]:
+    def order_fills(self, order: OrderState) -> list[Fill]:
         """Fills of a paper order."""
-        return list(order.get("_fills", []))
+        o = self.orders.get(order.id)
+        return list(o.get("_fills", [])) if o else list(order.fills)
 
     def place(self, orders: Sequence[OrderIntent]) -> list[Fill]:
         """Submit each order and return the fills."""

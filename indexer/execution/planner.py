@@ -1,4 +1,4 @@
-"""Order planner: holdings + prices + target weights + ccxt markets -> :class:`OrderPlan`.
+"""Order planner: balances + prices + target weights + markets -> :class:`OrderPlan`.
 
 * ``CASH`` maps to the quote currency (e.g. USDT); every other asset trades on
   ``ASSET/QUOTE``, else via an intermediate (``ASSET/BTC`` then ``BTC/QUOTE``,
@@ -7,9 +7,25 @@
   checked against the minimum amount and minimum notional; what fails is
   skipped and reported as dust.  No order where the weight drift is below
   ``drift_threshold`` (full exits excepted).
-* Fees (the market's taker rate, charged in the received currency) are
-  estimated and buys grossed up for them; ``fee_reserve`` of the portfolio
-  value stays in cash against price moves.
+* **Budget from free balances.**  Weights are of the whole account (free +
+  locked), but only what can be spent funds the buys: the free quote balance
+  plus the proceeds of the planned sells (sells use free quantities only).
+  Funds locked in open orders are never counted as available.
+* **Cash buffer.**  After trading at least ``cash_buffer`` of the value
+  (default 0.3 %; with a larger cash target, that target less the buffer)
+  stays in cash, absorbing fees (the market's taker rate, charged in the
+  received currency; buys are grossed up for it) and price moves between
+  planning and the last order.
+* **Funding converges.**  When the buys want more than is available they are
+  scaled down together by one proportional factor and rounded down to the lot
+  step (a second pass only corrects for lot rounding and dust), so it ends in
+  a bounded number of steps for any book, including positions inside their
+  drift band.  Legs that fall below the market minimums are dropped and
+  reported (``skipped``); a plan is never refused for cents.
+* **Untradeable assets** (no direct or routed market, market halted) that the
+  target wants follow ``untradeable``: ``redistribute`` (pro rata over the
+  other invested assets, the default), ``cash`` (their weight stays in cash)
+  or ``fail`` (:class:`ExecutionError`).  ``OrderPlan.untradeable`` lists them.
 * Legs run sells first (routed sells, then direct sells), then buys (direct,
   then routed), so each buy is funded.
 * The plan reports expected post-trade weights and the residual tracking error
@@ -19,8 +35,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
@@ -28,8 +44,12 @@ import pandas as pd
 from indexer._typing import CASH, Holdings, OrderIntent, TargetPortfolio
 from indexer.exceptions import ExecutionError
 from indexer.execution.client_ids import client_order_id
+from indexer.execution.routing import (UNTRADEABLE_POLICIES, Untradeable, UntradeablePolicy, apply_untradeable, route,
+                                       symbols_to_price)
+from indexer.execution.types import AccountBalance, Market
 
-__all__ = ["PlannedOrder", "SkippedTrade", "OrderPlan", "plan_orders", "route", "symbols_to_price", "tick_round"]
+__all__ = ["PlannedOrder", "SkippedTrade", "Untradeable", "OrderPlan", "plan_orders", "route", "symbols_to_price",
+           "apply_untradeable", "UNTRADEABLE_POLICIES"]
 
 ZERO = Decimal(0)
 Rounder = Callable[[str, Decimal], Decimal]
@@ -79,8 +99,21 @@ class OrderPlan:
     expected_weights: pd.Series
     tracking_error: float
     fee_estimate: Decimal
-    fee_reserve: Decimal
+    fee_reserve: Decimal  # the cash buffer, quote units
     asset_prices: Mapping[str, Decimal] = field(default_factory=dict)
+    untradeable: tuple[Untradeable, ...] = ()
+    funding_scale: float = 1.0  # factor applied to every buy so they fit the free balance (1 = none)
+    available: Decimal = ZERO  # free quote + sell proceeds - cash kept, quote units
+
+    @property
+    def notes(self) -> list[str]:
+        """One line per policy decision: untradeable assets, scaled buys."""
+        out = [f"{u.asset}: {u.reason}; its {u.weight:.2%} " + ("spread pro rata over the other assets"
+               if u.policy == "redistribute" else "kept in cash") for u in self.untradeable]
+        if self.funding_scale < 1:
+            out.append(f"buys scaled to {self.funding_scale:.2%} to fit {self.available:,.2f} {self.quote} available "
+                       f"(free balance + sells - cash buffer)")
+        return out
 
     @property
     def digest(self) -> str:
@@ -110,6 +143,9 @@ class OrderPlan:
             "current_weights": {k: float(v) for k, v in self.current_weights.items()},
             "fee_reserve": str(self.fee_reserve),
             "asset_prices": {k: str(v) for k, v in self.asset_prices.items()},
+            "untradeable": [{"asset": u.asset, "weight": u.weight, "reason": u.reason, "policy": u.policy}
+                            for u in self.untradeable],
+            "funding_scale": self.funding_scale, "available": str(self.available),
         }
 
     @classmethod
@@ -130,6 +166,9 @@ class OrderPlan:
             expected_weights=series("expected_weights"), tracking_error=float(d.get("tracking_error", 0.0)),
             fee_estimate=Decimal(d.get("fee_estimate", "0")), fee_reserve=Decimal(d.get("fee_reserve", "0")),
             asset_prices={k: Decimal(v) for k, v in (d.get("asset_prices") or {}).items()},
+            untradeable=tuple(Untradeable(u["asset"], float(u["weight"]), u["reason"], u["policy"])
+                              for u in d.get("untradeable") or []),
+            funding_scale=float(d.get("funding_scale", 1.0)), available=Decimal(d.get("available", "0")),
         )
 
     def __rich__(self) -> Any:
@@ -138,106 +177,56 @@ class OrderPlan:
         return plan_view(self)
 
 
-def tick_round(step: float | None) -> Callable[[Decimal], Decimal]:
-    """Truncate to a multiple of ``step`` (ccxt TICK_SIZE precision)."""
-    if not step:
-        return lambda x: x
-    s = Decimal(str(step))
-    return lambda x: (x / s).to_integral_value(ROUND_DOWN) * s
-
-
-def _default_rounder(markets: Mapping[str, Mapping[str, Any]]) -> Rounder:
-    from ccxt.base.decimal_to_precision import TICK_SIZE, TRUNCATE, decimal_to_precision
-
-    def rnd(symbol: str, amount: Decimal) -> Decimal:
-        prec = (markets[symbol].get("precision") or {}).get("amount")
-        if prec is None or amount <= 0:
-            return max(amount, ZERO)
-        return Decimal(decimal_to_precision(str(amount), TRUNCATE, prec, TICK_SIZE))
-
-    return rnd
-
-
-def route(asset: str, markets: Mapping[str, Mapping[str, Any]], quote: str,
-          intermediates: Iterable[str] = ("BTC", "ETH")) -> tuple[str, str | None]:
-    """``(symbol, intermediate)`` to trade ``asset`` against ``quote``; ExecutionError if none."""
-    def ok(sym: str) -> bool:
-        m = markets.get(sym)
-        return m is not None and m.get("active", True) is not False and m.get("spot", True) is not False
-    if ok(f"{asset}/{quote}"):
-        return f"{asset}/{quote}", None
-    for x in intermediates:
-        if x != asset and ok(f"{asset}/{x}") and ok(f"{x}/{quote}"):
-            return f"{asset}/{x}", x
-    tried = [f"{asset}/{quote}"] + [f"{asset}/{x}" for x in intermediates]
-    raise ExecutionError(f"no market to trade {asset}: tried {', '.join(tried)}")
-
-
-def symbols_to_price(assets: Iterable[str], markets: Mapping[str, Mapping[str, Any]], quote: str,
-                     intermediates: Iterable[str] = ("BTC", "ETH"), *, skip_unroutable: bool = False) -> list[str]:
-    """Market symbols whose prices :func:`plan_orders` needs for ``assets``.
-
-    ``skip_unroutable`` leaves out assets with no market (e.g. odd balances
-    held on an exchange) instead of raising :class:`ExecutionError`.
-    """
-    out: set[str] = set()
-    for a in assets:
-        if a in (quote, CASH):
-            continue
-        try:
-            sym, x = route(a, markets, quote, intermediates)
-        except ExecutionError:
-            if skip_unroutable:
-                continue
-            raise
-        out.add(sym)
-        if x:
-            out.add(f"{x}/{quote}")
-    return sorted(out)
-
-
-def _limit(m: Mapping[str, Any], kind: str) -> Decimal:
-    v = ((m.get("limits") or {}).get(kind) or {}).get("min")
-    return Decimal(str(v)) if v else ZERO
-
-
 def plan_orders(
     target: TargetPortfolio,
-    holdings: Holdings,
+    holdings: Holdings | AccountBalance,
     prices: Mapping[str, Decimal],
-    markets: Mapping[str, Mapping[str, Any]],
+    markets: Mapping[str, Market],
     *,
     quote: str | None = None,
     drift_threshold: float = 0.001,
-    fee_reserve: float = 0.001,
+    cash_buffer: float = 0.003,
     fee_rate: float | None = None,
     intermediates: Iterable[str] = ("BTC", "ETH"),
     amount_to_precision: Rounder | None = None,
+    untradeable: UntradeablePolicy = "redistribute",
 ) -> OrderPlan:
-    """Plan the orders that move ``holdings`` to ``target`` (see module docstring).
+    """Plan the orders that move the account to ``target`` (see module docstring).
 
     Parameters
     ----------
+    holdings
+        An :class:`~indexer.execution.types.AccountBalance` (free / locked /
+        total), or :class:`~indexer._typing.Holdings` (all of it free).
     prices
         Price per market symbol (from :func:`symbols_to_price`), market quote units.
+    markets
+        :class:`~indexer.execution.types.Market` by symbol.
     drift_threshold
         Minimum |target - current| weight (fraction) worth trading.
-    fee_reserve
-        Fraction of portfolio value kept in cash beyond the target.
+    cash_buffer
+        Fraction of portfolio value that stays in cash at least (beyond a
+        smaller cash target) against fees and price moves.
     fee_rate
         Fee fraction; default: each market's ``taker`` (else 0.001).
     amount_to_precision
-        ``(symbol, amount) -> truncated amount``; default: ccxt's
-        ``decimal_to_precision`` with the market's TICK_SIZE precision.
+        ``(symbol, amount) -> truncated amount``; default: the market's lot step.
+    untradeable
+        ``redistribute`` | ``cash`` | ``fail``: what to do with target assets
+        the exchange cannot trade (see :func:`apply_untradeable`).
     """
-    quote = quote or holdings.quote
+    bal = holdings if isinstance(holdings, AccountBalance) else AccountBalance.from_totals(
+        {c: Decimal(str(v)) for c, v in holdings.balances.items()}, holdings.quote, holdings.as_of)
+    quote = quote or bal.quote
     inter = tuple(intermediates)
-    rnd = amount_to_precision or _default_rounder(markets)
-    w = target.weights.copy()
-    cash_w = float(w.get(CASH, 0.0)) + float(w.get(quote, 0.0))
-    w = w.drop([c for c in (CASH, quote) if c in w.index])
-    qty = {c: Decimal(str(v)) for c, v in holdings.balances.items() if Decimal(str(v)) > 0}
-    cash = qty.pop(quote, ZERO)
+    rnd = amount_to_precision or (lambda sym, amt: markets[sym].round_amount(amt))
+    wanted, dropped = apply_untradeable(target.weights, markets, quote, untradeable, inter)
+    cash_w = float(wanted.get(CASH, 0.0)) + float(wanted.get(quote, 0.0))
+    w = wanted.drop([c for c in (CASH, quote) if c in wanted.index])
+    qty = {c: b.total for c, b in bal.balances.items() if b.total > 0}
+    free = {c: b.free for c, b in bal.balances.items() if b.free > 0}
+    cash_total = qty.pop(quote, ZERO)
+    cash_free = free.pop(quote, ZERO)
     assets = sorted(set(w[w > 0].index) | set(qty))
     routes: dict[str, tuple[str, str | None]] = {}
     skipped: list[SkippedTrade] = []
@@ -245,8 +234,6 @@ def plan_orders(
         try:
             routes[a] = route(a, markets, quote, inter)
         except ExecutionError:
-            if float(w.get(a, 0.0)) > 0:
-                raise
             skipped.append(SkippedTrade(a, "no market to sell it", ZERO))
     for x in {x for _, x in routes.values() if x} - set(routes):
         routes[x] = route(x, markets, quote, ())
@@ -259,85 +246,118 @@ def plan_orders(
         if f"{x}/{quote}" in prices and x not in px:
             px[x] = Decimal(str(prices[f"{x}/{quote}"]))
     held_value = {a: qty.get(a, ZERO) * px[a] for a in routes}
-    value = cash + sum(held_value.values(), ZERO)
+    value = cash_total + sum(held_value.values(), ZERO)
     if value <= 0:
         raise ExecutionError("portfolio value is zero: nothing to rebalance")
 
+    small = {}
+    for a in routes:
+        wa = Decimal(str(float(w.get(a, 0.0))))
+        if wa <= 0 or qty.get(a):
+            continue
+        m, p = markets[routes[a][0]], Decimal(str(prices[routes[a][0]]))
+        if not m.tradeable(m.round_amount(wa * value / px[a]), p):
+            small[a] = (f"target {wa * value:.2f} {quote} is below the {m.symbol} minimum "
+                        f"(notional {m.min_cost:f}, amount {m.min_amount:f})")
+    if small:  # a position too small to open is untradeable too: same policy
+        wanted, more = apply_untradeable(target.weights, markets, quote, untradeable, inter,
+                                         also={**{u.asset: u.reason for u in dropped}, **small})
+        dropped = more
+        cash_w = float(wanted.get(CASH, 0.0)) + float(wanted.get(quote, 0.0))
+        w = wanted.drop([c for c in (CASH, quote) if c in wanted.index])
+
     def fee_of(sym: str) -> Decimal:
-        f = fee_rate if fee_rate is not None else (markets[sym].get("taker") or 0.001)
+        f = fee_rate if fee_rate is not None else (markets[sym].taker if markets[sym].taker is not None else 0.001)
         return Decimal(str(f))
 
     tw = {a: Decimal(str(float(w.get(a, 0.0)))) for a in routes}
-    fees_est = sum((abs(tw[a] * value - held_value[a]) * fee_of(routes[a][0]) for a in routes), ZERO)
-    reserve = Decimal(str(fee_reserve)) * value
-    budget = value - fees_est - reserve
-    for _ in range(6):
-        orders, skip, cash_after, qty_after = _legs(routes, tw, qty, cash, px, prices, markets, quote,
-                                                     budget, value, Decimal(str(drift_threshold)), fee_of, rnd)
-        if cash_after >= 0:
+    reserve = Decimal(str(cash_buffer)) * value
+    # cash that stays after trading: the buffer, or a larger cash target less the buffer (fees come out of it)
+    keep_total = max(Decimal(str(cash_w)) * value - reserve, reserve)
+    keep_free = max(ZERO, keep_total - (cash_total - cash_free))  # locked quote already stays
+    ctx = _Ctx(routes, tw, qty, free, px, prices, markets, quote, value, Decimal(str(drift_threshold)), fee_of, rnd)
+    scale = Decimal(1)
+    for _ in range(4):  # one proportional step; the next passes only correct lot rounding and dropped dust
+        orders, skip, cash_after, qty_after, spent = _legs(ctx, cash_free, scale)
+        short = keep_free - cash_after
+        if short <= 0 or spent <= 0:
             break
-        budget += cash_after * Decimal("1.02")
-    else:
-        raise ExecutionError(f"could not fund the buys: short {-cash_after:.2f} {quote}")
+        scale = max(ZERO, scale * (1 - short / spent) - Decimal("1e-6"))
+    available = cash_after + spent - keep_free
     values = {a: qty_after.get(a, ZERO) * px[a] for a in routes}
-    total = cash_after + sum(values.values(), ZERO)
-    expected = pd.Series({**{a: float(v / total) for a, v in values.items()}, CASH: float(cash_after / total)})
-    current = pd.Series({**{a: float(v / value) for a, v in held_value.items()}, CASH: float(cash / value)})
+    cash_end = cash_after + (cash_total - cash_free)
+    total = cash_end + sum(values.values(), ZERO)
+    expected = pd.Series({**{a: float(v / total) for a, v in values.items()}, CASH: float(cash_end / total)})
+    current = pd.Series({**{a: float(v / value) for a, v in held_value.items()}, CASH: float(cash_total / value)})
     tgt = pd.Series({**{a: float(t) for a, t in tw.items()}, CASH: cash_w})
     idx = expected.index.union(tgt.index)
     te = 0.5 * float((expected.reindex(idx, fill_value=0.0) - tgt.reindex(idx, fill_value=0.0)).abs().sum())
+    if scale < 1:
+        orders = [replace(o, note=(o.note + "; " if o.note else "") + f"scaled to {float(scale):.2%}")
+                  if o.side == "buy" else o for o in orders]
     return OrderPlan(
         as_of=target.as_of, quote=quote, portfolio_value=value, orders=tuple(orders),
         skipped=tuple(skipped + skip), current_weights=current, target_weights=tgt, expected_weights=expected,
         tracking_error=te, fee_estimate=value - total, fee_reserve=reserve, asset_prices=px,
+        untradeable=dropped, funding_scale=float(scale), available=available,
     )
 
 
-def _legs(
-    routes: Mapping[str, tuple[str, str | None]],
-    tw: Mapping[str, Decimal],
-    qty: Mapping[str, Decimal],
-    cash: Decimal,
-    px: Mapping[str, Decimal],
-    prices: Mapping[str, Decimal],
-    markets: Mapping[str, Mapping[str, Any]],
-    quote: str,
-    budget: Decimal,
-    value: Decimal,
-    threshold: Decimal,
-    fee_of: Callable[[str], Decimal],
-    rnd: Rounder,
-) -> tuple[list[PlannedOrder], list[SkippedTrade], Decimal, dict[str, Decimal]]:
-    """One planning pass at a given investable ``budget``; returns legs, skips, cash and quantities after."""
+@dataclass(frozen=True)
+class _Ctx:
+    routes: Mapping[str, tuple[str, str | None]]
+    tw: Mapping[str, Decimal]
+    qty: Mapping[str, Decimal]
+    free: Mapping[str, Decimal]
+    px: Mapping[str, Decimal]
+    prices: Mapping[str, Decimal]
+    markets: Mapping[str, Market]
+    quote: str
+    value: Decimal
+    threshold: Decimal
+    fee_of: Callable[[str], Decimal]
+    rnd: Rounder
+
+
+def _legs(c: _Ctx, cash: Decimal, scale: Decimal
+          ) -> tuple[list[PlannedOrder], list[SkippedTrade], Decimal, dict[str, Decimal], Decimal]:
+    """One planning pass with every buy scaled by ``scale``.
+
+    Returns legs, skips, free quote after, quantities after and the quote spent on direct buys.
+    """
     skipped: list[SkippedTrade] = []
     trades: list[tuple[int, str, str, str, Decimal, Decimal, str]] = []  # (phase, asset, sym, side, amt, price, note)
-    qty_after = dict(qty)
-    cash_after = cash
-    need = {x: ZERO for x in {x for _, x in routes.values() if x}}  # intermediate units needed by routed legs
+    qty_after = dict(c.qty)
+    cash_after, spent = cash, ZERO
+    need = {x: ZERO for x in {x for _, x in c.routes.values() if x}}  # intermediate units needed by routed legs
 
-    def leg(a: str, delta_value: Decimal, exit_all: bool) -> None:
-        nonlocal cash_after
-        sym, x = routes[a]
-        m, p = markets[sym], Decimal(str(prices[sym]))
-        fee = fee_of(sym)
-        drift = abs(delta_value) / value
-        if not exit_all and drift < threshold:
+    def leg(a: str, delta_value: Decimal, exit_all: bool, drift: Decimal) -> None:
+        nonlocal cash_after, spent
+        sym, x = c.routes[a]
+        m, p = c.markets[sym], Decimal(str(c.prices[sym]))
+        fee = c.fee_of(sym)
+        if not exit_all and drift < c.threshold:
             if delta_value != 0:
                 skipped.append(SkippedTrade(a, f"drift {float(drift):.4%} below threshold", abs(delta_value)))
             return
         side = "buy" if delta_value > 0 else "sell"
+        free_qty = c.free.get(a, ZERO)
         if side == "sell":
-            raw = qty.get(a, ZERO) if exit_all else min(-delta_value / px[a], qty.get(a, ZERO))
+            raw = free_qty if exit_all else min(-delta_value / c.px[a], free_qty)
         else:
-            raw = delta_value / (px[a] * (1 - fee))
-        amount = rnd(sym, raw)
-        min_amt, min_cost = _limit(m, "amount"), _limit(m, "cost")
-        if amount <= 0 or amount < min_amt or amount * p < min_cost:
-            skipped.append(SkippedTrade(a, f"dust: {raw:.8g} {a} ({abs(delta_value):.2f} {quote}) below the "
-                                           f"{sym} minimum (amount {min_amt}, notional {min_cost})", abs(delta_value)))
+            raw = delta_value / (c.px[a] * (1 - fee))
+        amount = c.rnd(sym, raw)
+        if amount <= 0 or amount < m.min_amount or amount * p < m.min_cost:
+            why = "dust" if side == "sell" or scale == 1 else f"dust after scaling buys to {float(scale):.2%}"
+            skipped.append(SkippedTrade(a, f"{why}: {raw:.8g} {a} ({abs(delta_value):.2f} {c.quote}) below the "
+                                           f"{sym} minimum (amount {m.min_amount}, notional {m.min_cost})",
+                                        abs(delta_value)))
             return
         phase = (0 if x else 1) if side == "sell" else (3 if x else 2)
-        trades.append((phase, a, sym, side, amount, p, f"via {x}" if x else ""))
+        note = f"via {x}" if x else ""
+        if side == "sell" and amount < c.rnd(sym, -delta_value / c.px[a]) and not exit_all:
+            note = (note + "; " if note else "") + "limited to the free balance"
+        trades.append((phase, a, sym, side, amount, p, note))
         got = amount * (1 - fee) if side == "buy" else -amount
         qty_after[a] = qty_after.get(a, ZERO) + got
         flow = amount * p * ((1 - fee) if side == "sell" else -1)  # in the market's quote units
@@ -345,20 +365,26 @@ def _legs(
             need[x] -= flow
         else:
             cash_after += flow
+            if side == "buy":
+                spent -= flow
 
-    routed = [a for a in routes if routes[a][1]]
-    for a in routed:
-        leg(a, tw[a] * budget - qty.get(a, ZERO) * px[a], tw[a] == 0)
-    for a in routes:
-        if routes[a][1]:
+    def scaled(d: Decimal) -> Decimal:
+        return d * scale if d > 0 else d
+
+    for a in [a for a in c.routes if c.routes[a][1]]:
+        d = c.tw[a] * c.value - c.qty.get(a, ZERO) * c.px[a]
+        leg(a, scaled(d), c.tw[a] == 0, abs(d) / c.value)
+    for a in c.routes:
+        if c.routes[a][1]:
             continue
         extra = need.get(a, ZERO)
         if extra:
             qty_after[a] = qty_after.get(a, ZERO) - extra
-        fee = fee_of(routes[a][0])
-        target_value = tw[a] * budget + extra * px[a] / (1 - fee if extra > 0 else 1)
-        leg(a, target_value - qty.get(a, ZERO) * px[a], tw[a] == 0 and extra <= 0)
+        fee = c.fee_of(c.routes[a][0])
+        own = c.tw[a] * c.value - c.qty.get(a, ZERO) * c.px[a]
+        d = scaled(own) + extra * c.px[a] / (1 - fee if extra > 0 else 1)
+        leg(a, d, c.tw[a] == 0 and extra <= 0, abs(d) / c.value)
     trades.sort(key=lambda t: (t[0], t[2]))
-    orders = [PlannedOrder(i, a, sym, side, amt, p, (amt * px[a]).quantize(Decimal("0.01")), note)
+    orders = [PlannedOrder(i, a, sym, side, amt, p, (amt * c.px[a]).quantize(Decimal("0.01")), note)
               for i, (_, a, sym, side, amt, p, note) in enumerate(trades)]
-    return orders, skipped, cash_after, qty_after
+    return orders, skipped, cash_after, qty_after, spent

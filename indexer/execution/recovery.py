@@ -21,19 +21,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Iterable
 
 from indexer._typing import Fill, OrderIntent
 from indexer.exceptions import OrderRejected
 from indexer.execution.broker import TradingBroker
 from indexer.execution.client_ids import parse_client_order_id
+from indexer.execution.types import FINAL_STATES, OrderState
 
 __all__ = ["ExecutionHooks", "KnownOrder", "LegProgress", "recover", "FINAL"]
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
 #: Order states after which nothing more happens to an order.
-FINAL = frozenset({"closed", "canceled", "cancelled", "expired", "rejected"})
+FINAL = FINAL_STATES
 
 
 class ExecutionHooks:
@@ -46,16 +47,16 @@ class ExecutionHooks:
     def on_intent(self, intent: OrderIntent) -> None:
         """``intent`` is about to be sent (nothing has been sent yet): record it."""
 
-    def on_sent(self, intent: OrderIntent, order: Mapping[str, Any]) -> None:
-        """The exchange acknowledged ``intent`` as ``order`` (a ccxt order structure)."""
+    def on_sent(self, intent: OrderIntent, order: OrderState) -> None:
+        """The exchange acknowledged ``intent`` as ``order``."""
 
-    def on_fill(self, intent: OrderIntent, order: Mapping[str, Any], fills: list[Fill]) -> None:
+    def on_fill(self, intent: OrderIntent, order: OrderState, fills: list[Fill]) -> None:
         """The executor is done with ``order`` (final, or cancelled): its last state and fills."""
 
     def on_rejected(self, intent: OrderIntent, error: OrderRejected) -> None:
         """The exchange rejected ``intent`` (never retried)."""
 
-    def on_found(self, intent: OrderIntent, order: Mapping[str, Any]) -> None:
+    def on_found(self, intent: OrderIntent, order: OrderState) -> None:
         """On recovery: ``intent`` was found on the exchange, so it is not sent again."""
 
     def on_lost(self, intent: OrderIntent) -> None:
@@ -86,7 +87,7 @@ class LegProgress:
     rejected: bool = False
     resend: list[OrderIntent] = field(default_factory=list)
     next_part: int = 0
-    found: list[Mapping[str, Any]] = field(default_factory=list)
+    found: list[OrderState] = field(default_factory=list)
 
 
 def _next_base(part: int) -> int:
@@ -116,12 +117,12 @@ def recover(broker: TradingBroker, known: Iterable[KnownOrder], hooks: Execution
                 log.info("order %s (%s) is unknown to the exchange: not sent", cid, k.status)
                 hooks.on_lost(k.intent)
             continue
-        if found.get("status") not in FINAL:
-            broker.cancel(str(found["id"]), k.intent.symbol)
-            found = broker.fetch_order(k.intent.symbol, order_id=str(found["id"])) or found
-        log.info("order %s found on the exchange (%s): not sent again", cid, found.get("status"))
+        if not found.final:
+            broker.cancel(found.id, k.intent.symbol)
+            found = broker.fetch_order(k.intent.symbol, order_id=found.id) or found
+        log.info("order %s found on the exchange (%s): not sent again", cid, found.status)
         hooks.on_found(k.intent, found)
         hooks.on_fill(k.intent, found, broker.order_fills(found))
-        state.filled += Decimal(str(found.get("filled") or 0))
+        state.filled += found.filled
         state.found.append(found)
     return legs

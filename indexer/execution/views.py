@@ -48,6 +48,8 @@ def plan_view(plan: "OrderPlan") -> Any:
         for s in plan.skipped:
             sk.add_row(s.asset, f"{s.value:,.2f}", s.reason)
         parts.append(sk)
+    for note in plan.notes:
+        parts.append(f"[yellow]note:[/] {note}")
     parts.append(weights_table("Weights", {"current": plan.current_weights, "target": plan.target_weights,
                                            "expected": plan.expected_weights}))
     parts.append(f"turnover {plan.turnover:.2%}, estimated fees {plan.fee_estimate:,.2f} {plan.quote}, "
@@ -64,10 +66,13 @@ def report_view(report: "ExecutionReport") -> Any:
         fills.add_row(f.side, f.symbol, f"{f.amount.normalize():f}", f"{f.price:.10g}",
                       f"{f.fee.normalize():f} {f.fee_currency}", f.client_order_id or f.order_id)
     parts: list[Any] = [fills]
+    for a in report.adjustments:
+        parts.append(f"[yellow]re-sized:[/] {a}")
     if report.errors:
         parts.append("[bold red]errors:[/]\n" + "\n".join(f"  {e}" for e in report.errors))
     parts.append(weights_table("Post-trade weights", {"target": report.target_weights, "after": report.post_weights}))
     fees = ", ".join(f"{v.normalize():f} {c}" for c, v in report.fees.items()) or "none"
     parts.append(f"fees: {fees} (= {report.fees_quote:,.4f} {report.quote}); tracking error after trading "
-                 f"{report.tracking_error:.3%}; retries {report.retries}")
+                 f"{report.tracking_error:.3%}; orders {len(report.orders)} accepted, {report.rejected} rejected; "
+                 f"retries {report.retries}")
     return Group(*parts)

@@ -135,7 +135,7 @@ def select_universe(
     """Assets to hold at ``data``'s last bar, using only ``data`` (pass a point-in-time view).
 
     Order of rules: a price at the last bar, ``exclude`` list, kinds, themes,
-    history, volume, market cap, compliance, then rank by ``spec.rank_by`` with
+    ``tradable_on`` (a dated exchange market list), history, volume, market cap, compliance, then rank by ``spec.rank_by`` with
     ``top_n`` and the buffer (``previous`` = weights held, incl. CASH), then the
     ``include`` list.
 
@@ -184,6 +184,11 @@ def select_universe(
         if screen(s):
             cands.append(s)
 
+    if spec.tradable_on:
+        from indexer.universe.tradable import screen_tradable
+
+        cands, entries = screen_tradable(cands, spec.tradable_on, data.close.index[-1])
+        log.extend(entries)
     hist = dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist()))
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:

@@ -87,6 +87,10 @@ class UniverseSpec(BaseModel):
         nominal weight is held as cash) or ``snapshot_prices`` (priced from
         the monthly snapshots; needs ``cmc_monthly_top200`` and a monthly
         rebalance).  See :mod:`indexer.universe.membership`.
+    tradable_on
+        Keep only assets the named exchange (e.g. ``binance``) lists, point in time, from its saved, dated
+        market list (:mod:`indexer.universe.tradable`); before the list's first date the screen is not
+        applied and the log says so.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -106,6 +110,7 @@ class UniverseSpec(BaseModel):
     max_stale_days: int = Field(default=35, ge=0)
     membership: Literal["cmc_monthly_top200", "cmc_weekly_top10"] | None = None
     missing_prices: Literal["redistribute", "cash", "snapshot_prices"] = "redistribute"
+    tradable_on: str | None = Field(default=None, description="exchange whose saved market list screens assets")
 
     @field_validator("exclude_kinds")
     @classmethod

@@ -39,7 +39,13 @@ def test_rejected_order_is_recorded_and_the_run_finishes(tmp_path: Path, sim) ->
         rejected = next(o for o in orders if o["status"] == "rejected")
         assert "insufficient balance" in rejected["error"]
         assert any(e["kind"] == "rejected" for e in bot.store.events_for(bot.cfg.account))
-    assert len(sim.control("state")["orders"]) == 9
+        # the rejected buy is re-sized once from the fresh free balance under a new client id (issue 12),
+        # and the notification says so
+        assert "rejected for insufficient balance" in res.message
+        resent = [o for o in orders if o["leg"] == rejected["leg"] and o["status"] == "closed"]
+        assert len(resent) == 1 and resent[0]["client_order_id"] != rejected["client_order_id"]
+    placed = [o["clientOrderId"] for o in sim.control("state")["orders"]]
+    assert len(placed) == len(set(placed)) == 10 and rejected["client_order_id"] not in placed
 
 
 def test_interrupted_run_of_an_older_bar_is_settled_and_sends_nothing_new(tmp_path: Path, sim) -> None:

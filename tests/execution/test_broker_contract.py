@@ -31,7 +31,7 @@ def test_protocols(broker):
     assert isinstance(broker, Broker) and isinstance(broker, TradingBroker)
     m = broker.markets()
     assert {"BTC/USDT", "ETH/USDT", "XYZ/BTC"} <= set(m)
-    assert m["BTC/USDT"]["limits"]["cost"]["min"] == 5
+    assert m["BTC/USDT"].min_cost == 5
 
 
 def test_buy_then_sell_updates_holdings_and_reports_fills(broker):
@@ -50,9 +50,9 @@ def test_buy_then_sell_updates_holdings_and_reports_fills(broker):
 def test_same_client_id_is_one_order(broker):
     intent = OrderIntent("BTC/USDT", "buy", Decimal("0.001"), client_order_id=client_order_id("idem", 3))
     first, second = broker.submit(intent), broker.submit(intent)
-    assert first["id"] == second["id"]
+    assert first.id == second.id
     assert broker.fetch_holdings().quantity("BTC") == Decimal("0.001") * Decimal("0.999")
-    assert broker.fetch_order("BTC/USDT", client_order_id=intent.client_order_id)["id"] == first["id"]
+    assert broker.fetch_order("BTC/USDT", client_order_id=intent.client_order_id).id == first.id
     assert broker.fetch_order("BTC/USDT", client_order_id="ix-unknown-0-0") is None
 
 

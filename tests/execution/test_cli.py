@@ -115,3 +115,18 @@ def test_odd_untradeable_balances_are_reported_not_fatal(reference, tmp_path):
         assert res.exit_code == 0, res.output
         assert "ODDCOIN" in res.output and "no market to sell it" in res.output
         assert "(dry run)" in res.output and not sim.engine.orders
+
+
+def test_live_guards_refuse_before_any_order(ref_sim, tmp_path):
+    """The bot's guards on the CLI path: an exchange price 30 % off the data's last close is refused
+    (one line, exit 2) before any order; `risk: {max_price_deviation: null}` in the file switches it off."""
+    sim, usd = ref_sim
+    sim.control("prices", {"ETH/USDT": usd["ETH"] * 1.3})
+    cfg = sim.write_config(tmp_path / "sim.yaml")
+    res = runner.invoke(app, ["rebalance", STRATEGY, "--live", "--yes", "--config", str(cfg)], terminal_width=200)
+    assert res.exit_code == 2 and "price sanity" in res.output and "ETH" in res.output and "+30.0%" in res.output
+    assert not sim.engine.orders
+    cfg.write_text(cfg.read_text() + "risk: {max_price_deviation: null}\n")
+    res = runner.invoke(app, ["rebalance", STRATEGY, "--live", "--yes", "--config", str(cfg), "--dry-run"],
+                        terminal_width=200)
+    assert res.exit_code == 0 and "(dry run)" in res.output

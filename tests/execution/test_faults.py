@@ -44,10 +44,7 @@ def test_transient_faults_are_retried_without_duplicates(sim, fault, retried):
         assert len(sent) == len(set(sent)) == len(plan.orders)  # looked up by client id, not resubmitted
 
 
-@pytest.mark.parametrize(
-    "kind, message",
-    [("reject_balance", "insufficient balance"), ("reject_filter", "LOT_SIZE")],
-)
+@pytest.mark.parametrize("kind, message", [("reject_filter", "LOT_SIZE")])
 def test_rejections_are_reported_and_never_retried(sim, kind, message):
     b = broker_for(sim)
     plan = plan_for(b, target(TARGET))
@@ -59,6 +56,23 @@ def test_rejections_are_reported_and_never_retried(sim, kind, message):
     assert len(sent) == len(set(sent)) == len(plan.orders)  # the rejected leg was sent once
     assert len(sim.engine.orders) == len(plan.orders) - 1
     assert not report.ok
+
+
+def test_insufficient_balance_rejection_is_resized_once_from_the_fresh_balance(sim):
+    """An insufficient-balance answer is not the end of a buy leg: the free balance is read again and the
+    leg re-sent once, sized to it, under a new client id (the rejected id is never reused)."""
+    b = broker_for(sim)
+    plan = plan_for(b, target(TARGET))
+    sim.control("faults", [{"kind": "reject_balance", "target": "POST order", "times": 1}])
+    report = execute(plan, b, "reject-reject_balance")
+    assert report.rejected == 1 and not report.errors and report.ok
+    assert len(report.adjustments) == 1 and "rejected for insufficient balance" in report.adjustments[0]
+    assert b.retries == 0
+    sent = [r["clientOrderId"] for r in post_orders(sim)]
+    assert len(sent) == len(set(sent)) == len(plan.orders) + 1  # the rejected leg re-sent once, new id
+    assert len(sim.engine.orders) == len(plan.orders)
+    assert report.tracking_error < 0.005
+    assert_no_duplicates(sim)
 
 
 def test_persistent_outage_gives_up_with_a_clear_error_and_no_duplicates(sim):

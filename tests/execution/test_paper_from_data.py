@@ -31,7 +31,7 @@ def _data(**overrides: list[float]) -> MarketData:
 
 
 def _limits(p: PaperBroker) -> dict[str, object]:
-    return {s: (m["precision"], m["limits"]) for s, m in p.markets().items()}
+    return dict(p.markets())  # frozen Market: step, tick and every limit compare by value
 
 
 def test_prices_are_the_closes_at_as_of_and_no_later_row_leaks():
@@ -94,7 +94,13 @@ def test_planner_names_an_unpriced_target_asset_and_skips_an_unpriced_holding():
     markets = paper.markets()
     tgt = target({"BTC": 0.5, "LINK": 0.3})
     with pytest.raises(ExecutionError, match="LINK"):
-        plan_orders(tgt, paper.fetch_holdings(), paper.fetch_prices(symbols_to_price(["BTC"], markets, "USDT")), markets)
+        plan_orders(tgt, paper.fetch_holdings(), paper.fetch_prices(symbols_to_price(["BTC"], markets, "USDT")), markets,
+                    untradeable="fail")
+    # the default policy spreads LINK's 30 % pro rata (BTC 0.5 -> 0.8) and says so
+    spread = plan_orders(tgt, paper.fetch_holdings(), paper.fetch_prices(symbols_to_price(["BTC"], markets, "USDT")),
+                         markets)
+    assert [u.asset for u in spread.untradeable] == ["LINK"] and spread.target_weights["BTC"] == pytest.approx(0.8)
+    assert "LINK" in spread.notes[0] and "pro rata" in spread.notes[0]
     held_only = target({"BTC": 0.5, "ETH": 0.3})
     syms = symbols_to_price(["BTC", "ETH"], markets, "USDT")
     plan = plan_orders(held_only, paper.fetch_holdings(), paper.fetch_prices(syms), markets,

@@ -12,6 +12,7 @@ from rich.console import Console
 from indexer._typing import Holdings, TargetPortfolio
 from indexer.exceptions import ExecutionError
 from indexer.execution import PaperBroker, execute, plan_orders, symbols_to_price
+from indexer.execution.ccxt_broker import markets_from_ccxt
 from indexer.execution.reference import ccxt_markets, last_prices
 
 from .helpers import PRICES, target
@@ -29,7 +30,7 @@ def _setup(usd: dict[str, float], btc_only=()):
 def _plan(tp, balances, usd, btc_only=(), **kw):
     ex, prices = _setup(usd, btc_only)
     hold = Holdings({k: D(str(v)) for k, v in balances.items()})
-    plan = plan_orders(tp, hold, prices, ex.markets, amount_to_precision=None, **kw)
+    plan = plan_orders(tp, hold, prices, markets_from_ccxt(ex.markets), amount_to_precision=None, **kw)
     return plan, ex, prices
 
 
@@ -76,11 +77,11 @@ def test_dust_and_drift_threshold_are_skipped_and_reported():
 
 def test_unroutable_or_unpriced_assets_are_clear_errors():
     with pytest.raises(ExecutionError, match="no market to trade NOPE: tried NOPE/USDT, NOPE/BTC, NOPE/ETH"):
-        _plan(target({"NOPE": 0.5}), {"USDT": 1000}, PRICES)
+        _plan(target({"NOPE": 0.5}), {"USDT": 1000}, PRICES, untradeable="fail")
     ex, prices = _setup(PRICES)
     prices.pop("ETH/USDT")
     with pytest.raises(ExecutionError, match="no price for ETH/USDT"):
-        plan_orders(target({"ETH": 0.5}), Holdings({"USDT": D(1000)}), prices, ex.markets)
+        plan_orders(target({"ETH": 0.5}), Holdings({"USDT": D(1000)}), prices, markets_from_ccxt(ex.markets))
 
 
 def test_plan_is_frozen_and_printable():
@@ -128,8 +129,11 @@ def test_tracking_error_of_a_10k_account_over_the_reference_universe(reference, 
         drifted["USDT"] = 1_000
         for start, bal in (("cash", {"USDT": 10_000}), ("drifted", drifted)):
             hold = Holdings({k: D(str(v)) for k, v in bal.items()})
-            syms = symbols_to_price(set(tp.invested.index) | set(bal) - {"USDT"}, ex.markets, "USDT")
-            plan = plan_orders(tp, hold, {s: prices[s] for s in syms}, ex.markets)
+            markets = markets_from_ccxt(ex.markets)
+            syms = symbols_to_price(set(tp.invested.index) | set(bal) - {"USDT"}, markets, "USDT")
+            # a 0.1 % cash buffer (the default is 0.3 %, which alone leaves 0.3 % in cash): the many tiny
+            # legs of an equal-weight book over every reference asset are what this test measures
+            plan = plan_orders(tp, hold, {s: prices[s] for s in syms}, markets, cash_buffer=0.001)
             assert_respects_filters(plan, ex, prices)
             # the paper account really lands where the plan says
             paper = PaperBroker(ex, prices, bal, fee_rate=0.001)
@@ -141,3 +145,51 @@ def test_tracking_error_of_a_10k_account_over_the_reference_universe(reference, 
     record_property("tracking_error", figures)
     print("post-trade tracking error (fraction of portfolio value):", figures)
     assert len(figures) >= 4
+
+
+def test_funding_converges_in_one_step_when_positions_sit_inside_their_drift_bands():
+    """Issue 12: every other position inside its band, cash short of the one buy. The buys scale down in one
+    proportional step, the cash buffer stays, the paper account takes every order, a rerun does nothing."""
+    tp = target({"BTC": 0.3, "ETH": 0.2, "ADA": 0.1, "LTC": 0.1, "XRP": 0.1, "BNB": 0.1, "LINK": 0.1})
+    values = {"BTC": 3010, "ETH": 2006, "ADA": 1003, "LTC": 1004, "XRP": 1002, "BNB": 1005, "LINK": 800}
+    bal = {a: v / PRICES[a] for a, v in values.items()}
+    bal["USDT"] = 10_000 - sum(values.values())  # 170 USDT for a ~200 USDT buy
+    plan, ex, prices = _plan(tp, bal, PRICES, drift_threshold=0.005)
+    assert [(o.asset, o.side) for o in plan.orders] == [("LINK", "buy")]
+    assert 0.6 < plan.funding_scale < 0.75 and "scaled to" in plan.orders[0].note
+    assert any("buys scaled" in n for n in plan.notes)
+    cash_after = D(str(bal["USDT"])) - plan.orders[0].amount * prices["LINK/USDT"]
+    assert cash_after >= D("0.003") * plan.portfolio_value - 1  # the buffer stays (within one lot)
+    paper = PaperBroker(ex, prices, bal, fee_rate=0.001)
+    report = execute(plan, paper, "funding-one-step")
+    assert report.ok and report.rejected == 0
+    again, *_ = _plan(tp, {k: float(v) for k, v in paper.fetch_holdings().balances.items()}, PRICES,
+                      drift_threshold=0.005)
+    assert not again.orders
+
+
+def test_locked_funds_are_not_spent_and_sells_use_free_quantities():
+    from indexer.execution import AccountBalance, Balance
+
+    tp = target({"BTC": 0.5, "ETH": 0.5})
+    ex, prices = _setup(PRICES)
+    eth = D("1.2")
+    bal = AccountBalance({"USDT": Balance(D(3000), D(2000), D(5000)),  # 2,000 USDT locked by an open order
+                          "ETH": Balance(eth / 2, eth / 2, eth)})  # half the ETH locked too
+    plan = plan_orders(tp, bal, prices, markets_from_ccxt(ex.markets))
+    buys = sum(o.amount * o.price for o in plan.orders if o.side == "buy")
+    assert buys <= D(3000) and plan.available <= D(3000)
+    assert all(o.amount <= eth / 2 for o in plan.orders if o.side == "sell")
+
+
+@pytest.mark.parametrize("policy, btc, cash", [("redistribute", 0.7, 0.3), ("cash", 0.6996, 0.3004)])
+def test_a_target_position_below_the_market_minimum_follows_the_untradeable_policy(policy, btc, cash):
+    tp = target({"BTC": 0.6996, "ETH": 0.0004, "CASH": 0.3})  # 4 USDT of ETH < the 5 USDT minimum notional
+    plan, *_ = _plan(tp, {"USDT": 10_000}, PRICES, untradeable=policy)
+    assert [(u.asset, u.policy) for u in plan.untradeable] == [("ETH", policy)]
+    assert "below the ETH/USDT minimum" in plan.untradeable[0].reason
+    assert plan.target_weights["BTC"] == pytest.approx(btc, abs=1e-4)
+    assert plan.target_weights["CASH"] == pytest.approx(cash, abs=1e-4)
+    assert [o.asset for o in plan.orders] == ["BTC"]
+    with pytest.raises(ExecutionError, match="ETH: target 4.00 USDT is below the ETH/USDT minimum"):
+        _plan(tp, {"USDT": 10_000}, PRICES, untradeable="fail")

@@ -43,11 +43,11 @@ class Journal(ExecutionHooks):
 
     def on_sent(self, intent: OrderIntent, order: Mapping[str, Any]) -> None:
         self._hook("on_sent", intent)  # sent, not recorded
-        self.rows[intent.client_order_id].update(status="sent", id=str(order["id"]))
+        self.rows[intent.client_order_id].update(status="sent", id=order.id)
 
     def on_fill(self, intent: OrderIntent, order: Mapping[str, Any], fills: list) -> None:
         row = self.rows.setdefault(intent.client_order_id, {"intent": intent, "id": None})
-        row.update(status=order["status"], filled=Decimal(str(order["filled"])))
+        row.update(status=order.status, filled=order.filled)
         self._hook("on_fill", intent)
 
     def on_found(self, intent: OrderIntent, order: Mapping[str, Any]) -> None:
@@ -104,7 +104,7 @@ def test_resume_after_a_crash_at_each_hook_places_every_order_once(make_sim, hoo
         assert ("on_sent", cid) in second.calls and ("on_intent", cid) not in second.calls
     elif hook == "on_sent":  # on the exchange, not recorded: found, not sent again
         assert ("on_found", cid) in second.calls and ("on_sent", cid) not in second.calls
-        assert [o.get("clientOrderId") for o in report.resumed] == [cid]
+        assert [o.client_order_id for o in report.resumed] == [cid]
     else:  # recorded as final: trusted, nothing asked or sent for it
         assert not [c for c in second.calls if c[1] == cid] and report.resumed == ()
     assert {r["status"] for r in second.rows.values()} == {"closed"}
@@ -129,7 +129,7 @@ def test_resume_inside_a_sliced_leg_does_only_what_is_left(make_sim) -> None:
 def test_recover_without_resend_cancels_open_orders_and_reports_lost_intents(sim) -> None:
     b = broker_for(sim)
     book = b.fetch_order_book("ETH/USDT", 5)
-    bid = Decimal(str(book["bids"][0][0])) * Decimal("0.98")
+    bid = book.bids[0].price * Decimal("0.98")
     resting = OrderIntent("ETH/USDT", "buy", Decimal("0.1"), type="limit", price=b.price_to_precision("ETH/USDT", bid),
                           client_order_id=client_order_id("rec", 0), leg="0.0")
     b.submit(resting)

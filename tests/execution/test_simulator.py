@@ -21,10 +21,10 @@ def test_markets_carry_the_recorded_binance_filters(sim):
     m = broker_for(sim).markets()
     btc, ada = m["BTC/USDT"], m["ADA/USDT"]
     # figures of ccxt's recorded fixture markets/binance.json
-    assert btc["precision"]["amount"] == 0.00001 and btc["precision"]["price"] == 0.01
-    assert btc["limits"]["cost"]["min"] == 5 and btc["limits"]["market"]["max"] == 128.52621715
-    assert ada["precision"]["amount"] == 0.1 and ada["precision"]["price"] == 0.0001
-    assert m["XRP/USDT"]["precision"]["amount"] == 1 and m["LTC/USDT"]["limits"]["amount"]["max"] == 90000
+    assert btc.amount_step == Decimal("0.00001") and btc.price_step == Decimal("0.01")
+    assert btc.min_cost == 5 and btc.max_market_amount == Decimal("128.52621715")
+    assert ada.amount_step == Decimal("0.1") and ada.price_step == Decimal("0.0001")
+    assert m["XRP/USDT"].amount_step == 1 and m["LTC/USDT"].max_amount == 90000
     assert "XYZ/BTC" in m and "XYZ/USDT" not in m and "ETH/BTC" in m
     assert set(RECORDED_FILTERS) == {"BTC", "ETH", "ADA", "LTC", "XRP", "DOGE", "TRX"}
 
@@ -41,10 +41,10 @@ def test_derived_filters_one_step_is_worth_ten_cents_to_a_dollar(price):
 def test_order_updates_balances_with_fee_in_received_currency(sim):
     b = broker_for(sim)
     order = b.submit(OrderIntent("BTC/USDT", "buy", Decimal("0.01"), client_order_id="t-1"))
-    assert order["status"] == "closed" and order["filled"] == pytest.approx(0.01)
+    assert order.status == "closed" and order.filled == pytest.approx(Decimal("0.01"))
     held = b.fetch_holdings().balances
     assert held["BTC"] == Decimal("0.01") * Decimal("0.999")
-    cost = Decimal(str(order["cost"]))
+    cost = order.cost
     assert held["USDT"] == pytest.approx(Decimal(10_000) - cost)
     fills = b.order_fills(order)
     assert sum(f.amount for f in fills) == Decimal("0.01") and all(f.side == "buy" for f in fills)
@@ -81,7 +81,7 @@ def test_duplicate_client_id_is_binance_2010_and_resolves_to_the_existing_order(
     with pytest.raises(ccxt.InvalidOrder, match="-2010.*Duplicate order sent"):
         b.exchange.create_order("ETH/USDT", "market", "buy", 0.1, None, {"clientOrderId": "dup-1"})
     again = b.submit(OrderIntent("ETH/USDT", "buy", Decimal("0.1"), client_order_id="dup-1"))
-    assert again["id"] == first["id"]
+    assert again.id == first.id
     assert len(sim.engine.orders) == 1
     assert_no_duplicates(sim)
 
@@ -102,12 +102,12 @@ def test_limit_order_rests_then_cancel_releases_the_balance(sim):
     b = broker_for(sim)
     o = b.submit(OrderIntent("ETH/USDT", "buy", Decimal("0.5"), type="limit", price=Decimal("3000"),
                              client_order_id="lim-1"))
-    assert o["status"] == "open"
-    assert [x["clientOrderId"] for x in b.open_orders("ETH/USDT")] == ["lim-1"]
+    assert o.status == "open"
+    assert [x.client_order_id for x in b.open_orders("ETH/USDT")] == ["lim-1"]
     bal = b.exchange.fetch_balance()
     assert bal["USDT"]["used"] == pytest.approx(1500.0)
-    b.cancel(o["id"], "ETH/USDT")
-    assert b.fetch_order("ETH/USDT", order_id=o["id"])["status"] == "canceled"
+    b.cancel(o.id, "ETH/USDT")
+    assert b.fetch_order("ETH/USDT", order_id=o.id).status == "canceled"
     assert b.exchange.fetch_balance()["USDT"]["free"] == pytest.approx(10_000.0)
     assert b.fetch_order("ETH/USDT", client_order_id="never-sent") is None
 
@@ -115,7 +115,7 @@ def test_limit_order_rests_then_cancel_releases_the_balance(sim):
 def test_order_book_and_prices(sim):
     b = broker_for(sim)
     book = b.fetch_order_book("BTC/USDT", 10)
-    assert len(book["bids"]) == 10 and book["bids"][0][0] < book["asks"][0][0]
+    assert len(book.bids) == 10 and book.bids[0].price < book.asks[0].price
     px = b.fetch_prices(["BTC/USDT", "XYZ/BTC"])
     assert px["BTC/USDT"] == pytest.approx(Decimal("111466.2"), rel=Decimal("1e-4"))
     assert px["XYZ/BTC"] == pytest.approx(Decimal(2.5 / 111466.2), rel=Decimal("1e-3"))

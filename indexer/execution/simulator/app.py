@@ -7,7 +7,9 @@ form body with the account secret, ``X-MBX-APIKEY`` header, ``timestamp``
 within ``recvWindow``): ``account``, ``order`` (POST / GET / DELETE),
 ``openOrders``, ``allOrders``, ``myTrades``.  Test control (loopback, unsigned):
 ``GET /_sim/state``, ``POST|DELETE /_sim/faults``, ``GET /_sim/requests``,
-``POST /_sim/prices``.
+``POST /_sim/prices``, ``POST /_sim/clock`` (``{"skew_ms": -3000}``),
+``POST /_sim/drift`` (``{"bps_per_order": 10}``), ``POST /_sim/rest`` (a resting order of
+someone else: ``{"symbol": "BTC/USDT", "side": "BUY", "qty": "0.01", "price": "50000"}``).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
             ts, window = int(params["timestamp"]), int(params.get("recvWindow", "5000"))
         except (KeyError, ValueError):
             raise SimError(400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.") from None
-        now = int(time.time() * 1000)
+        now = engine.now_ms()
         if ts > now + 1000 or now - ts > min(window, 60000):
             raise SimError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
 
@@ -78,7 +80,8 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
 
     async def exchange_info(request: web.Request, p: dict[str, str]) -> Any:
         return {"timezone": "UTC", "serverTime": int(time.time() * 1000), "rateLimits": [],
-                "exchangeFilters": [], "symbols": [exchange_info_symbol(s) for s in engine.specs.values()]}
+                "exchangeFilters": [], "symbols": [exchange_info_symbol(s, "BREAK" if s.id in engine.halted else "TRADING")
+                            for s in engine.specs.values()]}
 
     def _symbols(p: dict[str, str]) -> list[str]:
         if "symbol" in p:
@@ -177,7 +180,7 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
         return {}
 
     async def server_time(request: web.Request, p: dict[str, str]) -> Any:
-        return {"serverTime": int(time.time() * 1000)}
+        return {"serverTime": engine.now_ms()}
 
     routes: dict[str, Handler] = {
         "ping": ping, "time": server_time, "exchangeInfo": exchange_info, "ticker/24hr": ticker_24hr,
@@ -209,6 +212,9 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
                                          status=429, headers={"Retry-After": f"{secs:g}"})
             elif rule.kind == "5xx":
                 return web.Response(status=int(rule.number(503)), text="Service Unavailable")
+            elif rule.kind == "1001":
+                return _err(int(rule.number(503)), -1001,
+                            "Internal error; unable to process your request. Please try again.")
             elif rule.kind == "reject_balance" and path == "order" and request.method == "POST":
                 return _err(400, -2010, "Account has insufficient balance for requested action.")
             elif rule.kind == "reject_filter" and path == "order" and request.method == "POST":
@@ -254,6 +260,23 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
             engine.mids[spec.id] = Decimal(str(px)).quantize(spec.tick_size)
         return web.json_response({"prices": {s: str(m) for s, m in engine.mids.items()}})
 
+    async def set_clock(request: web.Request) -> web.Response:
+        engine.clock_skew_ms = int((await request.json()).get("skew_ms", 0))
+        return web.json_response({"skew_ms": engine.clock_skew_ms})
+
+    async def set_drift(request: web.Request) -> web.Response:
+        engine.drift_bps_per_order = float((await request.json()).get("bps_per_order", 0.0))
+        return web.json_response({"bps_per_order": engine.drift_bps_per_order})
+
+    async def rest_order(request: web.Request) -> web.Response:
+        d = await request.json()
+        try:
+            o = engine.rest(d["symbol"].replace("/", ""), d.get("side", "BUY"), Decimal(str(d["qty"])),
+                            Decimal(str(d["price"])), d.get("client_id", f"user-{len(engine.orders) + 1}"))
+        except SimError as exc:
+            return _err(exc.status, exc.code, exc.msg)
+        return web.json_response(o.to_json())
+
     app = web.Application()
     app.router.add_route("*", "/api/v3/{path:.+}", api)
     app.router.add_get("/_sim/state", state)
@@ -261,4 +284,7 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
     app.router.add_route("DELETE", "/_sim/faults", set_faults)
     app.router.add_get("/_sim/requests", get_requests)
     app.router.add_post("/_sim/prices", set_prices)
+    app.router.add_post("/_sim/clock", set_clock)
+    app.router.add_post("/_sim/drift", set_drift)
+    app.router.add_post("/_sim/rest", rest_order)
     return app

@@ -9,6 +9,13 @@ Limit orders that cross the book fill at once as takers; resting orders at or
 through the mid fill as makers after ``limit_fill_delay`` seconds; passive orders
 further away never fill (the executor's timeout path).  Fees are charged in the
 received currency (Binance's default), ``fee_rate`` of the amount received.
+
+Conditions of real accounts, for the scenario tests: ``drift_bps_per_order``
+moves every mid up (or down, when negative) after each accepted order (prices
+moving between the first order and the last); ``clock_skew_ms`` shifts the
+exchange's clock against the client's (Binance ``-1021`` when the client is
+more than 1 s ahead); :meth:`Engine.rest` places a resting order of someone
+else (the user's own order locking funds).
 """
 
 from __future__ import annotations
@@ -88,6 +95,8 @@ class Engine:
         half_spread_bps: float = 1.0,
         limit_fill_delay: float = 0.3,
         bars: Mapping[str, Any] | None = None,
+        drift_bps_per_order: float = 0.0,
+        clock_skew_ms: int = 0,
     ) -> None:
         self.specs = {m.id: m for m in markets.values()}
         self.mids = {m.id: self._mid_from(prices, m) for m in markets.values()}
@@ -104,6 +113,25 @@ class Engine:
         self.trades: list[dict[str, Any]] = []
         self._next_id = 1000
         self._lock = threading.RLock()
+        self.drift_bps_per_order = drift_bps_per_order
+        self.clock_skew_ms = clock_skew_ms
+        self.halted: set[str] = set()  # exchange ids of halted markets (status BREAK, orders refused)
+
+    def now_ms(self) -> int:
+        """The exchange's clock (epoch milliseconds, skewed by ``clock_skew_ms``)."""
+        return int(time.time() * 1000) + int(self.clock_skew_ms)
+
+    def move_prices(self, bps: float) -> None:
+        """Move every mid by ``bps`` basis points (rounded to each market's tick)."""
+        with self._lock:
+            f = D(1) + D(str(bps)) / D(10_000)
+            for sid, mid in self.mids.items():
+                self.mids[sid] = (mid * f).quantize(self.specs[sid].tick_size)
+
+    def rest(self, symbol_id: str, side: str, qty: Decimal, price: Decimal, client_id: str) -> SimOrder:
+        """A resting limit order placed by someone else on this account (it locks funds, never fills
+        while priced away from the mid)."""
+        return self.create(symbol_id, side, "LIMIT", D(str(qty)), D(str(price)), client_id)
 
     @staticmethod
     def _mid_from(prices: Mapping[str, float], m: MarketSpec) -> Decimal:
@@ -184,6 +212,8 @@ class Engine:
         """Validate, accept and (for market / marketable orders) fill an order."""
         with self._lock:
             spec = self.spec(symbol_id)
+            if symbol_id in self.halted:
+                raise SimError(400, -1013, "Market is closed.")
             if side not in ("BUY", "SELL") or otype not in ("MARKET", "LIMIT"):
                 raise SimError(400, -1116, "Invalid orderType.")
             self._check_filters(spec, otype, qty, price)
@@ -231,6 +261,8 @@ class Engine:
                     self.locked[asset] = self.locked.get(asset, ZERO) + order.locked
             else:
                 order.status = "FILLED"
+            if self.drift_bps_per_order:
+                self.move_prices(self.drift_bps_per_order)
             return order
 
     def _fill(self, order: SimOrder, spec: MarketSpec, price: Decimal, qty: Decimal, *, maker: bool) -> None:

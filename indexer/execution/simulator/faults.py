@@ -9,6 +9,9 @@ A :class:`FaultRule` fires on requests whose endpoint matches ``target``
                    an order is still *placed*, so the client must look it up
 ``429``            HTTP 429 with ``Retry-After: value`` (default 1) and code -1003
 ``5xx``            HTTP ``value`` (default 503) with a plain-text body
+``1001``           HTTP ``value`` (default 503) with Binance's JSON body ``{"code": -1001,
+                   "msg": "Internal error; unable to process your request. Please try again."}``
+                   (ccxt raises a non-network ``OperationFailed`` for it)
 ``partial``        the order fills only the fraction ``value`` (default 0.5): a market
                    order expires with the rest, a limit order rests with the rest
 ``reject_balance`` code -2010 "Account has insufficient balance for requested action."
@@ -28,7 +31,7 @@ from indexer.exceptions import ConfigError
 
 __all__ = ["FaultRule", "FaultBook", "parse_faults", "KINDS"]
 
-KINDS = ("latency", "timeout", "429", "5xx", "partial", "reject_balance", "reject_filter")
+KINDS = ("latency", "timeout", "429", "5xx", "1001", "partial", "reject_balance", "reject_filter")
 
 
 @dataclass

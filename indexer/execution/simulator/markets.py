@@ -169,11 +169,11 @@ def _s(x: Decimal) -> str:
     return f"{x:.8f}"
 
 
-def exchange_info_symbol(spec: MarketSpec) -> dict[str, Any]:
-    """One ``symbols`` entry of Binance's ``GET /api/v3/exchangeInfo``."""
+def exchange_info_symbol(spec: MarketSpec, status: str = "TRADING") -> dict[str, Any]:
+    """One ``symbols`` entry of Binance's ``GET /api/v3/exchangeInfo`` (``status`` e.g. ``BREAK`` when halted)."""
     return {
         "symbol": spec.id,
-        "status": "TRADING",
+        "status": status,
         "baseAsset": spec.base,
         "baseAssetPrecision": 8,
         "quoteAsset": spec.quote,

@@ -60,6 +60,10 @@ class SimServer:
         Assets listed only against BTC.
     closes
         Optional daily close panel (USD, e.g. ``MarketData.close``) served as ``1d`` klines.
+    missing
+        Assets that get no market at all (like CRO, which Binance spot does not list).
+    halted
+        Market symbols listed but halted (``exchangeInfo`` status ``BREAK``; orders refused).
     """
 
     def __init__(
@@ -73,17 +77,21 @@ class SimServer:
         api_secret: str | None = None,
         btc_only: Iterable[str] = (),
         closes: Any = None,
+        missing: Iterable[str] = (),
+        halted: Iterable[str] = (),
         **engine_options: Any,
     ) -> None:
         self.port = port or free_port()
         self.api_key = api_key or secrets.token_hex(16)
         self.api_secret = api_secret or secrets.token_hex(32)
-        self.markets = build_markets(prices, btc_only=btc_only)
+        gone = set(missing)
+        self.markets = build_markets({a: p for a, p in prices.items() if a not in gone}, btc_only=btc_only)
         bars = {}
         if closes is not None:  # a close panel (USD): serve ASSET/USDT daily klines
             bars = {m.id: closes[m.base].dropna() for m in self.markets.values()
                     if m.quote == "USDT" and m.base in closes.columns}
         self.engine = Engine(self.markets, prices, balances or {"USDT": 10_000}, bars=bars, **engine_options)
+        self.engine.halted = {s.replace("/", "") for s in halted}
         self.faults = FaultBook(faults)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
