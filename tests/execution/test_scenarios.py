@@ -109,7 +109,7 @@ def test_cli_half_done_account_is_repaired_by_the_next_run(reference, usd, base,
         assert second.exit_code == 0, second.output
         te = tracking_error(account_weights(sim)[0], want)
         if name == "ai_index":  # its target moves with the held weights (see above): the run's own target
-            te = float(re.search(r"tracking error after\s+trading\s+([\d.]+)%", second.output).group(1)) / 100
+            te = float(re.search(r"tracking\s+error\s+after\s+trading\s+([\d.]+)%", second.output).group(1)) / 100
         assert te <= 0.005 < half and client_ids_accepted_once(sim)
         RESULTS[f"{name}/half-done"] = {"exit": (first.exit_code, second.exit_code), "te": (half, te),
                                         "sent": _counts(second.output)[0], "rejected": _counts(second.output)[1]}
