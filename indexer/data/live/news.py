@@ -99,18 +99,22 @@ def refresh_news(feeds: Mapping[str, str], root: Path, *, now: pd.Timestamp, cli
     update = SourceUpdate("news", ", ".join(feeds.values()), None, 0, NEWS_LICENCE)
     parts = [cached]
     known = set(cached["url"].astype(str))
+    fetched = []
+    for name, url in feeds.items():
+        fetched.append((name, parse_feed(client.get(url).content, name, url)))
     if raw is None and seed is not None and len(seed):
-        s = seed.copy()
+        # labelled history for the text model: only texts older than the first live entry (no overlap)
+        firsts = [e["timestamp"].min() for _, e in fetched if len(e)]
+        s = seed[seed["timestamp"] < min(firsts)].copy() if firsts else seed.copy()
         s["published"] = s["timestamp"]
         s["feed"] = "seed:reference"
         s["assets"] = [",".join(a) for a in s["assets"]]
-        s["url"] = s.get("url", "")
+        if "url" not in s.columns:
+            s["url"] = ""
         parts.append(s.reindex(columns=NEWS_COLUMNS))
-        known |= set(s["url"].astype(str))
         update.details["seed"] = {"texts": len(s), "labelled": int(s["label"].notna().sum()),
-                                  "last": str(s["timestamp"].max().date())}
-    for name, url in feeds.items():
-        entries = parse_feed(client.get(url).content, name, url)
+                                  "last": None if s.empty else str(s["timestamp"].max().date())}
+    for name, entries in fetched:
         mine = cached[cached["feed"] == name]
         cursor = pd.Timestamp(mine["published"].max()) if len(mine) else None
         keep = (entries["published"] <= now) & ~entries["url"].isin(known)

@@ -90,6 +90,7 @@ def refresh_ohlcv(
         raise SourceError(f"ohlcv: {exc}") from exc
     update = SourceUpdate("ohlcv", str(ex.urls.get("api", {}).get("public", exchange_id)) if isinstance(ex.urls.get("api"), dict)
                           else exchange_id, None, 0, f"{exchange_id} market data (exchange terms of use)")
+    update.requests = 1  # load_markets (ccxt counts its own retries)
     lasts = []
     for symbol in symbols:
         if symbol not in ex.markets:
@@ -102,6 +103,7 @@ def refresh_ohlcv(
         while cursor < closed_before:
             ms = int(cursor.timestamp()) * 1000
             what = f"ohlcv {exchange_id} {symbol}"
+            update.requests += 1
             try:
                 rows = with_retries(lambda: ex.fetch_ohlcv(symbol, "1d", since=ms, limit=page_limit), what=what,
                                     retries=retries, backoff=backoff)
