@@ -31,6 +31,7 @@ import pandas as pd
 
 from indexer._typing import CASH, TargetPortfolio
 from indexer.bot import guards
+from indexer.bot import live_inputs
 from indexer.bot.accounts import build_broker, holdings_weights, load_market_data
 from indexer.bot.config import BotConfig
 from indexer.bot.faults import CRASH_ENV, ORDER_POINTS, crash_point
@@ -90,6 +91,7 @@ class Rebalancer:
         self._data: "MarketData | None" = None
         self._broker: "TradingBroker | None" = None
         self.unpriced: dict[str, str] = {}
+        self._now: dt.datetime | None = None
 
     # ------------------------------------------------------------------ helpers
     def _event(self, kind: str, message: str, *, level: str = "info", run_id: int | None = None,
@@ -108,7 +110,11 @@ class Rebalancer:
     def data(self) -> "MarketData":
         """The market data (loaded once per call of :meth:`once`)."""
         if self._data is None:
-            self._data = load_market_data(self.cfg)
+            data = load_market_data(self.cfg)
+            if self._now is not None:  # bars dated from the clock's day on have not closed (rehearsals, --now)
+                closed = pd.Timestamp(self._now).tz_convert("UTC").floor("D") - pd.Timedelta(days=1)
+                data = data.until(closed) if data.end > closed else data
+            self._data = data
         return self._data
 
     def broker(self) -> "TradingBroker":
@@ -158,7 +164,7 @@ class Rebalancer:
 
         ``RunResult.unpriced`` lists the paper account's assets left without a price (not traded).
         """
-        self._data, self._broker, self.unpriced = None, None, {}
+        self._data, self._broker, self.unpriced, self._now = None, None, {}, now
         res = self._once(now)
         res.unpriced = dict(self.unpriced)
         return res
@@ -169,6 +175,7 @@ class Rebalancer:
             self._event("paused", f"account paused ({reason}); not trading")
             return RunResult("paused", f"account {self.account} is paused: {reason}")
         try:
+            self._refresh_inputs(now)
             data = self.data()
             as_of = pd.Timestamp(data.close.index[-1])
             resumed = []
@@ -210,6 +217,7 @@ class Rebalancer:
                 age = guards.check_stale(pd.Timestamp(self.data().close.index[-1]), now, self.cfg.data.max_age_hours)
                 self._step(run_id, "data_checked")
                 self._event("data", f"latest bar {as_of.date()} is {age:.1f} h old", run_id=run_id)
+                self._check_inputs(run_id, as_of, now)
                 step = "data_checked"
             if step == "data_checked":
                 target = self._decide(as_of)
@@ -243,19 +251,34 @@ class Rebalancer:
                 self._event("error", f"run {run_id} interrupted (will resume): {msg}", level="error", run_id=run_id)
                 self.notifier.send("error", f"run {run_id} interrupted, will resume", msg)
                 return RunResult("failed", msg, run_id=run_id, as_of=as_of)
-            status = "blocked" if isinstance(exc, guards.RiskLimitError) else "failed"
+            from indexer.strategy.freshness import StaleInputsError
+
+            status = "blocked" if isinstance(exc, (guards.RiskLimitError, StaleInputsError)) else "failed"
             self.store.update_run(run_id, status=status, error=msg)
             self._event("error", f"run {run_id} {status}: {msg}", level="error", run_id=run_id)
             self.notifier.send("error", f"run {run_id} {status}", msg)
             return RunResult(status, msg, run_id=run_id, as_of=as_of)
 
-    def _decide(self, as_of: pd.Timestamp) -> TargetPortfolio:
-        from indexer.strategy import Strategy
+    def _refresh_inputs(self, now: dt.datetime) -> None:
+        """``data.source: live``: refresh every input the strategy declares before anything reads the data."""
+        report = live_inputs.refresh(self.cfg, now)
+        if report is not None:
+            self._event("refresh", f"live data refreshed: {report.summary()}", level="info" if report.ok else "warning",
+                        data=report.to_dict())
 
-        strategy = Strategy.from_yaml(self.cfg.strategy)
+    def _check_inputs(self, run_id: int, as_of: pd.Timestamp, now: dt.datetime) -> None:
+        """Every input's age before deciding: blocks (``StaleInputsError``) or records the declared fallbacks."""
+        if not live_inputs.freshness_enabled(self.cfg):
+            return
+        fr = live_inputs.check(self.cfg, self.data(), now, as_of)
+        level = "info" if fr.ok and not fr.fallbacks else "warning"
+        self._event("freshness", f"run {run_id}: {fr.message()}", level=level, run_id=run_id, data=fr.to_dict())
+
+    def _decide(self, as_of: pd.Timestamp) -> TargetPortfolio:
         *_, weights, _ = self.valuation()
         previous = pd.Series(weights, dtype="float64") if weights else None
-        return strategy.target(self.data().until(as_of), as_of, previous=previous)
+        now = self._now or dt.datetime.now(dt.timezone.utc)
+        return live_inputs.decide(self.cfg, self.data(), as_of, now, previous)
 
     def _plan(self, run_id: int, target_d: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
         from indexer.execution.planner import plan_orders
@@ -354,11 +377,14 @@ class Rebalancer:
                f"({rejected} rejected), value {value:,.2f} {self.cfg.exchange.quote}, tracking error {te:.2%}")
         if self.unpriced:
             msg += f"; no price, not traded: {', '.join(sorted(self.unpriced))}"
+        fresh = ((run["target"] or {}).get("diagnostics") or {}).get("freshness")
+        if fresh:
+            msg += f"; inputs: {fresh['message']}"
         self._event("done", msg, run_id=run_id,
                     data={"tracking_error": te, "value": value, "unpriced": dict(self.unpriced)})
         self.notifier.send("run", f"rebalance done ({self.cfg.mode})", msg,
                            {"run_id": run_id, "orders": len(orders), "value": value, "tracking_error": te,
-                            "unpriced": dict(self.unpriced)})
+                            "unpriced": dict(self.unpriced), "freshness": fresh})
         crash_point("done")
         return RunResult("done", msg, run_id=run_id, as_of=pd.Timestamp(run["as_of"]), orders=len(orders),
                          tracking_error=te, value=value)
