@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
@@ -215,9 +216,9 @@ class Rebalancer:
                 return RunResult("failed", "superseded", run_id=run_id, as_of=as_of)
             if step == "started":
                 age = guards.check_stale(pd.Timestamp(self.data().close.index[-1]), now, self.cfg.data.max_age_hours)
+                self._check_inputs(run_id, as_of, now)
                 self._step(run_id, "data_checked")
                 self._event("data", f"latest bar {as_of.date()} is {age:.1f} h old", run_id=run_id)
-                self._check_inputs(run_id, as_of, now)
                 step = "data_checked"
             if step == "data_checked":
                 target = self._decide(as_of)
@@ -273,6 +274,10 @@ class Rebalancer:
         fr = live_inputs.check(self.cfg, self.data(), now, as_of)
         level = "info" if fr.ok and not fr.fallbacks else "warning"
         self._event("freshness", f"run {run_id}: {fr.message()}", level=level, run_id=run_id, data=fr.to_dict())
+        if not fr.ok:
+            from indexer.strategy.freshness import StaleInputsError
+
+            raise StaleInputsError(f"strategy {Path(self.cfg.strategy).stem}: {fr.message()}", fr)
 
     def _decide(self, as_of: pd.Timestamp) -> TargetPortfolio:
         *_, weights, _ = self.valuation()

@@ -35,7 +35,7 @@ Strategy file::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -248,18 +248,26 @@ def check_freshness(strategy: "Strategy", data: "MarketData", now: Any, *, as_of
     return report
 
 
-def apply_fallbacks(strategy: "Strategy", report: FreshnessReport) -> "Strategy":
-    """The strategy with the report's fallbacks applied (the same object when there are none)."""
-    if not report.fallbacks:
+def apply_fallbacks(strategy: "Strategy", report: "FreshnessReport | Mapping[str, Any]") -> "Strategy":
+    """The strategy with the report's fallbacks applied (the same object when there are none).
+
+    ``report`` may also be a recorded one (``target.diagnostics["freshness"]``, a dict), so research
+    can replay exactly what a bot run decided with.
+    """
+    if isinstance(report, FreshnessReport):
+        dropped, overlays = report.dropped_signals, report.overlay_fallbacks
+    else:
+        dropped, overlays = dict(report.get("dropped_signals") or {}), dict(report.get("overlay_fallbacks") or {})
+    if not dropped and not overlays:
         return strategy
     from indexer.strategy.strategy import Strategy
 
     spec = strategy.spec
     upd: dict[str, Any] = {}
-    if report.dropped_signals and spec.signals is not None:
-        kept = [s for s in spec.signals.signals if s.label not in report.dropped_signals]
+    if dropped and spec.signals is not None:
+        kept = [s for s in spec.signals.signals if s.label not in dropped]
         upd["signals"] = spec.signals.model_copy(update={"signals": kept})
-    if "regime_filter" in report.overlay_fallbacks:
+    if "regime_filter" in overlays:
         upd["overlays"] = [o.model_copy(update={"use_sentiment": False}) if o.name == "regime_filter" else o
                            for o in spec.overlays]
     return Strategy(spec.model_copy(update=upd), strategy.source)

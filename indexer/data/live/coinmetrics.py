@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from indexer.data.live.http import SourceClient, SourceError
-from indexer.data.live.store import SourceUpdate, read_frame
+from indexer.data.live.store import SourceUpdate, read_frame, read_state
 
 __all__ = ["DEFAULT_COINMETRICS_URL", "COINMETRICS_LICENCE", "COINMETRICS_RATE", "refresh_onchain", "parse_asset_metrics"]
 
@@ -86,16 +86,25 @@ def refresh_onchain(
     today = now.floor("D")
     update = SourceUpdate("onchain", url, None, 0, COINMETRICS_LICENCE)
     lasts = []
+    asked = (read_state(Path(root)).get("onchain") or {}).get("details") or {}
     for symbol in assets:
         cm = symbol.lower()
         path = Path(root) / "onchain" / f"{cm}.parquet"
         cached = read_frame(path)
         complete = cached is not None and not cached.empty and all(m in cached.columns for m in metrics)
         cursor = since if not complete else max(since, pd.Timestamp(cached["time"].iloc[-1]) + pd.Timedelta(days=1))
+        before = asked.get(symbol) or {}
+        last = None if cached is None or cached.empty else pd.Timestamp(cached["time"].iloc[-1])
+        if (last is None and before.get("asked_at") and set(metrics) <= set(before.get("metrics") or [])
+                and now - pd.Timestamp(before["asked_at"]) < pd.Timedelta(days=7)):
+            # the community API served nothing for this asset: asked again once a week, not every run
+            update.details[symbol] = {**before, "new_days": 0, "last": None,
+                                      "note": "no community data served; asked again weekly"}
+            continue
         if cursor >= today:
-            last = pd.Timestamp(cached["time"].iloc[-1])
-            lasts.append(last)
-            update.details[symbol] = {"new_days": 0, "last": str(last.date())}
+            if last is not None:
+                lasts.append(last)
+            update.details[symbol] = {**before, "new_days": 0, "last": None if last is None else str(last.date())}
             continue
         what = f"onchain (Coin Metrics {url}, asset {cm})"
         params: dict[str, object] | None = {
@@ -126,7 +135,8 @@ def refresh_onchain(
         last = None if cached is None or cached.empty else pd.Timestamp(cached["time"].iloc[-1])
         if last is not None:
             lasts.append(last)
-        det: dict[str, object] = {"new_days": len(fresh), "last": None if last is None else str(last.date())}
+        det: dict[str, object] = {"new_days": len(fresh), "last": None if last is None else str(last.date()),
+                                  "asked_at": now.isoformat(), "metrics": metrics}
         if len(fresh) and (missing := [m for m in metrics if m not in served]):
             det["not_served"] = missing
         update.details[symbol] = det

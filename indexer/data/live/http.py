@@ -28,14 +28,18 @@ class SourceError(DataError):
 
 
 class RateLimiter:
-    """At most ``calls`` acquisitions in any ``period`` seconds (thread-safe, sliding window)."""
+    """At most ``calls`` acquisitions in any ``period`` seconds (thread-safe, sliding window).
+
+    A wait lasts ``margin`` seconds longer than the window needs, so requests that
+    arrive at the server a little later than they left still fit its window.
+    """
 
     def __init__(self, calls: int, period: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, margin: float = 0.1) -> None:
         if calls < 1 or period <= 0:
             raise ValueError(f"rate limit needs calls >= 1 and period > 0; got {calls} per {period} s")
         self.calls, self.period = int(calls), float(period)
-        self._clock, self._sleep = clock, sleep
+        self._clock, self._sleep, self.margin = clock, sleep, margin
         self._times: deque[float] = deque()
         self._lock = threading.Lock()
         self.waited = 0.0  #: total seconds spent waiting (reported in provenance)
@@ -50,7 +54,7 @@ class RateLimiter:
                 if len(self._times) < self.calls:
                     self._times.append(now)
                     return
-                wait = self.period - (now - self._times[0])
+                wait = self.period - (now - self._times[0]) + self.margin
                 self.waited += wait
                 self._sleep(wait)
 
