@@ -191,3 +191,36 @@ def test_stale_optional_signal_is_dropped_and_recorded(reference, tmp_path: Path
     assert all(set(c) == {"momentum"} for c in diag["contributions"].values())
     note = next(b for b in receiver.bodies if b["event"] == "run")
     assert "news_sentiment" in note["text"] and "dropped" in note["text"]
+
+
+def test_paper_example_rehearses_offline_and_says_so(reference, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from indexer.cli.main import app
+
+    cfg = load_bot_config(REPO / "examples" / "bot" / "paper.yaml")
+    assert cfg.data.source == "live" and cfg.strategy == AI_INDEX and "coindesk" in cfg.data.live.feeds
+    res = CliRunner().invoke(app, ["bot", "once", str(REPO / "examples" / "bot" / "paper.yaml"), "--offline"],
+                             env={"COLUMNS": "250"})
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert out.startswith("REHEARSAL on the offline reference data (historical, not live): account "
+                          "paper-ai-rehearsal, clock 2025-05-03 00:05 UTC")
+    assert "REHEARSAL done: run" in out and "done for 2025-05-02" in out
+    assert "signal news_sentiment: dropped" in out and "signal nvt: dropped" in out
+    with open_bot(cfg, logs=False) as bot:  # the live account itself was not touched
+        assert bot.store.runs_for(cfg.account, limit=5) == []
+    res = CliRunner().invoke(app, ["bot", "once", str(REPO / "examples" / "bot" / "paper.yaml"), "--offline", "--live"])
+    assert res.exit_code == 2 and "cannot trade with --live" in res.output
+
+
+def test_live_settings_only_with_source_live(tmp_path: Path) -> None:
+    from indexer.exceptions import ConfigError
+
+    path = write_config(tmp_path / "bot.yaml", db_url="sqlite://", data={"source": "reference", "live": {"since": "2021-01-01"}})
+    with pytest.raises(ConfigError, match="data.live is only read with source: live"):
+        load_bot_config(path)
+    path = write_config(tmp_path / "bot.yaml", db_url="sqlite://",
+                        data={"source": "live", "live": {"rates": {"onchain": [10, 6]}, "feed": {}}})
+    with pytest.raises(ConfigError, match="data.live.feed"):
+        load_bot_config(path)
