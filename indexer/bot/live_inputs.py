@@ -113,9 +113,9 @@ def rehearsal_now(cfg: BotConfig) -> dt.datetime:
     so the rehearsal decides as of 2025-05-02 (news and on-chain inputs are then dropped, as declared).
     """
     from indexer.bot.accounts import load_market_data
-    from indexer.strategy.freshness import _last_observed, requirements
+    from indexer.strategy.freshness import last_observed, requirements
 
     data = load_market_data(cfg)
-    lasts = [_last_observed(data, r.key) for r in requirements(_strategy(cfg)) if r.on_stale == "block"]
+    lasts = [last_observed(data, r.key) for r in requirements(_strategy(cfg)) if r.on_stale == "block"]
     day = min([x for x in lasts if x is not None] or [pd.Timestamp(data.end)])
     return (pd.Timestamp(day) + pd.Timedelta(days=1, minutes=5)).to_pydatetime()

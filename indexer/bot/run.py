@@ -113,7 +113,9 @@ class Rebalancer:
         if self._data is None:
             data = load_market_data(self.cfg)
             if self._now is not None:  # bars dated from the clock's day on have not closed (rehearsals, --now)
-                closed = pd.Timestamp(self._now).tz_convert("UTC").floor("D") - pd.Timedelta(days=1)
+                from indexer.data.market import to_utc
+
+                closed = to_utc(self._now).floor("D") - pd.Timedelta(days=1)
                 data = data.until(closed) if data.end > closed else data
             self._data = data
         return self._data

@@ -56,6 +56,7 @@ __all__ = [
     "StaleInputsError",
     "requirements",
     "input_needs",
+    "last_observed",
     "check_freshness",
     "apply_fallbacks",
     "decide",
@@ -133,7 +134,11 @@ def input_needs(strategy: "Strategy", candidates: Sequence[str] | None = None) -
     return InputNeeds(keys, assets)
 
 
-def _last_observed(data: "MarketData", key: str) -> pd.Timestamp | None:
+def last_observed(data: "MarketData", key: str) -> pd.Timestamp | None:
+    """The newest UTC day with a value of input ``key`` in ``data`` (any asset), or ``None``.
+
+    News counts live texts only (not the labelled history seeded from the reference data).
+    """
     if key in ("close", "volume", "market_cap"):
         panel = getattr(data, key)
     elif key.startswith("metric:"):
@@ -211,7 +216,7 @@ def check_freshness(strategy: "Strategy", data: "MarketData", now: Any, *, as_of
     reqs = requirements(strategy)
     for key in dict.fromkeys(r.key for r in reqs):
         mine = [r for r in reqs if r.key == key]
-        last = _last_observed(data, key)
+        last = last_observed(data, key)
         age = None if last is None else max(0.0, (now - (last + pd.Timedelta(days=1))) / pd.Timedelta(days=1))
         src = input_source(key)
         prov = live.get(src or "", {})

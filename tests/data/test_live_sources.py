@@ -214,3 +214,15 @@ def test_rate_limiter_sliding_window() -> None:
     assert waits == [pytest.approx(4.1)] and clock[0] == pytest.approx(6.1)  # 0.1 s safety margin
     with pytest.raises(ValueError, match="calls >= 1"):
         RateLimiter(0, 6.0)
+
+
+def test_loading_an_empty_live_cache_says_what_to_do(srv: LiveSources, tmp_path: Path) -> None:
+    from indexer.exceptions import DataError
+
+    with pytest.raises(DataError, match="the live cache has no daily bars yet \\(no refresh has run\\)"):
+        load_live(tmp_path)
+    srv.faults = {"/api/v3/exchangeInfo": ["500"] * 10}
+    rep = _refresh(srv, tmp_path, inputs=frozenset({"close"}), retries=1)
+    assert "ohlcv" in rep.errors
+    with pytest.raises(DataError, match="the last ohlcv refresh failed: ohlcv: binance load_markets"):
+        load_live(tmp_path)

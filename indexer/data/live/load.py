@@ -20,6 +20,7 @@ from indexer.data.live.store import read_frame, read_state
 from indexer.data.market import MarketData, Sentiment
 from indexer.data.onchain import metric_panels, read_coinmetrics
 from indexer.data.registry import AssetRegistry
+from indexer.exceptions import DataError
 
 __all__ = ["load_live"]
 
@@ -27,6 +28,11 @@ __all__ = ["load_live"]
 def load_live(root: str | Path, *, registry: AssetRegistry | None = None, max_gap: int | None = FETCH_MAX_GAP) -> MarketData:
     """Read a live cache written by :func:`indexer.data.live.refresh_inputs`."""
     root = Path(root)
+    if not (root / "meta.json").exists():
+        err = (read_state(root).get("ohlcv") or {}).get("error")
+        raise DataError(f"{root}: the live cache has no daily bars yet ("
+                        + (f"the last ohlcv refresh failed: {err}" if err else "no refresh has run")
+                        + "); run `indexer data update STRATEGY` or the bot with data.source: live")
     data = load_fetched(root, max_gap=max_gap, registry=registry)
     metrics = {}
     onchain = root / "onchain"
