@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd

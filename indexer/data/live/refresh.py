@@ -7,7 +7,8 @@ One call per bot run (and per ``indexer data update STRATEGY``)::
     report.sources["onchain"]   # {"last_bar": "2026-11-30", "new_rows": 2, "fetched_at": ..., "error": None, ...}
 
 Sources run in order (prices first, then caps, Fear & Greed, on-chain, news).
-A source that fails (down past its retries, malformed payload) writes nothing,
+A source that fails (down past its retries, malformed payload, or any unexpected
+error of a client library) writes nothing,
 keeps its previous cursor and records the error; the others go on.  Whether
 the run may then decide is the freshness check's call
 (:func:`indexer.strategy.freshness.check_freshness`), not this function's.
@@ -163,9 +164,10 @@ def refresh_inputs(
                 entry = upd.commit(root, now)
                 if name == "ohlcv":
                     _write_meta(root, ex_id, [k for k, v in upd.details.items() if "skipped" not in v], now)
-            except DataError as exc:
+            except Exception as exc:  # noqa: BLE001 - a source failing in any way writes nothing; the run goes on
+                why = str(exc) if isinstance(exc, DataError) else f"{name}: unexpected {type(exc).__name__}: {exc}"
                 prev = read_state(root).get(name, {})
-                entry = {**prev, "source": name, "error": str(exc), "failed_at": now.isoformat()}
+                entry = {**prev, "source": name, "error": why, "failed_at": now.isoformat()}
                 write_state(root, name, entry)
             report.sources[name] = entry
             bar.advance(task)
