@@ -31,9 +31,14 @@ ZERO = Decimal(0)
 
 
 def load_market_data(cfg: BotConfig) -> "MarketData":
-    """Market data named by ``cfg.data`` (reference cache, CSV or parquet)."""
+    """Market data named by ``cfg.data`` (reference cache, CSV, parquet or the live cache)."""
     from indexer import data as d
 
+    if cfg.data.source == "live":
+        from indexer.bot.live_inputs import live_cache_dir
+        from indexer.data.live import load_live
+
+        return load_live(live_cache_dir(cfg))
     if cfg.data.source == "csv":
         return d.read_csv(cfg.data.path)
     if cfg.data.source == "parquet":

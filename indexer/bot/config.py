@@ -35,6 +35,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from indexer.config import data_dir, read_yaml_mapping
+from indexer.data.live.settings import LiveSettings
 from indexer.exceptions import ConfigError
 from indexer.execution.settings import (LOOPBACK_HOSTS, CredentialsSettings, ExchangeSettings, ExecutionSettings,
                                         PaperSettings, RebalanceSettings, RiskSettings)
@@ -100,16 +101,26 @@ def cron_trigger(expr: str) -> Any:
 
 
 class DataConfig(_Model):
-    """Where market data comes from and how fresh it must be."""
+    """Where market data comes from and how fresh it must be.
 
-    source: Literal["reference", "csv", "parquet"] = "reference"
+    ``source: live`` refreshes every input the strategy declares before each run
+    (``live``: :class:`~indexer.data.live.LiveSettings`; cache ``<data dir>/live/<exchange>``
+    or ``path``) and checks each input's age (``check_freshness``, default on for live data).
+    """
+
+    source: Literal["reference", "csv", "parquet", "live"] = "reference"
     path: Path | None = None
     max_age_hours: float = Field(36.0, gt=0, description="stale-data guard: latest bar age limit (hours)")
+    live: LiveSettings | None = Field(None, description="live sources (URLs, feeds, candidates, rate limits)")
+    check_freshness: bool | None = Field(None, description="check every input's age before deciding "
+                                                           "(default: on with source live)")
 
     @model_validator(mode="after")
     def _path(self) -> "DataConfig":
         if self.source in ("csv", "parquet") and self.path is None:
             raise ValueError(f"source {self.source!r} needs a path")
+        if self.live is not None and self.source != "live":
+            raise ValueError(f"data.live is only read with source: live (source is {self.source!r})")
         return self
 
 

@@ -31,12 +31,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
 
 from indexer._typing import TargetPortfolio
 from indexer.bot import guards
+from indexer.bot import live_inputs
 from indexer.bot.accounts import build_broker, holdings_weights, load_market_data
 from indexer.bot.config import BotConfig
 from indexer.bot.faults import CRASH_ENV, ORDER_POINTS, crash_point
@@ -97,6 +99,7 @@ class Rebalancer:
         self._broker: "TradingBroker | None" = None
         self.unpriced: dict[str, str] = {}
         self.notes: list[str] = []  # untradeable assets, scaled or re-sized legs of the last run
+        self._now: dt.datetime | None = None
 
     # ------------------------------------------------------------------ helpers
     def _event(self, kind: str, message: str, *, level: str = "info", run_id: int | None = None,
@@ -115,7 +118,13 @@ class Rebalancer:
     def data(self) -> "MarketData":
         """The market data (loaded once per call of :meth:`once`)."""
         if self._data is None:
-            self._data = load_market_data(self.cfg)
+            data = load_market_data(self.cfg)
+            if self._now is not None:  # bars dated from the clock's day on have not closed (rehearsals, --now)
+                from indexer.data.market import to_utc
+
+                closed = to_utc(self._now).floor("D") - pd.Timedelta(days=1)
+                data = data.until(closed) if data.end > closed else data
+            self._data = data
         return self._data
 
     def broker(self) -> "TradingBroker":
@@ -150,7 +159,7 @@ class Rebalancer:
 
         ``RunResult.unpriced`` lists the paper account's assets left without a price (not traded).
         """
-        self._data, self._broker, self.unpriced, self.notes = None, None, {}, []
+        self._data, self._broker, self.unpriced, self.notes, self._now = None, None, {}, [], now
         res = self._once(now)
         res.unpriced = dict(self.unpriced)
         return res
@@ -161,6 +170,7 @@ class Rebalancer:
             self._event("paused", f"account paused ({reason}); not trading")
             return RunResult("paused", f"account {self.account} is paused: {reason}")
         try:
+            self._refresh_inputs(now)
             data = self.data()
             as_of = pd.Timestamp(data.close.index[-1])
             resumed = []
@@ -200,6 +210,7 @@ class Rebalancer:
                 return RunResult("failed", "superseded", run_id=run_id, as_of=as_of)
             if step == "started":
                 age = guards.check_stale(pd.Timestamp(self.data().close.index[-1]), now, self.cfg.data.max_age_hours)
+                self._check_inputs(run_id, as_of, now)
                 self._step(run_id, "data_checked")
                 self._event("data", f"latest bar {as_of.date()} is {age:.1f} h old", run_id=run_id)
                 step = "data_checked"
@@ -227,7 +238,9 @@ class Rebalancer:
                 self._event("error", f"run {run_id} interrupted (will resume): {msg}", level="error", run_id=run_id)
                 self.notifier.send("error", f"run {run_id} interrupted, will resume", msg)
                 return RunResult("failed", msg, run_id=run_id, as_of=as_of)
-            status = "blocked" if isinstance(exc, guards.RiskLimitError) else "failed"
+            from indexer.strategy.freshness import StaleInputsError
+
+            status = "blocked" if isinstance(exc, (guards.RiskLimitError, StaleInputsError)) else "failed"
             self.store.update_run(run_id, status=status, error=msg)
             self._event("error", f"run {run_id} {status}: {msg}", level="error", run_id=run_id)
             self.notifier.send("error", f"run {run_id} {status}", msg)
@@ -266,6 +279,8 @@ class Rebalancer:
         else:
             load_market_list(self.cfg.exchange.id, self.cfg.exchange.quote)
         strategy = Strategy.from_yaml(self.cfg.strategy)
+        if live_inputs.freshness_enabled(self.cfg):  # the declared fallbacks for stale inputs, recorded in the target
+            strategy = live_inputs.FreshStrategy(strategy, now)
         result = rebalance_once(
             strategy, self.data().until(as_of), self.broker(), self.cfg.settings(), run_id=self._run_key(run_id),
             as_of=as_of, hooks=_BotHooks(self, run_id, now), guards=Guards.from_risk(self.cfg.risk),
@@ -276,6 +291,26 @@ class Rebalancer:
                         data={"notes": self.notes})
         if result.report is not None and result.report.interrupted:  # the exchange stayed unreachable
             raise RetryableExecutionError(result.report.interrupted)
+
+    def _refresh_inputs(self, now: dt.datetime) -> None:
+        """``data.source: live``: refresh every input the strategy declares before anything reads the data."""
+        report = live_inputs.refresh(self.cfg, now)
+        if report is not None:
+            self._event("refresh", f"live data refreshed: {report.summary()}", level="info" if report.ok else "warning",
+                        data=report.to_dict())
+
+    def _check_inputs(self, run_id: int, as_of: pd.Timestamp, now: dt.datetime) -> None:
+        """Every input's age before deciding: blocks (``StaleInputsError``) or records the declared fallbacks."""
+        if not live_inputs.freshness_enabled(self.cfg):
+            return
+        fr = live_inputs.check(self.cfg, self.data(), now, as_of)
+        level = "info" if fr.ok and not fr.fallbacks else "warning"
+        self._event("freshness", f"run {run_id}: {fr.message()}", level=level, run_id=run_id, data=fr.to_dict())
+        if not fr.ok:
+            from indexer.strategy.freshness import StaleInputsError
+
+            raise StaleInputsError(f"strategy {Path(self.cfg.strategy).stem}: {fr.message()}", fr)
+
 
     def _unpriced_text(self) -> str:
         """``"A, B: reason; C: other reason"`` (assets grouped by reason)."""
@@ -320,11 +355,14 @@ class Rebalancer:
             msg += f"; no price, not traded: {', '.join(sorted(self.unpriced))}"
         if self.notes:
             msg += "; " + "; ".join(self.notes)
+        fresh = ((run["target"] or {}).get("diagnostics") or {}).get("freshness")
+        if fresh:
+            msg += f"; inputs: {fresh['message']}"
         self._event("done", msg, run_id=run_id,
                     data={"tracking_error": te, "value": value, "unpriced": dict(self.unpriced)})
         self.notifier.send("run", f"rebalance done ({self.cfg.mode})", msg,
                            {"run_id": run_id, "orders": len(orders), "value": value, "tracking_error": te,
-                            "unpriced": dict(self.unpriced), "notes": list(self.notes)})
+                            "unpriced": dict(self.unpriced), "notes": list(self.notes), "freshness": fresh})
         crash_point("done")
         return RunResult("done", msg, run_id=run_id, as_of=pd.Timestamp(run["as_of"]), orders=len(orders),
                          tracking_error=te, value=value)

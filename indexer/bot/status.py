@@ -16,7 +16,8 @@ def collect_status(bot: Bot, *, limit: int = 10, query_exchange: bool = True) ->
     cannot be reached, the newest balance snapshot; target weights from the
     newest run that decided one; P&L since inception compares the current value
     with the first balance snapshot (quote units; deposits and withdrawals are
-    not separated).
+    not separated).  ``inputs``: each input's age and source now (from the data cache, no network;
+    :func:`indexer.bot.live_inputs.status_inputs`).
     """
     store, account = bot.store, bot.cfg.account
     runs = store.runs_for(account, limit=limit)
@@ -56,6 +57,9 @@ def collect_status(bot: Bot, *, limit: int = 10, query_exchange: bool = True) ->
             value = last["value"]
             current = {a: v / value for a, v in vals.items() if value}
             source = "snapshot"
+    from indexer.bot.live_inputs import status_inputs
+
+    out["inputs"] = status_inputs(bot.cfg)
     out["current_weights"] = current
     out["current_source"] = source
     out["value"] = value

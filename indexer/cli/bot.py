@@ -15,6 +15,9 @@ __all__ = ["register"]
 CONFIG = typer.Argument(..., exists=False, help="Bot config YAML (see examples/bot/).")
 LIVE = typer.Option(False, "--live", help="Allow real-money trading (also needs mode: live in the config).")
 NOW = typer.Option(None, help="Pretend the clock reads this UTC time (rehearsals on historical data), ISO 8601.")
+OFFLINE_ONCE = typer.Option(False, "--offline", help="REHEARSAL: decide on the offline reference data (historical) "
+                            "instead of refreshing live data, as account <account>-rehearsal, clock = the day after "
+                            "the data's last bar unless --now.")
 
 
 def _now(now: Optional[str]) -> Any:
@@ -81,6 +84,13 @@ def _render_status(st: dict[str, Any]) -> None:
         console.print(t)
     else:
         console.print("no open orders")
+    if st.get("inputs"):
+        from indexer.cli.live_inputs import render_freshness
+
+        if st["inputs"].get("error"):
+            console.print(f"[yellow]inputs not readable:[/] {st['inputs']['error']}", highlight=False)
+        else:
+            render_freshness(st["inputs"], title="Inputs now (age and source)")
     ev = Table(title="Recent events")
     for c in ("at (UTC)", "kind", "message"):
         ev.add_column(c)
@@ -96,13 +106,30 @@ def register(app: typer.Typer) -> None:
 
     @bot_app.command("once")
     @handle_errors
-    def once(config: Path = CONFIG, live: bool = LIVE, now: Optional[str] = NOW) -> None:
-        """Rebalance once (after finishing any interrupted run); for cron, systemd timers, CronJobs."""
+    def once(config: Path = CONFIG, live: bool = LIVE, now: Optional[str] = NOW, offline: bool = OFFLINE_ONCE) -> None:
+        """Rebalance once (after finishing any interrupted run); for cron, systemd timers, CronJobs.
+
+        With ``data.source: live`` every input the strategy needs is refreshed first; ``--offline`` rehearses on
+        the reference data instead.
+        """
         from indexer.bot import load_bot_config, run_once
 
-        result = run_once(load_bot_config(config), now=_now(now), live=live)
+        cfg, clock = load_bot_config(config), _now(now)
+        if offline:
+            from indexer.bot.live_inputs import REHEARSAL_LABEL, rehearsal, rehearsal_now
+
+            if live:
+                from indexer.exceptions import ConfigError
+
+                raise ConfigError("--offline is a rehearsal on historical data: it cannot trade with --live")
+            cfg = rehearsal(cfg)
+            clock = clock or rehearsal_now(cfg)
+            console.print(f"[bold yellow]{REHEARSAL_LABEL}[/]: account {cfg.account}, clock {clock:%Y-%m-%d %H:%M} UTC",
+                          highlight=False)
+        result = run_once(cfg, now=clock, live=live)
         colour = {"done": "green", "skipped": "cyan", "paused": "yellow"}.get(result.status, "red")
-        console.print(f"[{colour}]{result.status}[/]: {result.message}", highlight=False, soft_wrap=True)
+        label = "[bold yellow]REHEARSAL[/] " if offline else ""
+        console.print(f"{label}[{colour}]{result.status}[/]: {result.message}", highlight=False, soft_wrap=True)
         if result.status in ("failed", "blocked", "kill_switch"):
             raise typer.Exit(code=1)
 
@@ -129,12 +156,18 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def status(config: Path = CONFIG, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
                offline: bool = typer.Option(False, help="Do not query the exchange; use the last snapshot."),
-               plot: Optional[Path] = typer.Option(None, help="Also write a PNG: value over time, current vs target.")) -> None:
-        """Recent runs, current vs target weights, P&L since inception, open orders."""
+               plot: Optional[Path] = typer.Option(None, help="Also write a PNG: value over time, current vs target."),
+               rehearsal: bool = typer.Option(False, "--rehearsal", help="The account of `bot once --offline` rehearsals.")) -> None:
+        """Recent runs, current vs target weights, P&L since inception, open orders, each input's age and source."""
         from indexer.bot import load_bot_config, open_bot
         from indexer.bot.status import collect_status
 
-        with open_bot(load_bot_config(config), logs=False) as bot:
+        cfg = load_bot_config(config)
+        if rehearsal:
+            from indexer.bot.live_inputs import rehearsal as as_rehearsal
+
+            cfg = as_rehearsal(cfg)
+        with open_bot(cfg, logs=False) as bot:
             st = collect_status(bot, query_exchange=not offline)
             values = bot.store.snapshots(bot.cfg.account)["value"]
         if plot is not None:

@@ -13,7 +13,8 @@ __all__ = ["register", "data_app"]
 
 data_app = typer.Typer(
     name="data",
-    help="Market data: show what is cached (info), import ../shared/data (import), download from an exchange (fetch).",
+    help="Market data: show what is cached (info), import ../shared/data (import), download from an exchange (fetch), "
+    "refresh a strategy's live inputs (update).",
     no_args_is_help=True,
 )
 
@@ -222,6 +223,40 @@ def fetch(
         else:
             table.add_row(sym, str(row["new_bars"]), row["first"], row["last"], mc_txt)
     console.print(table)
+
+
+@data_app.command("update")
+@handle_errors
+def update(
+    strategy: Path = typer.Argument(..., help="Strategy YAML whose inputs (signals, metrics, universe fields) are refreshed."),
+    exchange: str = typer.Option("binance", "--exchange", "-e", help="ccxt exchange id of the daily bars (public endpoints)."),
+    settings: Optional[Path] = typer.Option(None, "--settings", help="YAML of live settings (URLs, feeds, candidates, rates; see docs/bot.md)."),
+    api_url: list[str] = typer.Option([], "--api-url", help="Override an exchange API URL, KEY=URL (e.g. public=http://127.0.0.1:8080/api/v3)."),
+    now: Optional[str] = typer.Option(None, "--now", help="Pretend the clock reads this UTC time (ISO 8601)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
+) -> None:
+    """Refresh only what STRATEGY needs (prices, caps, Fear & Greed, on-chain, news) into the live cache, then check every input's age.
+
+    Exit code 0 when every source answered and every input is fresh (or has a declared fallback), 1 otherwise.
+    """
+    import pandas as pd
+
+    from indexer.cli.live_inputs import load_settings, render_freshness, render_refresh
+    from indexer.data.live import live_root
+    from indexer.data.market import to_utc
+    from indexer.strategy import Strategy
+    from indexer.strategy.live import check_freshness, load_live, refresh_inputs
+
+    strat = Strategy.from_yaml(strategy)
+    live = load_settings(settings, ohlcv_urls=_parse_urls(api_url) or None)
+    clock = to_utc(now) if now else pd.Timestamp.now(tz="UTC")
+    root = live_root(live.exchange or exchange, data_dir)
+    report = refresh_inputs(strat, root, live, now=clock, exchange=exchange, progress=True)
+    render_refresh(report)
+    fresh = check_freshness(strat, load_live(root), clock)
+    render_freshness(fresh.to_dict(), title=f"{strat.name}: inputs at {clock:%Y-%m-%d %H:%M} UTC")
+    if not report.ok or not fresh.ok:
+        raise typer.Exit(code=1)
 
 
 def register(app: typer.Typer) -> None:

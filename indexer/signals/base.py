@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,16 @@ class Signal:
     name: ClassVar[str] = "signal"
     #: One-line description shown by ``indexer signals list``.
     summary: ClassVar[str] = ""
+    #: Data inputs the signal reads: ``close``, ``volume``, ``market_cap``, ``fear_greed``, ``news`` or
+    #: ``metric:<Coin Metrics name>``.  The bot refreshes exactly these and checks their age before deciding.
+    inputs: ClassVar[tuple[str, ...]] = ("close",)
+    #: Maximum tolerated age per input, days (``{"metric:AdrActCnt": 10}``); unset inputs take the
+    #: defaults of their kind: prices 1, market caps 2, Fear & Greed 3, on-chain 7, news 14.
+    max_age_days: ClassVar[Mapping[str, float]] = {}
+
+    def data_inputs(self) -> tuple[str, ...]:
+        """The inputs of this configured signal (:attr:`inputs`; signals whose inputs depend on a parameter override)."""
+        return tuple(self.inputs)
 
     @property
     def lookback(self) -> int:

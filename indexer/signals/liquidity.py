@@ -24,6 +24,7 @@ class Volume(Signal):
     """
 
     summary = "log mean daily USD volume over `window` days"
+    inputs = ("close", "volume")
     last_row_extra = 0
 
     def __init__(self, window: int = 30) -> None:
@@ -48,6 +49,7 @@ class Amihud(Signal):
     """
 
     summary = "-log Amihud illiquidity (mean |return| per USD traded) over `window` days"
+    inputs = ("close", "volume")
     last_row_extra = 0
 
     def __init__(self, window: int = 30) -> None:

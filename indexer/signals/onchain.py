@@ -78,6 +78,7 @@ class ActiveAddressGrowth(_Growth):
     """
 
     summary = "log growth of smoothed active addresses (AdrActCnt) over `window` days"
+    inputs = ("close", "metric:AdrActCnt")
     metric = "AdrActCnt"
 
 
@@ -86,6 +87,7 @@ class TxCountGrowth(_Growth):
     """Log growth of the ``smooth``-bar mean transaction count (``TxCnt``) over ``window`` bars."""
 
     summary = "log growth of smoothed transaction count (TxCnt) over `window` days"
+    inputs = ("close", "metric:TxCnt")
     metric = "TxCnt"
 
 
@@ -98,6 +100,7 @@ class FeeRevenue(_Smoothed):
     """
 
     summary = "annualised fees (FeeTotUSD, smoothed) / market cap"
+    inputs = ("close", "metric:FeeTotUSD", "market_cap")
 
     def __init__(self, smooth: int = 30, ffill_limit: int = 7) -> None:
         super().__init__(smooth, ffill_limit)
@@ -124,6 +127,10 @@ class NVT(_Smoothed):
         super().__init__(smooth, ffill_limit)
         self.denominator = choice("denominator", denominator, ("transfer", "volume"))
 
+    def data_inputs(self) -> tuple[str, ...]:
+        """Market cap and on-chain transfer value (``denominator="transfer"``) or traded volume."""
+        return ("close", "market_cap", "metric:TxTfrValAdjUSD" if self.denominator == "transfer" else "volume")
+
     def compute(self, data: "MarketData") -> pd.DataFrame:
         if self.denominator == "transfer":
             val = metric_panel(data, "TxTfrValAdjUSD", self.ffill_limit)
@@ -140,6 +147,7 @@ class TVLRatio(_Smoothed):
     """
 
     summary = "log(total value locked (TVL) / market cap), DefiLlama-style metric"
+    inputs = ("close", "metric:TVL", "market_cap")
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
         sm = self.smoothed(metric_panel(data, "TVL", self.ffill_limit))
@@ -151,4 +159,5 @@ class TVLGrowth(_Growth):
     """Log growth of the ``smooth``-bar mean ``TVL`` over ``window`` bars."""
 
     summary = "log growth of smoothed total value locked (TVL) over `window` days"
+    inputs = ("close", "metric:TVL")
     metric = "TVL"

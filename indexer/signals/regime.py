@@ -75,6 +75,7 @@ class FearGreed(Signal):
     """``(F&G - 50) / 50`` on every asset (greed positive); ``contrarian=True`` flips the sign."""
 
     summary = "market-wide Fear & Greed (-1 extreme fear .. +1 extreme greed), same for every asset"
+    inputs = ("close", "fear_greed")
 
     def __init__(self, smoothing: int = 7, contrarian: bool = False, max_stale_days: int = 3) -> None:
         self.smoothing = positive_int("smoothing", smoothing)

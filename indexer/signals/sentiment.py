@@ -102,6 +102,7 @@ class NewsSentiment(Signal):
     """
 
     summary = "decayed mean of walk-forward text-model scores (labels = price momentum after the article)"
+    inputs = ("close", "news")
 
     def __init__(
         self, halflife: float = 3.0, max_age: int = 14, refit_days: int = 30, label_delay: int = 7, min_train: int = 500
@@ -138,6 +139,7 @@ class NewsVolume(Signal):
     """
 
     summary = "log(1 + count of news tagged with the asset over `window` days)"
+    inputs = ("close", "news")
     #: One more bar: texts dated before the first bar land on it.
     last_row_extra = 1
 

@@ -28,7 +28,11 @@ class SignalSpec(BaseModel):
     """One signal: registered ``name`` (or dotted path), its ``params`` and blend ``weight``.
 
     ``label`` names the signal in contributions and reports (default: ``name``,
-    made unique by the spec when a name repeats).
+    made unique by the spec when a name repeats).  ``max_age_days`` overrides
+    the age limit of every input of the signal (days); ``on_stale`` says what a
+    live run does when one is older: ``block`` the decision (default) or
+    ``drop`` the signal and renormalise the blend, recorded in the decision
+    (:mod:`indexer.strategy.freshness`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -37,6 +41,8 @@ class SignalSpec(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     weight: float = 1.0
     label: str | None = None
+    max_age_days: float | None = Field(None, gt=0, description="age limit of the signal's inputs, days")
+    on_stale: Literal["block", "drop"] = "block"
 
     @model_validator(mode="after")
     def _check(self) -> "SignalSpec":

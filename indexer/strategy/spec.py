@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from indexer.optimiser import OptimiserSpec
 from indexer.signals import ScoringSpec
 from indexer.strategy.errors import register_tags
+from indexer.strategy.freshness import FreshnessSpec
 from indexer.strategy.overlays import OVERLAYS, OverlaySpec
 from indexer.universe import ComplianceSpec, UniverseSpec
 
@@ -88,6 +89,9 @@ class StrategySpec(BaseModel):
         :class:`~indexer.universe.ComplianceSpec` (investor profile and rules) or ``None``.
     estimation_window
         Bars of daily returns given to the optimiser (risk model window).
+    freshness
+        :class:`~indexer.strategy.freshness.FreshnessSpec`: input age limits per kind and the
+        overlays' stale-input rules (signals carry their own ``max_age_days`` / ``on_stale``).
 
     The goal-based target-return mode is the optimiser's own objective:
     ``optimiser: {objective: target_return, params: {required_return: 0.4}}``
@@ -106,6 +110,7 @@ class StrategySpec(BaseModel):
     overlays: list[OverlaySpec] = Field(default_factory=list)
     compliance: ComplianceSpec | None = None
     estimation_window: int = Field(180, ge=2, le=3650)
+    freshness: FreshnessSpec = Field(default_factory=FreshnessSpec)
 
     @model_validator(mode="before")
     @classmethod
@@ -127,4 +132,9 @@ class StrategySpec(BaseModel):
                 f"optimiser.objective {self.optimiser.objective!r} reads expected returns from scores: "
                 "add a signals: block (or use market_cap, equal_weight, inverse_volatility, min_variance, ...)"
             )
+        names = {o.name for o in self.overlays}
+        for key in self.freshness.on_stale:
+            if key != "regime_filter" or key not in names:
+                raise ValueError(f"freshness.on_stale: {key!r} is not an overlay of this strategy with a stale-input "
+                                 f"fallback; allowed: {', '.join(sorted(names & {'regime_filter'})) or 'none'}")
         return self
