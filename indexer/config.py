@@ -35,23 +35,7 @@ def shared_data_dir() -> Path:
 
 
 def read_yaml_mapping(path: str | Path, what: str, *, allow_empty: bool = False) -> dict:
-    """The mapping in the YAML file ``path``; ``ConfigError`` naming ``what`` and the file otherwise.
+    """The mapping in the YAML file ``path`` read through :mod:`indexer.gate` (``ConfigError`` naming the file)."""
+    from indexer.gate import read_yaml_mapping as _read
 
-    ``allow_empty`` reads an empty file as ``{}``.
-    """
-    import yaml
-
-    from indexer.exceptions import ConfigError
-
-    p = Path(path).expanduser()
-    try:
-        raw = yaml.safe_load(p.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{what} {p}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{what} {p}: invalid YAML: {exc}") from None
-    if raw is None and allow_empty:
-        return {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{what} {p}: expected a mapping of settings, got {type(raw).__name__}")
-    return raw
+    return _read(path, what, allow_empty=allow_empty)

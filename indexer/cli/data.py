@@ -146,6 +146,10 @@ def import_(
     )
     if data.provenance.get("dropped"):
         console.print(f"[dim]dropped {len(data.provenance['dropped'])} assets with fewer daily closes than required[/]")
+    for asset, note in (data.provenance.get("repairs") or {}).items():
+        console.print(f"[yellow]repaired[/] {asset}: {note} (recorded in provenance.json)", highlight=False)
+    for asset, note in (data.provenance.get("incomplete_bars_dropped") or {}).items():
+        console.print(f"[dim]incomplete[/] {asset}: {note}", highlight=False)
 
 
 @data_app.command("fetch")

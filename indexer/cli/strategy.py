@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
         strategies: List[Path] = typer.Argument(..., help="Strategy YAML file(s) to validate."),
     ) -> None:
         """Validate strategy files: schema, field values and allowed names (exit 2 if any file is bad)."""
-        from indexer.cli.common import err_console
+        from rich.markup import escape
+
+        from indexer.cli.common import err_console, one_line
         from indexer.exceptions import ConfigError
         from indexer.strategy import Strategy
 
@@ -30,7 +32,7 @@ def register(app: typer.Typer) -> None:
                 s = Strategy.from_yaml(path)
             except ConfigError as exc:
                 bad += 1
-                err_console.print(f"[bold red]invalid[/] {exc}", highlight=False, soft_wrap=True)
+                err_console.print(f"[bold red]invalid[/] {escape(one_line(str(exc)))}", highlight=False, soft_wrap=True)
                 continue
             spec = s.spec
             extra = f", signals: {', '.join(_signal_names(spec.signals))}" if spec.signals is not None else ""

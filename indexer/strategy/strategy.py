@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from indexer._typing import CASH, TargetPortfolio
@@ -54,7 +53,7 @@ class Strategy:
         if not isinstance(d, Mapping):
             raise ConfigError(f"{source}: a strategy must be a mapping of fields, got {type(d).__name__}")
         try:
-            spec = StrategySpec.model_validate(dict(d))
+            spec = StrategySpec.model_validate(dict(d), strict=True)
         except ValidationError as exc:
             raise config_error(exc, StrategySpec, source) from None
         return cls(spec, source)
@@ -62,19 +61,12 @@ class Strategy:
     @classmethod
     def from_yaml(cls, path: str | Path) -> "Strategy":
         """Load and validate a strategy file; ``name`` defaults to the file's stem."""
+        from indexer.gate import load_yaml
+
         p = Path(path)
-        try:
-            text = p.read_text()
-        except OSError as exc:
-            raise ConfigError(f"{p}: cannot read strategy file: {exc.strerror or exc}") from None
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise ConfigError(f"{p}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        doc = load_yaml(p, "strategy file", label="not valid YAML")
         if doc is None:
-            raise ConfigError(f"{p}: empty strategy file; expected at least universe: and optimiser:")
+            raise ConfigError(f"strategy file {p}: holds only comments; expected at least universe: and optimiser:")
         if isinstance(doc, Mapping) and "name" not in doc:
             doc = {"name": p.stem, **doc}
         return cls.from_dict(doc, source=str(p))
