@@ -88,6 +88,10 @@ class StrategySpec(BaseModel):
         :class:`~indexer.universe.ComplianceSpec` (investor profile and rules) or ``None``.
     estimation_window
         Bars of daily returns given to the optimiser (risk model window).
+    empty_universe
+        ``error`` (default): a decision whose universe is empty is an error naming
+        the date and why; ``cash``: hold 100% CASH then (the backtest lists every
+        such decision).
 
     The goal-based target-return mode is the optimiser's own objective:
     ``optimiser: {objective: target_return, params: {required_return: 0.4}}``
@@ -106,6 +110,7 @@ class StrategySpec(BaseModel):
     overlays: list[OverlaySpec] = Field(default_factory=list)
     compliance: ComplianceSpec | None = None
     estimation_window: int = Field(180, ge=2, le=3650)
+    empty_universe: Literal["error", "cash"] = "error"
 
     @model_validator(mode="before")
     @classmethod
