@@ -25,6 +25,7 @@ in this file: name the environment variables or a 0600 key file.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -109,10 +110,25 @@ def _walk_urls(x: Any) -> Any:
             yield from _walk_urls(v)
 
 
+#: Largest paper balance per currency (units); beyond it amounts lose exchange precision.
+MAX_PAPER_BALANCE = 1e12
+
+
 class PaperConfig(_Model):
     """Paper account: starting balances, fee and slippage of simulated fills, price age limit."""
 
     balances: dict[str, float] = Field(default_factory=lambda: {"USDT": 10_000.0})
+
+    @field_validator("balances")
+    @classmethod
+    def _balances(cls, v: dict[str, float]) -> dict[str, float]:
+        for cur, q in v.items():
+            if not math.isfinite(q) or q < 0 or q > MAX_PAPER_BALANCE:
+                raise ValueError(
+                    f"starting balance of {cur} is {q!r}; expected a finite amount >= 0 and <= {MAX_PAPER_BALANCE:g} "
+                    "units (larger amounts cannot be traded with exchange precision)"
+                )
+        return v
     fee_rate: float = Field(0.001, ge=0, lt=0.05, description="fraction of the amount received")
     slippage_bps: float = Field(5.0, ge=0, le=500)
     max_price_age_hours: float | None = Field(

@@ -89,6 +89,21 @@ def _render_status(st: dict[str, Any]) -> None:
     console.print(ev)
 
 
+def _refusals(cfg: Any, live: bool) -> None:
+    """What is refused before the database is opened: live mode without --live, unusable API keys."""
+    from indexer.exceptions import ConfigError
+
+    if cfg.mode == "live" and not live:
+        raise ConfigError("mode: live trades real money: pass --live as well (or use mode: paper / sandbox)")
+    if live and cfg.mode != "live":
+        raise ConfigError(f"--live given but the config says mode: {cfg.mode}; set mode: live to trade real money")
+    if cfg.mode != "paper":
+        from indexer.bot.accounts import load_keys
+
+        if load_keys(cfg) is None:
+            raise ConfigError(f"mode {cfg.mode} needs API keys: set exchange.credentials (env variable names or key_file)")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``bot`` command group."""
     bot_app = typer.Typer(help="Scheduled rebalancing bot: run, once, status, pause, resume.", no_args_is_help=True)
@@ -99,8 +114,13 @@ def register(app: typer.Typer) -> None:
     def once(config: Path = CONFIG, live: bool = LIVE, now: Optional[str] = NOW) -> None:
         """Rebalance once (after finishing any interrupted run); for cron, systemd timers, CronJobs."""
         from indexer.bot import load_bot_config, run_once
+        from indexer.cli.common import refuse
 
-        result = run_once(load_bot_config(config), now=_now(now), live=live)
+        cfg = load_bot_config(config)
+        _refusals(cfg, live)
+        result = run_once(cfg, now=_now(now), live=live)
+        if result.status == "failed" and result.message.startswith("ConfigError"):
+            raise refuse(result.message)  # a refusal (config, keys, balances): one line, exit 2
         colour = {"done": "green", "skipped": "cyan", "paused": "yellow"}.get(result.status, "red")
         console.print(f"[{colour}]{result.status}[/]: {result.message}", highlight=False, soft_wrap=True)
         if result.status in ("failed", "blocked", "kill_switch"):
@@ -116,11 +136,8 @@ def register(app: typer.Typer) -> None:
         from indexer.bot.scheduler import serve
 
         cfg = load_bot_config(config)
+        _refusals(cfg, live)
         with open_bot(cfg) as bot:
-            if cfg.mode == "live" and not live:
-                from indexer.exceptions import ConfigError
-
-                raise ConfigError("mode: live trades real money: pass --live as well")
             serve(bot, live=live, run_now=run_now, max_runs=max_runs,
                   on_ready=lambda info: console.print(f"bot {cfg.account} scheduled {cfg.schedule.cron!r} UTC, "
                                                       f"next run {info['next_run']}", highlight=False))
