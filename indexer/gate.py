@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from indexer.exceptions import ConfigError, IndexerError
+from indexer.exceptions import ConfigError, IndexerError, IndexerWarning
 
 __all__ = [
     "MAX_BYTES",
@@ -62,7 +62,7 @@ def _kind(what: str) -> str:
     return what.split(" (")[0]
 
 
-class BomWarning(UserWarning):
+class BomWarning(IndexerWarning):
     """A UTF-8 file started with a byte-order mark (accepted, and said)."""
 
 

@@ -3,8 +3,8 @@
 Every refusal is one red line on stderr and exit code 2 (``handle_errors``):
 :class:`IndexerError` messages are folded to one line (several problems are
 joined with ``; ``), and an operating-system error on a file names the file.
-Warnings of the reading gate (e.g. a UTF-8 byte-order mark skipped) are shown
-as one yellow line.
+Warnings indexer gives on purpose (:class:`IndexerWarning`: a UTF-8 byte-order
+mark skipped, a damaged cache rebuilt) are shown as one yellow line.
 """
 
 from __future__ import annotations
@@ -51,13 +51,13 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from indexer.gate import BomWarning
+        from indexer.exceptions import IndexerWarning
 
         with warnings.catch_warnings():
-            warnings.simplefilter("always", BomWarning)
+            warnings.simplefilter("always", IndexerWarning)
             previous = warnings.showwarning
             warnings.showwarning = lambda m, c, *a, **k: (  # type: ignore[assignment]
-                _show_warning(m, c, *a, **k) if issubclass(c, BomWarning) else previous(m, c, *a, **k)
+                _show_warning(m, c, *a, **k) if issubclass(c, IndexerWarning) else previous(m, c, *a, **k)
             )
             try:
                 return func(*args, **kwargs)
