@@ -109,6 +109,12 @@ def _numeric(frame: pd.DataFrame, column: str, src: str, kind: str, positive: bo
             f"{src}: {_where(kind, i)}: {column} for asset {frame['asset'].iloc[i]!r} holds {raw.iloc[i]!r}; expected a number"
         )
     vals = conv.to_numpy(dtype="float64")
+    inf = np.isinf(vals)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise DataError(
+            f"{src}: {_where(kind, i)}: {column} for asset {frame['asset'].iloc[i]!r} is {raw.iloc[i]!r}; expected a finite number"
+        )
     if positive:
         badv = ~np.isnan(vals) & (vals <= 0)
         label = "> 0"

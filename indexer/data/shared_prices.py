@@ -47,8 +47,16 @@ class PriceFrame:
 def _utc_days(values: pd.Series, path: Path) -> pd.DatetimeIndex:
     try:
         idx = pd.to_datetime(values, utc=True, format="%Y-%m-%d")
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"{path}: cannot parse dates as YYYY-MM-DD: {exc}") from exc
+    except (ValueError, TypeError):
+        parsed = pd.to_datetime(values, utc=True, format="%Y-%m-%d", errors="coerce")
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if len(bad):
+            i = int(bad[0])
+            raise DataError(f"{path}: line {int(values.index[i]) + 2}: date {values.iloc[i]!r} is not YYYY-MM-DD") from None
+        raise DataError(f"{path}: cannot parse dates as YYYY-MM-DD") from None
+    if idx.isna().any():
+        i = int(np.flatnonzero(idx.isna())[0])
+        raise DataError(f"{path}: line {int(values.index[i]) + 2}: missing date")
     return pd.DatetimeIndex(idx)
 
 
@@ -58,8 +66,15 @@ def _numeric(frame: pd.DataFrame, cols: list[str], path: Path) -> None:
         bad = frame[c].notna() & conv.isna()
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"{path}: column {c!r} line {row + 2} holds {frame[c].iloc[row]!r}; expected a number")
-        frame[c] = conv.astype("float64")
+            raise DataError(f"{path}: column {c!r} line {int(frame.index[row]) + 2} holds {frame[c].iloc[row]!r}; expected a number")
+        vals = conv.astype("float64")
+        low = vals <= 0 if c.lower() == "close" else vals < 0
+        bad = ~np.isfinite(vals) & vals.notna() | low
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            want = "a finite number > 0" if c.lower() == "close" else "a finite number >= 0"
+            raise DataError(f"{path}: column {c!r} line {int(frame.index[row]) + 2} holds {frame[c].iloc[row]!r}; expected {want}")
+        frame[c] = vals
 
 
 def read_coinbase_daily(path: str | Path) -> PriceFrame:
