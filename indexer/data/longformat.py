@@ -300,14 +300,31 @@ def read_csv_text(path: str | Path, what: str, **kwargs: object) -> pd.DataFrame
     except OSError as exc:
         raise DataError(f"{what} {p}: cannot read ({exc.strerror or exc})") from None
     text = decode(data, p, what, DataError)
-    opts: dict = {"dtype": str, "keep_default_na": False, "na_values": ["", "NaN", "nan", "NA", "null"]}
+    import warnings
+
+    opts: dict = {"dtype": str, "keep_default_na": False, "na_values": ["", "NaN", "nan", "NA", "null"], "index_col": False}
     opts.update(kwargs)
     try:
-        return pd.read_csv(io.StringIO(text), **opts)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # extra fields would be dropped in silence
+            return pd.read_csv(io.StringIO(text), **opts)
     except pd.errors.EmptyDataError:
         raise DataError(f"{what} {p}: no header line; expected a CSV with a header") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"{what} {p}: malformed CSV: {str(exc).strip().splitlines()[0]}") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
+        raise DataError(f"{what} {p}: malformed CSV: {_ragged_line(text) or str(exc).strip().splitlines()[0]}") from None
+
+
+def _ragged_line(text: str) -> str:
+    """``"line 3 has 5 fields, the header 3"`` for the first line whose field count differs from the header's."""
+    import csv
+    import io
+
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    for i, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            return f"line {i} has {len(row)} fields, the header {len(header)}"
+    return ""
 
 
 def read_csv(
