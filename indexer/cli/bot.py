@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -89,6 +90,26 @@ def _render_status(st: dict[str, Any]) -> None:
     console.print(ev)
 
 
+class _RefusalFilter:
+    """Drop the bot's own log record of a refusal: the CLI prints it as its one red line (the DB keeps the event)."""
+
+    def filter(self, record: Any) -> bool:
+        return not (getattr(record, "event", None) == "error"
+                    and str(record.getMessage()).startswith(("ConfigError", "DataError")))
+
+
+@contextmanager
+def _refusals_printed_once() -> Any:
+    import logging
+
+    log, flt = logging.getLogger("indexer.bot"), _RefusalFilter()
+    log.addFilter(flt)
+    try:
+        yield
+    finally:
+        log.removeFilter(flt)
+
+
 def _refusals(cfg: Any, live: bool) -> None:
     """What is refused before the database is opened: live mode without --live, unusable API keys."""
     from indexer.exceptions import ConfigError
@@ -118,9 +139,10 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_bot_config(config)
         _refusals(cfg, live)
-        result = run_once(cfg, now=_now(now), live=live)
-        if result.status == "failed" and result.message.startswith("ConfigError"):
-            raise refuse(result.message)  # a refusal (config, keys, balances): one line, exit 2
+        with _refusals_printed_once():
+            result = run_once(cfg, now=_now(now), live=live)
+        if result.status == "failed" and result.message.startswith(("ConfigError", "DataError")):
+            raise refuse(result.message)  # a refusal (config, keys, balances, input data): one line, exit 2
         colour = {"done": "green", "skipped": "cyan", "paused": "yellow"}.get(result.status, "red")
         console.print(f"[{colour}]{result.status}[/]: {result.message}", highlight=False, soft_wrap=True)
         if result.status in ("failed", "blocked", "kill_switch"):

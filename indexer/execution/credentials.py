@@ -56,8 +56,10 @@ def env_prefix(exchange_id: str) -> str:
 def _check_private(path: Path) -> None:
     try:
         mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ConfigError(f"key file {path}: cannot read key file: no such file") from None
     except OSError as exc:
-        raise ConfigError(f"key file {path}: cannot read ({exc.strerror})") from None
+        raise ConfigError(f"key file {path}: cannot read key file: {exc.strerror}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
             f"key file {path} is accessible by group or others (mode {stat.S_IMODE(mode):o}); "
