@@ -206,3 +206,46 @@ def test_damaged_cache_is_named_and_rebuilt(cli, shared_data: Path, tmp_path: Pa
     assert panels.read_bytes() == b"garbage"
     shutil.rmtree(cache)
     assert snapshot(cache) == set()
+
+
+def _replace_in_copy(shared: Path, dest: Path, rel: str, data: bytes) -> Path:
+    """A link copy of ``shared`` in ``dest`` whose file ``rel`` holds ``data`` (its folder becomes real)."""
+    _shared_copy(shared, dest)
+    parts = Path(rel).parts
+    cur_src, cur_dst = shared, dest
+    for part in parts[:-1]:
+        cur_src, cur_dst = cur_src / part, cur_dst / part
+        if cur_dst.is_symlink():
+            cur_dst.unlink()
+            cur_dst.mkdir()
+            for p in cur_src.iterdir():
+                (cur_dst / p.name).symlink_to(p)
+    target = dest / rel
+    if target.is_symlink() or target.exists():
+        target.unlink()
+    target.write_bytes(data)
+    return target
+
+
+SOURCE_CASES = {
+    "fear_greed_utf16": ("crypto_fear_greed_index.csv", "date,value\n2024-01-01,50\n".encode("utf-16"),
+                         ("Fear & Greed CSV", "UTF-16")),
+    "fear_greed_empty": ("crypto_fear_greed_index.csv", b"", ("empty Fear & Greed CSV",)),
+    "coinbase_binary": ("coinbase_cmc/coinbase_top200_daily_20200101_to_present_20251025_171425.csv", b"\x00\x01",
+                        ("Coinbase daily OHLCV", "binary content")),
+    "coinbase_ragged": ("coinbase_cmc/coinbase_top200_daily_20200101_to_present_20251025_171425.csv",
+                        b"date,symbol,base,open,high,low,close,volume\n2024-01-01,BTC/USD,BTC,1,1,1,1,1,7\n",
+                        ("malformed CSV", "line 2 has 9 fields")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SOURCE_CASES))
+def test_data_import_refuses_bad_source_file(cli, shared_data: Path, tmp_path: Path, case: str) -> None:
+    rel, data, needles = SOURCE_CASES[case]
+    if not (shared_data / rel).exists():
+        pytest.skip(f"{rel} not in this copy of the shared data")
+    _replace_in_copy(shared_data, tmp_path / "src", rel, data)
+    cache = tmp_path / "cache"
+    r = cli(["data", "import", tmp_path / "src", "--data-dir", cache])
+    assert_refused(r, Path(rel).name, *needles)
+    assert not (cache / "reference").exists()
