@@ -59,7 +59,7 @@ class Strategy:
         if not isinstance(d, Mapping):
             raise ConfigError(f"{source}: a strategy must be a mapping of fields, got {type(d).__name__}")
         try:
-            spec = StrategySpec.model_validate(dict(d), strict=True)
+            spec = StrategySpec.model_validate(_plain(dict(d)), strict=True)
         except ValidationError as exc:
             raise config_error(exc, StrategySpec, source) from None
         check_asset_names(spec, source, registry)
@@ -194,3 +194,20 @@ def _why_empty(log: list[dict[str, Any]]) -> str:
     if not counts:
         return "no asset has a price at this date"
     return "excluded: " + ", ".join(f"{n} by {rule}" for rule, n in counts.most_common())
+
+
+def _plain(x: Any) -> Any:
+    """NumPy scalars as Python ones (``np.int64(10)`` is an int to the strict schema; ``yes`` still is not)."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(v) for v in x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    return x
