@@ -232,7 +232,43 @@ def load_yaml(path: str | Path, what: str, *, max_bytes: int = MAX_BYTES, label:
     """
     p = Path(path).expanduser()
     text = read_text(p, what, max_bytes=max_bytes)
+    if p.suffix.lower() == ".json":
+        return parse_json(text, f"{what} {p}")
     return parse_yaml(text, f"{what} {p}", label=label)
+
+
+def parse_json(text: str, where: str, error: type[IndexerError] = ConfigError) -> Any:
+    """Parse JSON ``text``: duplicate keys and nesting beyond :data:`MAX_DEPTH` are errors naming ``where``."""
+    import json
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                raise _Refused(f"duplicate key {k!r}; each key may appear once")
+            out[k] = v
+        return out
+
+    depth = max_depth = 0
+    in_str = esc = False
+    for ch in text:  # bound the nesting before json recurses
+        if in_str:
+            esc, in_str = (False, in_str) if esc else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            max_depth = max(max_depth, depth)
+        elif ch in "]}":
+            depth -= 1
+    if max_depth > MAX_DEPTH:
+        raise error(f"{where}: nesting deeper than {MAX_DEPTH} levels")
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except _Refused as exc:
+        raise error(f"{where}: {exc}") from None
+    except ValueError as exc:
+        raise error(f"{where}: invalid JSON: {exc}") from None
 
 
 def read_yaml_mapping(path: str | Path, what: str, *, allow_empty: bool = False) -> dict:
@@ -243,7 +279,7 @@ def read_yaml_mapping(path: str | Path, what: str, *, allow_empty: bool = False)
     p = Path(path).expanduser()
     if allow_empty:
         try:
-            if p.is_file() and p.stat().st_size == 0:
+            if p.is_file() and p.stat().st_size < 4096 and not p.read_bytes().strip():
                 return {}
         except OSError:
             pass

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REPO, assert_refused, snapshot
+from badkit import REPO, assert_refused, snapshot
 
 STRATEGY = REPO / "strategies" / "top10_capped.yaml"
 QUICK = ["--start", "2024-01-01", "--end", "2024-03-01", "--no-benchmarks", "--no-report"]

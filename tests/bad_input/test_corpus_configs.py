@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, assert_refused, snapshot
+from badkit import REPO, assert_refused, snapshot
 
 STRATEGY = REPO / "strategies" / "top10_capped.yaml"
 
@@ -74,7 +74,7 @@ BOT_CASES: dict[str, Any] = {
         ("key file", "keys.json", "UTF-16")),
     "key_file_duplicate": (
         lambda t: (yaml.safe_dump(bot_config(t, **SANDBOX) | {"exchange": {**SANDBOX["exchange"], "credentials": {
-            "key_file": str(_key_file(t, 0o600, b"apiKey: a\nsecret: b\nsecret: c\n"))}}}).encode(), []),
+            "key_file": str(_key_file(t, 0o600, b'{"apiKey": "a", "secret": "b", "secret": "c"}'))}}}).encode(), []),
         ("key file", "duplicate key 'secret'")),
     "no_keys": (lambda t: (yaml.safe_dump(bot_config(t, **SANDBOX)).encode(), []), ("mode sandbox needs API keys",)),
     "unreachable_postgres": (

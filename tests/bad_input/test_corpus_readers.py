@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_refused, snapshot
+from badkit import assert_refused, snapshot
 
 from indexer.data import read_csv, read_parquet
 from indexer.exceptions import DataError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_STRATEGY, assert_refused, snapshot
+from badkit import GOOD_STRATEGY, assert_refused, snapshot
 
 _BOMB = "name: lol\nextra:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 10)
@@ -115,7 +115,7 @@ def test_strategy_show_refuses_with_the_same_line(cli, tmp_path: Path) -> None:
 
 
 def test_every_shipped_strategy_still_validates(cli) -> None:
-    from conftest import REPO
+    from badkit import REPO
 
     files = sorted((REPO / "strategies").glob("*.yaml"))
     r = cli(["validate", *files])

@@ -104,3 +104,25 @@ def test_read_yaml_mapping_rejects_non_mappings(tmp_path: Path) -> None:
     c = tmp_path / "c.yaml"
     c.write_text("# only a comment\n")
     assert read_yaml_mapping(c, "thing", allow_empty=True) == {}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('{"a": 1, "a": 2}', "duplicate key 'a'"),
+        ("[" * 40 + "]" * 40, "nesting deeper than 32 levels"),
+        ("{bad", "invalid JSON"),
+    ],
+)
+def test_json_files_go_through_the_same_checks(tmp_path: Path, text: str, expected: str) -> None:
+    p = tmp_path / "keys.json"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=expected) as info:
+        load_yaml(p, "key file")
+    assert str(p) in str(info.value)
+
+
+def test_json_with_tabs_and_escaped_quotes_reads(tmp_path: Path) -> None:
+    p = tmp_path / "keys.json"
+    p.write_text('{\n\t"apiKey": "k\\"x[",\n\t"secret": "s"\n}')
+    assert load_yaml(p, "key file") == {"apiKey": 'k"x[', "secret": "s"}
