@@ -92,6 +92,15 @@ def register(app: typer.Typer) -> None:
             drift_abs=drift_abs, drift_rel=drift_rel, benchmark=benchmark, benchmarks=benchmarks, progress=True,
         )  # fmt: skip
         print_stats(result)
+        if start is not None:
+            from indexer.data.market import to_utc
+
+            first = result.settings.get("start", "")[:10]
+            if first and first != f"{to_utc(start):%Y-%m-%d}":
+                err_console.print(
+                    f"[yellow]note:[/] the first decision is {first}, not --start {start}: the strategy needs "
+                    f"{getattr(strat, 'lookback', '?')} bars of history (or {start} is not a bar)", highlight=False, soft_wrap=True,
+                )
         paths = write_run(result, out_dir, data=data, overwrite=replace, html=report, png=report, command=sys.argv[1:])
         m = result.settings["manifest"]
         console.print(f"[green]wrote[/] {len(paths)} files to {out_dir.resolve()}")

@@ -20,6 +20,12 @@ def _parse_balances(items: list[str]) -> dict[str, str]:
         asset, sep, amount = item.partition("=")
         if not sep or not asset:
             raise ConfigError(f"--balance expects ASSET=AMOUNT, got {item!r}")
+        try:
+            q = float(amount)
+        except ValueError:
+            q = float("nan")
+        if not 0 <= q <= 1e12:  # also false for NaN
+            raise ConfigError(f"--balance {item!r}: {asset.strip().upper()} amount must be a number >= 0 and <= 1e12 units")
         out[asset.strip().upper()] = amount.strip()
     return out
 

@@ -116,3 +116,10 @@ def test_empty_universe_is_an_error_unless_cash_is_asked_for(cli, reference, tmp
     assert stats["settings"]["cash_decisions"][:2] == ["2024-01-01", "2024-02-01"]
     assert stats["stats"]["sharpe"] == 0.0 and stats["stats"]["volatility"] == 0.0  # values, not null
     assert any("zero volatility" in w for w in stats["settings"]["stat_warnings"])
+
+
+def test_a_start_moved_by_the_lookback_is_said(cli, reference, tmp_path: Path) -> None:
+    r = cli(["backtest", STRATEGY, "--start", "2020-01-10", "--end", "2020-08-01", "--no-benchmarks", "--no-report",
+             "--out", tmp_path / "o"])
+    assert r.code == 0, r.stderr
+    assert "note: the first decision is 2020-03-30, not --start 2020-01-10: the strategy needs 90 bars" in r.stderr

@@ -198,3 +198,9 @@ def test_unreadable_strategy_file(cli, tmp_path: Path) -> None:
     f.write_text("name: s\n")
     f.chmod(0)
     assert_refused(cli(["validate", f]), "s.yaml", "permission denied")
+
+
+@pytest.mark.parametrize("amount", ["abc", "1e30", "-1", "nan"])
+def test_exchange_sim_refuses_bad_balance(cli, tmp_path: Path, amount: str) -> None:
+    assert_refused(cli(["exchange-sim", "--balance", f"BTC={amount}", "--port", "1"]), f"BTC={amount}", ">= 0 and <= 1e12")
+    assert snapshot(tmp_path) == set()
