@@ -18,7 +18,8 @@ import secrets
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator
 
 from indexer.exceptions import ConfigError
 
@@ -26,7 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from indexer.backtest.result import BacktestResult
     from indexer.data.market import MarketData
 
-__all__ = ["MANIFEST", "check_out_dir", "data_fingerprint", "run_manifest", "write_run", "clean_leftovers"]
+__all__ = [
+    "MANIFEST", "atomic_folder", "check_out_dir", "data_fingerprint", "run_manifest", "write_run", "clean_leftovers",
+]
 
 MANIFEST = "run.json"
 
@@ -128,19 +131,33 @@ def write_run(
     from indexer.backtest.run import write_outputs
 
     out = Path(out).expanduser()
+    manifest = run_manifest(result, data, command)
+    result.settings["manifest"] = manifest
+    with atomic_folder(out, overwrite=overwrite) as tmp:
+        paths = write_outputs(result, tmp, html=html, png=png)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+        paths["manifest"] = tmp / MANIFEST
+    return {k: out / Path(v).relative_to(tmp) for k, v in paths.items()}
+
+
+@contextmanager
+def atomic_folder(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling folder of ``out``; renamed to ``out`` when the block succeeds, removed if not.
+
+    ``out`` holding files is refused (:func:`check_out_dir`) unless ``overwrite``; then the old
+    folder is replaced in one rename.  Leftovers of killed writers are removed first.
+    """
+    out = Path(out).expanduser()
     check_out_dir(out, overwrite=overwrite)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise ConfigError(f"--out {out}: the parent {out.parent} is not a folder") from None
     clean_leftovers(out)
-    manifest = run_manifest(result, data, command)
-    result.settings["manifest"] = manifest
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(3)}"
+    tmp.mkdir()
     try:
-        paths = write_outputs(result, tmp, html=html, png=png)
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
-        paths["manifest"] = tmp / MANIFEST
+        yield tmp
         old = None
         if out.exists():
             old = out.parent / f".{out.name}.tmp-{os.getpid()}-old-{secrets.token_hex(3)}"
@@ -151,4 +168,3 @@ def write_run(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return {k: out / Path(v).relative_to(tmp) for k, v in paths.items()}

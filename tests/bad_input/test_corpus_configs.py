@@ -204,3 +204,14 @@ def test_unreadable_strategy_file(cli, tmp_path: Path) -> None:
 def test_exchange_sim_refuses_bad_balance(cli, tmp_path: Path, amount: str) -> None:
     assert_refused(cli(["exchange-sim", "--balance", f"BTC={amount}", "--port", "1"]), f"BTC={amount}", ">= 0 and <= 1e12")
     assert snapshot(tmp_path) == set()
+
+
+def test_sweep_out_with_another_runs_files_is_refused_before_computing(cli, tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("name: s\nuniverse: {top_n: 3}\n")
+    f = tmp_path / "sweep.yaml"
+    f.write_text("strategy: s.yaml\nmetric: sharpe\nparams: {universe.top_n: [2, 3]}\n")
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "results.csv").write_text("rank\n1\n")
+    assert_refused(cli(["sweep", f, "--out", out]), "--out", "res", "--overwrite")
+    assert (out / "results.csv").read_text() == "rank\n1\n"
