@@ -34,7 +34,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from indexer.config import data_dir, read_yaml_mapping
+from indexer.config import data_dir, read_yaml_mapping, reject_loose_numbers
 from indexer.exceptions import ConfigError
 
 __all__ = [
@@ -323,6 +323,7 @@ def load_bot_config(path: str | Path) -> BotConfig:
     """
     p = Path(path).expanduser()
     raw = read_yaml_mapping(p, "bot config")
+    reject_loose_numbers(BotConfig, raw, f"bot config {p}")
     try:
         cfg = BotConfig(**raw)
     except ValidationError as exc:

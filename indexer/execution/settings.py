@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from indexer.config import read_yaml_mapping
+from indexer.config import read_yaml_mapping, reject_loose_numbers
 from indexer.exceptions import ConfigError
 
 __all__ = ["ExchangeSettings", "load_settings", "CONFIG_ENV"]
@@ -59,6 +59,7 @@ def load_settings(path: str | Path | None = None, *, exchange: str | None = None
             raise ConfigError(f"exchange config {path} is for {raw['exchange']!r}, not --exchange {exchange!r}")
         raw["exchange"] = exchange
     try:
+        reject_loose_numbers(ExchangeSettings, raw, f"exchange config {path}" if path else "exchange settings")
         return ExchangeSettings(**raw)
     except ValidationError as exc:
         fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

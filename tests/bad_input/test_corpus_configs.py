@@ -59,6 +59,10 @@ BOT_CASES: dict[str, Any] = {
                          ("paper.balances", "USDT", "-5.0")),
     "nan_balance": (lambda t: (yaml.safe_dump(bot_config(t, paper={"balances": {"USDT": float("nan")}})).encode(), []),
                     ("paper.balances", "USDT", "nan")),
+    "turnover_yes": (lambda t: (yaml.safe_dump(bot_config(t, risk={"max_turnover": True})).encode(), []),
+                     ("risk.max_turnover: expected a number, got True",)),
+    "balance_text": (lambda t: (yaml.safe_dump(bot_config(t, paper={"balances": {"USDT": "100"}})).encode(), []),
+                     ("paper.balances.USDT: expected a number, got '100'",)),
     "live_without_flag": (lambda t: (yaml.safe_dump(bot_config(t, mode="live", exchange={"id": "binance"})).encode(), []),
                           ("mode: live trades real money", "--live")),
     "live_flag_on_paper": (lambda t: (yaml.safe_dump(bot_config(t)).encode(), ["--live"]), ("--live given", "mode: paper")),
@@ -146,6 +150,7 @@ SWEEP_CASES = {
     "utf16": ("strategy: x\n".encode("utf-16"), ("sweep file", "UTF-16")),
     "empty": (b"", ("empty sweep file",)),
     "duplicate": (b"strategy: a.yaml\nstrategy: b.yaml\n", ("duplicate key 'strategy'",)),
+    "n_samples_yes": (b"strategy: s.yaml\nmode: random\nn_samples: yes\n", ("n_samples: expected a number, got True",)),
     "alias_bomb": (b"a: &a [x, x]\n" + b"".join(f"b{i}: [*a, *a]\n".encode() for i in range(70)), ("more than 64 YAML aliases",)),
 }
 
@@ -164,6 +169,7 @@ EXCHANGE_CASES = {
     "utf16": ("sandbox: true\n".encode("utf-16"), ("exchange config", "UTF-16")),
     "duplicate": (b"sandbox: true\nsandbox: false\n", ("duplicate key 'sandbox'",)),
     "binary": (b"\x00\xff", ("binary content",)),
+    "fee_rate_yes": (b"fee_rate: yes\n", ("fee_rate: expected a number, got True",)),
 }
 
 
