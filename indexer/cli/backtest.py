@@ -74,9 +74,9 @@ def register(app: typer.Typer) -> None:
         report: bool = typer.Option(True, "--report/--no-report", help="Write report.html and the PNG charts."),
     ) -> None:
         """Backtest STRATEGY on the reference data; print stats; write weights/equity CSV, stats JSON, HTML report."""
-        from indexer.backtest import CostModel, backtest, load_strategy
         import sys
 
+        from indexer.backtest import CostModel, backtest, load_strategy
         from indexer.backtest.outdir import check_out_dir, write_run
         from indexer.data import load_reference
 
