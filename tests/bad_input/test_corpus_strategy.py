@@ -129,3 +129,14 @@ def test_utf8_bom_is_accepted_and_said(cli, tmp_path: Path) -> None:
     r = cli(["validate", f])
     assert r.code == 0
     assert "UTF-8 byte-order mark found and skipped" in r.stderr and "bom.yaml" in r.stderr
+
+
+def test_validate_data_checks_target_return_against_the_data(cli, reference, tmp_path: Path) -> None:
+    f = tmp_path / "goal.yaml"
+    f.write_text("name: goal\nuniverse: {top_n: 5}\noptimiser: {objective: target_return, params: {required_return: 50.0}}\n")
+    assert cli(["validate", f]).code == 0  # decidable only with prices
+    r = cli(["validate", f, "--data"])
+    assert_refused(r, "goal.yaml", "optimiser.params.required_return 50 is above the best eligible asset's mean annual return",
+                   "if_unreachable: max_return")
+    f.write_text("name: goal\nuniverse: {top_n: 5}\noptimiser: {objective: target_return, params: {required_return: 0.01}}\n")
+    assert cli(["validate", f, "--data"]).code == 0
