@@ -18,6 +18,7 @@ __all__ = [
     "ExecutionError",
     "RetryableExecutionError",
     "OrderRejected",
+    "IndexerWarning",
 ]
 
 
@@ -59,3 +60,7 @@ class RetryableExecutionError(ExecutionError):
 
 class OrderRejected(ExecutionError):
     """The exchange refused an order (insufficient funds, invalid order, bad symbol)."""
+
+
+class IndexerWarning(UserWarning):
+    """Something indexer accepted or repaired on purpose and says so (the CLI shows it as one yellow line)."""

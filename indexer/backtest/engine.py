@@ -11,7 +11,8 @@ from indexer._typing import CASH, StrategyLike
 from indexer.data.market import to_utc
 from indexer.backtest.benchmarks import BENCHMARK_SPECS, HOLD_BENCHMARKS, benchmark_strategy
 from indexer.backtest.costs import CostModel
-from indexer.backtest.metrics import compute_stats
+from indexer.backtest.metrics import compute_stats, stat_warnings
+from indexer.backtest.preconditions import cash_decisions, check_backtest_inputs
 from indexer.backtest.result import BacktestResult
 from indexer.backtest.simulate import simulate
 from indexer.backtest.walk import Execution, walk_forward
@@ -192,11 +193,10 @@ def backtest(
     if execution not in ("next_close", "same_close"):
         raise ConfigError(f"execution {execution!r}: expected 'next_close' or 'same_close'")
     cm = costs if costs is not None else CostModel(taker_fee=fees, slippage=slippage)
-    if init_cash <= 0:
-        raise ConfigError(f"init_cash must be > 0 USD, got {init_cash}")
     d_abs, d_rel = _drift(strat, drift_abs, drift_rel)
     s, e = _to_utc(start), _to_utc(end)
     prepare = getattr(strat, "prepare_data", None)  # e.g. snapshot prices for universe.missing_prices
+    check_backtest_inputs(data, start=s, end=e, init_cash=init_cash, benchmark=benchmark, known_benchmarks=DEFAULT_BENCHMARKS)
     result = _run_one(
         strat, prepare(data) if callable(prepare) else data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
         drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history,
@@ -214,7 +214,10 @@ def backtest(
             errors[name] = f"{type(exc).__name__}: {exc}"
     if errors:
         result.settings["benchmark_errors"] = errors
-    return attach_benchmarks(result, result.benchmarks, data, benchmark=benchmark)
+    result = attach_benchmarks(result, result.benchmarks, data, benchmark=benchmark)
+    result.settings["stat_warnings"] = stat_warnings(result.stats)
+    result.settings["cash_decisions"] = cash_decisions(result.decisions)
+    return result
 
 
 def attach_benchmarks(

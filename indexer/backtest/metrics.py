@@ -24,6 +24,7 @@ from indexer.config import DAYS_PER_YEAR
 __all__ = [
     "STAT_KEYS",
     "compute_stats",
+    "stat_warnings",
     "drawdown",
     "max_drawdown_duration",
     "rolling_metrics",
@@ -104,6 +105,8 @@ def compute_stats(
     v0, v1 = float(eq.iloc[0]), float(eq.iloc[-1])
     years = days / _A
     cagr = (v1 / v0) ** (1.0 / years) - 1.0 if years > 0 and v0 > 0 and v1 > 0 else float("nan")
+    if years > 0 and v0 > 0 and v1 <= 0:
+        cagr = -1.0  # total loss: -100 % a year, a value (see stat_warnings), not null
     sd = float(r.std(ddof=1)) if len(r) > 1 else float("nan")
     downside = float(np.sqrt(np.mean(np.minimum(r.to_numpy(), 0.0) ** 2))) if len(r) else float("nan")
     mdd = float(drawdown(eq).min()) if len(eq) else float("nan")
@@ -116,8 +119,8 @@ def compute_stats(
         "total_return": v1 / v0 - 1.0,
         "cagr": float(cagr),
         "volatility": sd * np.sqrt(_A),
-        "sharpe": _ratio(float(r.mean()) * np.sqrt(_A), sd),
-        "sortino": _ratio(float(r.mean()) * np.sqrt(_A), downside),
+        "sharpe": 0.0 if sd == 0 else _ratio(float(r.mean()) * np.sqrt(_A), sd),
+        "sortino": 0.0 if downside == 0 else _ratio(float(r.mean()) * np.sqrt(_A), downside),
         "calmar": _ratio(float(cagr), abs(mdd)),
         "max_drawdown": mdd,
         "max_drawdown_duration_days": max_drawdown_duration(eq),
@@ -185,3 +188,17 @@ def monthly_returns(equity: pd.Series) -> pd.DataFrame:
     table = out.pivot(index="year", columns="month", values="ret").reindex(columns=range(1, 13))
     table.columns.name = "month"
     return table
+
+
+def stat_warnings(stats: dict[str, Any]) -> list[str]:
+    """Plain-language warnings for degenerate stats (total loss, zero volatility, values that overflowed)."""
+    out = []
+    v0, v1 = stats.get("init_value"), stats.get("final_value")
+    if isinstance(v1, float) and isinstance(v0, float) and v0 > 0 and v1 <= 0:
+        out.append("total loss: the final value is <= 0, CAGR shown as -100%")
+    if stats.get("volatility") == 0:
+        out.append("zero volatility (no price exposure, e.g. all cash): Sharpe and Sortino shown as 0")
+    big = [k for k in ("final_value", "total_return", "cagr") if isinstance(stats.get(k), float) and not np.isfinite(stats[k])]
+    if big:
+        out.append(f"{', '.join(big)} not finite (overflow): lower init_cash")
+    return out

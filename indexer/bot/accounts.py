@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from indexer._typing import CASH, Holdings
-from indexer.bot.config import BotConfig
+from indexer.bot.config import MAX_PAPER_BALANCE, BotConfig
 from indexer.exceptions import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,6 +64,15 @@ def paper_balances(start: Mapping[str, float], fills: Iterable[Mapping[str, Any]
         bal[quote] = bal.get(quote, ZERO) - sign * amount * price
         if f.get("fee") and f.get("fee_currency"):
             bal[f["fee_currency"]] = bal.get(f["fee_currency"], ZERO) - Decimal(str(f["fee"]))
+    for cur, q in bal.items():
+        s0 = Decimal(str(start.get(cur, 0)))
+        if q < 0 or q > Decimal(str(MAX_PAPER_BALANCE)):
+            what = "negative" if q < 0 else "absurdly large"
+            raise ConfigError(
+                f"paper account: the recorded fills in the bot database leave {cur} at {q} ({what}; starting balance "
+                f"{s0} from the config's paper.balances, fills net {q - s0}); the database does not match the config: "
+                "use a new account name or restore the config's starting balances"
+            )
     return bal
 
 

@@ -34,10 +34,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from indexer.config import data_dir, read_yaml_mapping
+from indexer.config import data_dir, read_yaml_mapping, reject_loose_numbers
 from indexer.data.live.settings import LiveSettings
 from indexer.exceptions import ConfigError
-from indexer.execution.settings import (LOOPBACK_HOSTS, CredentialsSettings, ExchangeSettings, ExecutionSettings,
+from indexer.execution.settings import (LOOPBACK_HOSTS, MAX_PAPER_BALANCE, CredentialsSettings, ExchangeSettings, ExecutionSettings,
                                         PaperSettings, RebalanceSettings, RiskSettings)
 
 __all__ = [
@@ -258,6 +258,7 @@ def load_bot_config(path: str | Path) -> BotConfig:
     """
     p = Path(path).expanduser()
     raw = read_yaml_mapping(p, "bot config")
+    reject_loose_numbers(BotConfig, raw, f"bot config {p}")
     try:
         cfg = BotConfig(**raw)
     except ValidationError as exc:

@@ -9,8 +9,9 @@ revision and runs on every start.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import pandas as pd
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from indexer.bot.schema import VERSION_TABLE, accounts, balances, events, orders, runs
 from indexer.exceptions import ConfigError
 
-__all__ = ["Store", "migrate", "utcnow", "HEAD"]
+__all__ = ["Store", "migrate", "utcnow", "safe_url", "HEAD"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Newest schema revision shipped with this version.
@@ -48,21 +49,97 @@ def _current(engine: sa.Engine) -> str | None:
         return c.execute(sa.text(f"select version_num from {VERSION_TABLE}")).scalar()
 
 
+def safe_url(engine_or_url: sa.Engine | str) -> str:
+    """The database URL with its password replaced by ``***`` (for messages and logs)."""
+    url = engine_or_url.url if isinstance(engine_or_url, sa.Engine) else sa.engine.make_url(engine_or_url)
+    return url.render_as_string(hide_password=True)
+
+
+def db_error(engine: sa.Engine, exc: BaseException, doing: str) -> ConfigError:
+    """One-line :class:`ConfigError` naming the (redacted) URL, the failure and what to check."""
+    orig = getattr(exc, "orig", None) or exc
+    first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), type(orig).__name__)
+    url = safe_url(engine)
+    pw = engine.url.password
+    if pw:
+        first = first.replace(str(pw), "***")
+    hint = (
+        "check the file path and its folder's permissions" if engine.dialect.name == "sqlite"
+        else "check that the server runs and accepts connections, the host, port, database name and credentials"
+    )
+    return ConfigError(f"database {url}: {doing} failed ({first}); {hint}")
+
+
+@contextmanager
+def _migration_lock(engine: sa.Engine) -> Iterator[Any]:
+    """Serialise schema migrations between processes: a PostgreSQL advisory lock or a SQLite file lock.
+
+    Yields the connection the migration must use (PostgreSQL: the one holding the lock), or None.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(sa.text("select pg_advisory_lock(:k)"), {"k": _MIGRATION_KEY})
+            conn.commit()
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+                conn.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": _MIGRATION_KEY})
+                conn.commit()
+        return
+    db = engine.url.database if engine.dialect.name == "sqlite" else None
+    if db and db != ":memory:" and not db.startswith("file:"):
+        from filelock import FileLock
+
+        with FileLock(f"{db}.migrate.lock", timeout=120):
+            yield None
+        return
+    yield None
+
+
+#: Advisory lock key of schema migrations (any account).
+_MIGRATION_KEY = int.from_bytes(b"idxmigr1", "big", signed=True)
+
+
 def migrate(engine: sa.Engine, revision: str = "head") -> str:
-    """Upgrade the bot schema to ``revision`` with Alembic; returns the revision now current."""
-    if revision in ("head", HEAD) and _current(engine) == HEAD:
-        return HEAD  # already current: skip loading Alembic (faster restarts)
+    """Upgrade the bot schema to ``revision`` with Alembic; returns the revision now current.
+
+    Safe when several processes start at once on a new database: the upgrade runs
+    under a migration lock (PostgreSQL advisory lock / SQLite lock file) and the
+    revision is read again once the lock is held.  An unreachable database or a
+    failed migration is one :class:`ConfigError` naming the URL (password hidden).
+    """
+    try:
+        if revision in ("head", HEAD) and _current(engine) == HEAD:
+            return HEAD  # already current: skip loading Alembic (faster restarts)
+    except sa.exc.SQLAlchemyError as exc:
+        raise db_error(engine, exc, "connecting") from None
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-    with engine.connect() as conn:
-        return str(MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision())
+    try:
+        with _migration_lock(engine) as locked:
+            if revision in ("head", HEAD) and _current(engine) == HEAD:
+                return HEAD  # another process migrated while we waited
+            if locked is not None:
+                cfg.attributes["connection"] = locked
+                command.upgrade(cfg, revision)
+                locked.commit()
+            else:
+                with engine.begin() as conn:
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, revision)
+        with engine.connect() as conn:
+            return str(MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision())
+    except sa.exc.SQLAlchemyError as exc:
+        raise db_error(engine, exc, f"schema migration to {revision}") from None
+    except Exception as exc:  # noqa: BLE001 - alembic raises its own types (e.g. CommandError, Timeout)
+        if isinstance(exc, ConfigError):
+            raise
+        raise db_error(engine, exc, f"schema migration to {revision}") from None
 
 
 class Store:
@@ -78,8 +155,9 @@ class Store:
     def __init__(self, url: str, *, apply_migrations: bool = True) -> None:
         try:
             self.engine = sa.create_engine(url, future=True, pool_pre_ping=True)
-        except (sa.exc.ArgumentError, ImportError) as exc:
-            raise ConfigError(f"database url: cannot use it ({type(exc).__name__}: {exc})") from None
+        except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+            shown = safe_url(url) if "://" in str(url) and not isinstance(exc, sa.exc.ArgumentError) else "(not a URL)"
+            raise ConfigError(f"database url {shown}: cannot use it ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
         self.dialect = self.engine.dialect.name
         self.revision = migrate(self.engine) if apply_migrations else None
 

@@ -37,6 +37,14 @@ def print_stats(result: "BacktestResult") -> None:
     console.print(table)
     for name, msg in (s.get("benchmark_errors") or {}).items():
         err_console.print(f"[yellow]benchmark {name} not run:[/] {msg}")
+    for msg in s.get("stat_warnings") or []:
+        err_console.print(f"[yellow]warning:[/] {msg}", highlight=False)
+    cash_days = s.get("cash_decisions") or []
+    if cash_days:
+        err_console.print(
+            f"[yellow]{len(cash_days)} decision(s) held 100% CASH (empty universe, empty_universe: cash):[/] "
+            + ", ".join(cash_days), highlight=False, soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -58,18 +66,27 @@ def register(app: typer.Typer) -> None:
         drift_rel: Optional[float] = typer.Option(None, help="Rebalance when a weight drifts more than this share of its target."),
         benchmark: str = typer.Option("btc", help="Benchmark for tracking error / information ratio."),
         benchmarks: bool = typer.Option(True, "--benchmarks/--no-benchmarks", help="Run the four standard benchmarks."),
-        out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default out/backtest/<strategy>)."),
+        out: Optional[Path] = typer.Option(
+            None, "--out", "-o",
+            help="Output folder, new or empty (default out/backtest/<strategy>, replaced each run); written atomically.",
+        ),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds another run's outputs."),
         report: bool = typer.Option(True, "--report/--no-report", help="Write report.html and the PNG charts."),
         attribution: bool = typer.Option(
             False, "--attribution", help="Also run the ablations (overlay off, equal signal weights, risk weighting, cap weights) into the report."
         ),
     ) -> None:
         """Backtest STRATEGY on the reference data; print stats; write weights/equity CSV, stats JSON, HTML report."""
+        import sys
+
         from indexer.backtest import CostModel, backtest, load_strategy
-        from indexer.backtest.run import write_outputs
+        from indexer.backtest.outdir import check_out_dir, write_run
         from indexer.data import load_reference
 
         strat = load_strategy(strategy)
+        out_dir = out if out is not None else Path("out") / "backtest" / strat.name
+        replace = overwrite or out is None  # the default folder is indexer's own: replaced each run
+        check_out_dir(out_dir, overwrite=replace)
         data = load_reference()
         costs = CostModel(taker_fee=fees, maker_fee=maker_fee, maker_share=maker_share, slippage=slippage,
                           impact=impact, min_trade_usd=min_trade)  # fmt: skip
@@ -85,9 +102,22 @@ def register(app: typer.Typer) -> None:
                 table = attach_attribution(result, strat, data, costs=costs, init_cash=init_cash, execution=execution,
                                            drift_abs=drift_abs, drift_rel=drift_rel)  # fmt: skip
             console.print(table.to_string(float_format=lambda v: f"{v:+.3f}"), highlight=False)
-        out_dir = out if out is not None else Path("out") / "backtest" / strat.name
-        paths = write_outputs(result, out_dir, html=report, png=report)
+        if start is not None:
+            from indexer.data.market import to_utc
+
+            first = result.settings.get("start", "")[:10]
+            if first and first != f"{to_utc(start):%Y-%m-%d}":
+                err_console.print(
+                    f"[yellow]note:[/] the first decision is {first}, not --start {start}: the strategy needs "
+                    f"{getattr(strat, 'lookback', '?')} bars of history (or {start} is not a bar)", highlight=False, soft_wrap=True,
+                )
+        paths = write_run(result, out_dir, data=data, overwrite=replace, html=report, png=report, command=sys.argv[1:])
+        m = result.settings["manifest"]
         console.print(f"[green]wrote[/] {len(paths)} files to {out_dir.resolve()}")
+        console.print(
+            f"  manifest run.json: strategy {m['strategy_sha256']}, data {m['data_fingerprint']}, "
+            f"{m['written_at_utc']}", highlight=False,
+        )
         for name in ("report", "weights", "equity", "stats"):
             if name in paths:
                 console.print(f"  {name:<8} {paths[name]}")

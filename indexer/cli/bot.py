@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -99,6 +100,41 @@ def _render_status(st: dict[str, Any]) -> None:
     console.print(ev)
 
 
+class _RefusalFilter:
+    """Drop the bot's own log record of a refusal: the CLI prints it as its one red line (the DB keeps the event)."""
+
+    def filter(self, record: Any) -> bool:
+        return not (getattr(record, "event", None) == "error"
+                    and str(record.getMessage()).startswith(("ConfigError", "DataError")))
+
+
+@contextmanager
+def _refusals_printed_once() -> Any:
+    import logging
+
+    log, flt = logging.getLogger("indexer.bot"), _RefusalFilter()
+    log.addFilter(flt)
+    try:
+        yield
+    finally:
+        log.removeFilter(flt)
+
+
+def _refusals(cfg: Any, live: bool) -> None:
+    """What is refused before the database is opened: live mode without --live, unusable API keys."""
+    from indexer.exceptions import ConfigError
+
+    if cfg.mode == "live" and not live:
+        raise ConfigError("mode: live trades real money: pass --live as well (or use mode: paper / sandbox)")
+    if live and cfg.mode != "live":
+        raise ConfigError(f"--live given but the config says mode: {cfg.mode}; set mode: live to trade real money")
+    if cfg.mode != "paper":
+        from indexer.bot.accounts import load_keys
+
+        if load_keys(cfg) is None:
+            raise ConfigError(f"mode {cfg.mode} needs API keys: set exchange.credentials (env variable names or key_file)")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``bot`` command group."""
     bot_app = typer.Typer(help="Scheduled rebalancing bot: run, once, status, pause, resume.", no_args_is_help=True)
@@ -113,6 +149,7 @@ def register(app: typer.Typer) -> None:
         the reference data instead.
         """
         from indexer.bot import load_bot_config, run_once
+        from indexer.cli.common import refuse
 
         cfg, clock = load_bot_config(config), _now(now)
         if offline:
@@ -126,7 +163,11 @@ def register(app: typer.Typer) -> None:
             clock = clock or rehearsal_now(cfg)
             console.print(f"[bold yellow]{REHEARSAL_LABEL}[/]: account {cfg.account}, clock {clock:%Y-%m-%d %H:%M} UTC",
                           highlight=False)
-        result = run_once(cfg, now=clock, live=live)
+        _refusals(cfg, live)
+        with _refusals_printed_once():
+            result = run_once(cfg, now=clock, live=live)
+        if result.status == "failed" and result.message.startswith(("ConfigError", "DataError")):
+            raise refuse(result.message)  # a refusal (config, keys, balances, input data): one line, exit 2
         colour = {"done": "green", "skipped": "cyan", "paused": "yellow"}.get(result.status, "red")
         label = "[bold yellow]REHEARSAL[/] " if offline else ""
         console.print(f"{label}[{colour}]{result.status}[/]: {result.message}", highlight=False, soft_wrap=True)
@@ -143,11 +184,8 @@ def register(app: typer.Typer) -> None:
         from indexer.bot.scheduler import serve
 
         cfg = load_bot_config(config)
+        _refusals(cfg, live)
         with open_bot(cfg) as bot:
-            if cfg.mode == "live" and not live:
-                from indexer.exceptions import ConfigError
-
-                raise ConfigError("mode: live trades real money: pass --live as well")
             serve(bot, live=live, run_now=run_now, max_runs=max_runs,
                   on_ready=lambda info: console.print(f"bot {cfg.account} scheduled {cfg.schedule.cron!r} UTC, "
                                                       f"next run {info['next_run']}", highlight=False))

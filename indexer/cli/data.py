@@ -176,6 +176,12 @@ def import_(
     )
     if data.provenance.get("dropped"):
         console.print(f"[dim]dropped {len(data.provenance['dropped'])} assets with fewer daily closes than required[/]")
+    for asset, note in (data.provenance.get("repairs") or {}).items():
+        console.print(f"[yellow]repaired[/] {asset}: {note} (recorded in provenance.json)", highlight=False)
+    incomplete = data.provenance.get("incomplete_bars_dropped") or {}
+    if incomplete:
+        console.print(f"[dim]bars on/after the capture day dropped as incomplete for {len(incomplete)} sources/assets: "
+                      f"{', '.join(incomplete)}[/]", highlight=False)
 
 
 @data_app.command("fetch")

@@ -20,22 +20,29 @@ def _parse_balances(items: list[str]) -> dict[str, str]:
         asset, sep, amount = item.partition("=")
         if not sep or not asset:
             raise ConfigError(f"--balance expects ASSET=AMOUNT, got {item!r}")
+        try:
+            q = float(amount)
+        except ValueError:
+            q = float("nan")
+        if not 0 <= q <= 1e12:  # also false for NaN
+            raise ConfigError(f"--balance {item!r}: {asset.strip().upper()} amount must be a number >= 0 and <= 1e12 units")
         out[asset.strip().upper()] = amount.strip()
     return out
 
 
 def _load_prices(path: Path) -> dict[str, float]:
-    import json
-
-    import yaml
-
     from indexer.exceptions import ConfigError
+    from indexer.gate import load_yaml
 
-    try:
-        raw = yaml.safe_load(path.read_text()) if path.suffix in (".yaml", ".yml") else json.loads(path.read_text())
-        return {str(k).upper(): float(v) for k, v in raw.items()}
-    except (OSError, ValueError, AttributeError, TypeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: expected a mapping ASSET: price (USD): {exc}") from None
+    raw = load_yaml(path, "price file")  # JSON is a YAML subset
+    if not isinstance(raw, dict):
+        raise ConfigError(f"price file {path}: expected a mapping ASSET: price (USD), got {type(raw).__name__}")
+    out = {}
+    for k, v in raw.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < float(v) < 1e15:
+            raise ConfigError(f"price file {path}: {k}: price {v!r} is not a positive number of USD")
+        out[str(k).upper()] = float(v)
+    return out
 
 
 def register(app: typer.Typer) -> None:

@@ -18,9 +18,14 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def validate(
         strategies: List[Path] = typer.Argument(..., help="Strategy YAML file(s) to validate."),
+        with_data: bool = typer.Option(
+            False, "--data", help="Also check what needs prices (target return against the reference data)."
+        ),
     ) -> None:
-        """Validate strategy files: schema, field values and allowed names (exit 2 if any file is bad)."""
-        from indexer.cli.common import err_console
+        """Validate strategy files: schema, values, asset names and feasibility of the constraints (exit 2 if any is bad)."""
+        from rich.markup import escape
+
+        from indexer.cli.common import err_console, one_line
         from indexer.exceptions import ConfigError
         from indexer.strategy import Strategy
 
@@ -30,9 +35,21 @@ def register(app: typer.Typer) -> None:
                 s = Strategy.from_yaml(path)
             except ConfigError as exc:
                 bad += 1
-                err_console.print(f"[bold red]invalid[/] {exc}", highlight=False, soft_wrap=True)
+                err_console.print(f"[bold red]invalid[/] {escape(one_line(str(exc)))}", highlight=False, soft_wrap=True)
                 continue
             spec = s.spec
+            from indexer.strategy.feasibility import feasibility_problems, target_return_problems
+
+            problems = feasibility_problems(spec)
+            if with_data and not problems:
+                from indexer.data import load_reference
+
+                problems = target_return_problems(spec, load_reference())
+            if problems:
+                bad += 1
+                msg = "; ".join(f"{path}: {p}" for p in problems)
+                err_console.print(f"[bold red]infeasible[/] {escape(msg)}", highlight=False, soft_wrap=True)
+                continue
             extra = f", signals: {', '.join(_signal_names(spec.signals))}" if spec.signals is not None else ""
             ovs = ", ".join(o.name for o in spec.overlays) or "none"
             console.print(

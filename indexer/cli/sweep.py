@@ -18,7 +18,10 @@ def register(app: typer.Typer) -> None:
     def sweep_cmd(
         sweep_file: Path = typer.Argument(..., help="Sweep YAML (strategy, params as dotted paths, metric, costs)."),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: run locally)."),
-        out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default out/sweep/<file stem>)."),
+        out: Optional[Path] = typer.Option(
+            None, "--out", "-o", help="Output folder, new or empty (default out/sweep/<file stem>, replaced each run)."
+        ),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that already holds files."),
         top: int = typer.Option(15, help="Rows of the ranked table to print."),
     ) -> None:
         """Run every parameter set of SWEEP_FILE; write results.parquet/.csv ranked by the metric, with deflated Sharpe."""
@@ -26,10 +29,15 @@ def register(app: typer.Typer) -> None:
 
         from indexer.backtest.sweep import load_sweep, run_sweep
 
+        from indexer.backtest.outdir import atomic_folder, check_out_dir
+
         spec, strat = load_sweep(sweep_file)
-        res = run_sweep((spec, strat), scheduler=scheduler, progress=True)
         out_dir = out if out is not None else Path("out") / "sweep" / sweep_file.stem
-        paths = res.save(out_dir)
+        replace = overwrite or out is None
+        check_out_dir(out_dir, overwrite=replace)  # refuse before hours of computing
+        res = run_sweep((spec, strat), scheduler=scheduler, progress=True)
+        with atomic_folder(out_dir, overwrite=replace) as tmp:
+            paths = {k: out_dir / Path(v).name for k, v in res.save(tmp).items()}
         t = res.table.head(top)
         varied = [c for c in ("fees", "slippage") if res.table[c].nunique() > 1]
         shown = [*spec.params, *varied, "sharpe", "deflated_sharpe", "cagr", "max_drawdown", "turnover_annual"]

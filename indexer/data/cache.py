@@ -28,13 +28,59 @@ from filelock import FileLock
 
 from indexer.data.market import MarketData, Sentiment
 from indexer.data.registry import AssetRegistry, default_registry
-from indexer.exceptions import DataError
+from indexer.exceptions import DataError, IndexerWarning
 
-__all__ = ["CACHE_FORMAT", "save_market_data", "load_market_data", "is_complete", "cache_lock"]
+__all__ = [
+    "CACHE_FORMAT", "save_market_data", "load_market_data", "is_complete", "cache_lock", "cache_problem",
+    "clean_temp_dirs", "CacheRebuildWarning",
+]
 
 #: Bumped when the layout changes; older caches are rebuilt from their source.
 CACHE_FORMAT = 4
 _PANELS = ("close", "volume", "market_cap")
+
+
+class CacheRebuildWarning(IndexerWarning):
+    """A damaged cache was found and is rebuilt from its source."""
+
+
+def cache_problem(directory: Path) -> str | None:
+    """Why ``directory`` is not a usable cache (``None``: it is complete; ``"missing"``: there is none)."""
+    directory = Path(directory)
+    if not directory.exists():
+        return "missing"
+    if not directory.is_dir():
+        return "not a folder"
+    prov = directory / "provenance.json"
+    if not prov.is_file():
+        return "provenance.json missing (an interrupted write?)"
+    if not (directory / "panels.parquet").is_file():
+        return "panels.parquet missing"
+    try:
+        fmt = json.loads(prov.read_text()).get("cache_format")
+    except (OSError, ValueError) as exc:
+        return f"provenance.json unreadable ({str(exc).splitlines()[0]})"
+    if fmt != CACHE_FORMAT:
+        return f"cache format {fmt} is not the current {CACHE_FORMAT}"
+    try:
+        import pyarrow.parquet as pq
+
+        pq.read_metadata(directory / "panels.parquet")
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+        return f"panels.parquet unreadable ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+    return None
+
+
+def clean_temp_dirs(directory: Path) -> list[Path]:
+    """Remove temporary ``.<name>-*`` folders left beside ``directory`` by killed writes (call under the lock)."""
+    directory = Path(directory)
+    removed = []
+    if directory.parent.is_dir():
+        for p in directory.parent.glob(f".{directory.name}-*"):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
+    return removed
 
 
 def is_complete(directory: Path) -> bool:
@@ -68,6 +114,7 @@ def cache_lock(directory: Path) -> FileLock:
 
 
 def _save(data: MarketData, directory: Path) -> Path:
+    clean_temp_dirs(directory)  # leftovers of killed writes (every writer holds the cache lock)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         cols: dict[str, pd.Series] = {}
@@ -152,8 +199,12 @@ def load_market_data(
             if start is not None:
                 texts = texts[texts["timestamp"] >= start].reset_index(drop=True)
         membership = {m: pd.read_parquet(directory / f"membership_{m}.parquet") for m in prov.get("membership_names", [])}
-    except (OSError, ValueError, KeyError) as exc:
-        raise DataError(f"{directory}: cache unreadable ({exc}); rebuild it with `indexer data import` or refresh=True") from exc
+    except Exception as exc:  # noqa: BLE001 - pyarrow / pandas raise many types for a damaged file
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(
+            f"cache {directory} is damaged ({type(exc).__name__}: {first}); rebuild it with `indexer data import` "
+            "or refresh=True"
+        ) from None
     return MarketData(
         close=close,
         volume=panels["volume"],

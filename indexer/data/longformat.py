@@ -27,8 +27,9 @@ from indexer.data.market import MarketData
 from indexer.data.panel import validate_panel
 from indexer.data.registry import AssetRegistry, default_registry
 from indexer.exceptions import DataError
+from indexer.gate import MAX_DATA_BYTES, check_file, decode
 
-__all__ = ["read_csv", "read_parquet", "from_long", "KNOWN_METRICS", "DEFAULT_MAX_GAP"]
+__all__ = ["read_csv", "read_csv_text", "read_parquet", "from_long", "KNOWN_METRICS", "DEFAULT_MAX_GAP"]
 
 #: Metric columns accepted without being named (CoinMetrics community names and TVL).
 KNOWN_METRICS = frozenset(
@@ -93,6 +94,13 @@ def _parse_timestamps(col: pd.Series, src: str, kind: str) -> pd.DatetimeIndex:
 
 def _numeric(frame: pd.DataFrame, column: str, src: str, kind: str, positive: bool) -> np.ndarray:
     raw = frame[column]
+    if pd.api.types.is_bool_dtype(raw.dtype) or (raw.dtype == object and raw.map(lambda v: isinstance(v, (bool, np.bool_))).any()):
+        flags = raw.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
+        i = int(np.flatnonzero(flags)[0]) if flags.any() else 0
+        raise DataError(
+            f"{src}: {_where(kind, i)}: {column} for asset {frame['asset'].iloc[i]!r} holds a boolean ({raw.iloc[i]!r}); "
+            "expected a number"
+        )
     conv = pd.to_numeric(raw, errors="coerce")
     bad = raw.notna() & conv.isna() & (raw.astype("string").str.strip() != "")
     if bad.any():
@@ -101,6 +109,12 @@ def _numeric(frame: pd.DataFrame, column: str, src: str, kind: str, positive: bo
             f"{src}: {_where(kind, i)}: {column} for asset {frame['asset'].iloc[i]!r} holds {raw.iloc[i]!r}; expected a number"
         )
     vals = conv.to_numpy(dtype="float64")
+    inf = np.isinf(vals)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise DataError(
+            f"{src}: {_where(kind, i)}: {column} for asset {frame['asset'].iloc[i]!r} is {raw.iloc[i]!r}; expected a finite number"
+        )
     if positive:
         badv = ~np.isnan(vals) & (vals <= 0)
         label = "> 0"
@@ -154,6 +168,34 @@ def _check_gaps(
             )
 
 
+def _grid(
+    uniq: pd.DatetimeIndex, ts: pd.DatetimeIndex, step: str | pd.Timedelta | None, src: str, kind: str
+) -> tuple[pd.DatetimeIndex, pd.Timedelta, str]:
+    """The regular bar grid of ``uniq``: explicit ``step`` or the most common spacing; off-grid rows are errors."""
+    if step is not None:
+        try:
+            delta, how = pd.Timedelta(step), "given"
+        except ValueError:
+            raise DataError(f"{src}: step {step!r} is not a duration (e.g. 1D, 1h)") from None
+        if delta <= pd.Timedelta(0):
+            raise DataError(f"{src}: step {step!r} must be positive")
+    elif len(uniq) > 1:
+        diffs = pd.Series(uniq[1:] - uniq[:-1])
+        delta, how = diffs.mode().min(), "inferred: most common spacing"
+    else:
+        delta, how = pd.Timedelta(days=1), "assumed: a single timestamp"
+    off = ((uniq - uniq[0]) % delta) != pd.Timedelta(0)
+    if off.any():
+        bad = uniq[np.flatnonzero(off)[0]]
+        i = int(np.flatnonzero(ts == bad)[0])
+        raise DataError(
+            f"{src}: {_where(kind, i)}: timestamp {bad} is off the {delta} grid of the other bars "
+            f"(from {uniq[0]}); remove the row or pass step= (e.g. an intraday row among daily bars)"
+        )
+    index = pd.date_range(uniq[0], uniq[-1], freq=delta, tz="UTC", name="timestamp")
+    return index, delta, how
+
+
 def from_long(
     frame: pd.DataFrame,
     *,
@@ -162,8 +204,15 @@ def from_long(
     max_gap: int | None = DEFAULT_MAX_GAP,
     metrics: Iterable[str] = (),
     registry: AssetRegistry | None = None,
+    step: str | pd.Timedelta | None = None,
 ) -> MarketData:
-    """Validate a long-format frame and pivot it into :class:`MarketData` (see module docstring)."""
+    """Validate a long-format frame and pivot it into :class:`MarketData` (see module docstring).
+
+    ``step`` is the bar spacing (e.g. ``"1D"``, ``"1h"``); ``None`` takes the most
+    common spacing of the timestamps and says so in ``provenance["step"]``.  A
+    timestamp off that grid (an intraday row among daily bars) is an error
+    naming its row, never a finer grid full of gaps.
+    """
     src = source or "<frame>"
     frame = frame.reset_index(drop=True)
     cols = [str(c) for c in frame.columns]
@@ -196,10 +245,7 @@ def from_long(
         i = int(np.flatnonzero((rows["asset"] == asset).to_numpy())[0])
         raise DataError(f"{src}: asset {asset!r} has no close values (all NaN; first at {_where(kind, i)})")
     uniq = ts.unique().sort_values()
-    step = pd.Series(uniq[1:] - uniq[:-1]).min() if len(uniq) > 1 else pd.Timedelta(days=1)
-    index = pd.date_range(uniq[0], uniq[-1], freq=step, tz="UTC", name="timestamp")
-    if not uniq.isin(index).all():
-        index = pd.DatetimeIndex(uniq, name="timestamp")
+    index, step, step_how = _grid(uniq, ts, step, src, kind)
     wide = {f: rows.pivot(index="ts", columns="asset", values=f).reindex(index) for f in fields}
     order = list(dict.fromkeys(rows["asset"]))
     wide = {f: w[order] for f, w in wide.items()}
@@ -221,7 +267,10 @@ def from_long(
         market_cap=panels.pop("market_cap", None),
         metrics=panels,
         assets=registry or default_registry(),
-        provenance={"source": src, "format": f"long {kind}", "rows": len(frame), "max_gap": max_gap},
+        provenance={
+            "source": src, "format": f"long {kind}", "rows": len(frame), "max_gap": max_gap,
+            "step": f"{step} ({step_how})",
+        },
     )
 
 
@@ -237,6 +286,47 @@ def _yahoo_to_long(raw: pd.DataFrame, path: Path, asset: str | None) -> pd.DataF
     return out
 
 
+def read_csv_text(path: str | Path, what: str, **kwargs: object) -> pd.DataFrame:
+    """A CSV read through the gate (:mod:`indexer.gate`) as strings; ``DataError`` naming ``what``, file and line.
+
+    Empty files, directories, non-UTF-8 text and malformed lines are refused;
+    ``kwargs`` go to :func:`pandas.read_csv` (default: every column as text).
+    """
+    import io
+
+    p = check_file(path, what, max_bytes=MAX_DATA_BYTES, error=DataError)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{what} {p}: cannot read ({exc.strerror or exc})") from None
+    text = decode(data, p, what, DataError)
+    import warnings
+
+    opts: dict = {"dtype": str, "keep_default_na": False, "na_values": ["", "NaN", "nan", "NA", "null"], "index_col": False}
+    opts.update(kwargs)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # extra fields would be dropped in silence
+            return pd.read_csv(io.StringIO(text), **opts)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{what} {p}: no header line; expected a CSV with a header") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
+        raise DataError(f"{what} {p}: malformed CSV: {_ragged_line(text) or str(exc).strip().splitlines()[0]}") from None
+
+
+def _ragged_line(text: str) -> str:
+    """``"line 3 has 5 fields, the header 3"`` for the first line whose field count differs from the header's."""
+    import csv
+    import io
+
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    for i, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            return f"line {i} has {len(row)} fields, the header {len(header)}"
+    return ""
+
+
 def read_csv(
     path: str | Path,
     *,
@@ -244,6 +334,7 @@ def read_csv(
     metrics: Iterable[str] = (),
     asset: str | None = None,
     registry: AssetRegistry | None = None,
+    step: str | None = None,
 ) -> MarketData:
     """Read a long-format (or Yahoo-style per-asset) CSV into validated :class:`MarketData`.
 
@@ -253,13 +344,10 @@ def read_csv(
         Naming the file, line and asset of the first defect.
     """
     path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["", "NaN", "nan", "NA", "null"])
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read CSV: {exc}") from exc
+    raw = read_csv_text(path, "price CSV")
     if _YAHOO_COLS <= set(raw.columns) and "asset" not in raw.columns:
         raw = _yahoo_to_long(raw, path, asset)
-    return from_long(raw, source=str(path), kind="csv", max_gap=max_gap, metrics=metrics, registry=registry)
+    return from_long(raw, source=str(path), kind="csv", max_gap=max_gap, metrics=metrics, registry=registry, step=step)
 
 
 def read_parquet(
@@ -268,13 +356,15 @@ def read_parquet(
     max_gap: int | None = DEFAULT_MAX_GAP,
     metrics: Iterable[str] = (),
     registry: AssetRegistry | None = None,
+    step: str | None = None,
 ) -> MarketData:
     """Read a long-format parquet file into validated :class:`MarketData` (errors name file, 0-based row, asset)."""
-    path = Path(path)
+    path = check_file(path, "price parquet", max_bytes=MAX_DATA_BYTES, error=DataError)
     try:
         raw = pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read parquet: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"price parquet {path}: not a readable parquet file ({first})") from None
     if "timestamp" not in raw.columns and raw.index.name == "timestamp":
         raw = raw.reset_index()
-    return from_long(raw, source=str(path), kind="parquet", max_gap=max_gap, metrics=metrics, registry=registry)
+    return from_long(raw, source=str(path), kind="parquet", max_gap=max_gap, metrics=metrics, registry=registry, step=step)

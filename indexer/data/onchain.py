@@ -15,7 +15,9 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from indexer.data.longformat import read_csv_text
 from indexer.exceptions import DataError
+from indexer.gate import MAX_DATA_BYTES, check_file
 
 __all__ = [
     "BLOCKCHAIN_COM_METRICS",
@@ -67,7 +69,7 @@ def read_blockchain_com(directory: str | Path, asset: str = "BTC") -> dict[str, 
         path = directory / f"{stem}.csv"
         if not path.exists():
             continue
-        raw = pd.read_csv(path, header=None, names=["timestamp", "value"], dtype={"timestamp": str})
+        raw = read_csv_text(path, "on-chain CSV", header=None, names=["timestamp", "value"], dtype={"timestamp": str}, keep_default_na=True, na_values=None)
         s = pd.Series(raw["value"].to_numpy(), index=_day_index(raw["timestamp"], path, "timestamp", header=False))
         out[name] = _checked(s, path, name, header=False).to_frame(asset)
     if not out:
@@ -93,7 +95,7 @@ def read_coinmetrics(path: str | Path, asset: str | None = None) -> dict[str, pd
         return {k: pd.concat(v, axis=1) for k, v in merged.items()}
     asset = asset or path.stem.split("_")[0].upper()
     try:
-        raw = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        raw = pd.read_parquet(check_file(path, "CoinMetrics file", max_bytes=MAX_DATA_BYTES, error=DataError)) if path.suffix == ".parquet" else read_csv_text(path, "CoinMetrics file", dtype=None, keep_default_na=True, na_values=None)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read CoinMetrics file: {exc}") from exc
     if "time" not in raw.columns:
@@ -117,7 +119,7 @@ def read_defillama_tvl(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     try:
-        raw = pd.read_csv(path)
+        raw = read_csv_text(path, "DefiLlama TVL", dtype=None, keep_default_na=True, na_values=None)
     except (OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read DefiLlama TVL: {exc}") from exc
     tcol = "timestamp" if "timestamp" in raw.columns else "date"

@@ -23,7 +23,14 @@ import pandas as pd
 
 from indexer.config import data_dir as default_data_dir
 from indexer.config import shared_data_dir
-from indexer.data.cache import cache_lock, is_complete, load_market_data, save_market_data
+from indexer.data.cache import (
+    CacheRebuildWarning,
+    cache_lock,
+    cache_problem,
+    is_complete,
+    load_market_data,
+    save_market_data,
+)
 from indexer.data.coinmetrics_io import COINMETRICS_ATTRIBUTION
 from indexer.data.market import MarketData, Sentiment
 from indexer.data.membership import membership_table, read_cmc_weekly_top10
@@ -320,9 +327,21 @@ def load_reference(
     """
     cache = reference_cache_dir(data_dir)
     start = None if full_history else REFERENCE_START
-    if not refresh and is_complete(cache):
-        return load_market_data(cache, start=start)
     src = Path(source) if source is not None else shared_data_dir()
+    damaged = None
+    if not refresh and is_complete(cache):
+        try:
+            return load_market_data(cache, start=start)
+        except DataError as exc:
+            if not src.is_dir():
+                raise
+            damaged, refresh = str(exc).split(";")[0], True
+    elif not refresh and cache_problem(cache) not in (None, "missing"):
+        damaged = f"cache {cache} is damaged ({cache_problem(cache)})"
+    if damaged and src.is_dir():
+        import warnings
+
+        warnings.warn(f"{damaged}; rebuilding it from {src}", CacheRebuildWarning, stacklevel=2)
     if src.is_dir():
         with cache_lock(cache):  # another process may be importing right now: wait, then reuse its cache
             if not refresh and is_complete(cache):
@@ -336,7 +355,8 @@ def load_reference(
     if fetched:
         return load_fetched(fetched[0])
     raise DataError(
-        f"no reference cache at {cache} and no reference data directory at {src}; run "
+        (f"{damaged} and " if damaged else f"no reference cache at {cache} and ")
+        + f"no reference data directory at {src} to rebuild it from; run "
         "`indexer data import DIR` with a copy of the shared data, or `indexer data fetch --exchange binance "
         "--symbols BTC/USDT,ETH/USDT --since 2020-01-01`"
     )

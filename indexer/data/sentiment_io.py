@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from indexer.data.longformat import read_csv_text
 from indexer.exceptions import DataError
 
 __all__ = ["ASSET_ALIASES", "tag_assets", "read_fear_greed", "read_news"]
@@ -57,7 +58,7 @@ def read_fear_greed(path: str | Path) -> pd.Series:
     """
     path = Path(path)
     try:
-        raw = pd.read_csv(path)
+        raw = read_csv_text(path, "Fear & Greed CSV", dtype=None, keep_default_na=True, na_values=None)
     except (OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read Fear & Greed index: {exc}") from exc
     if "value" not in raw.columns or not ({"date", "timestamp"} & set(raw.columns)):
@@ -91,7 +92,7 @@ def read_news(path: str | Path, *, aliases: dict[str, str] = ASSET_ALIASES) -> p
     """
     path = Path(path)
     try:
-        raw = pd.read_csv(path, dtype={"datetime": str, "text": str, "url": str})
+        raw = read_csv_text(path, "news CSV", dtype={"datetime": str, "text": str, "url": str}, keep_default_na=True, na_values=None)
     except (OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read news: {exc}") from exc
     tcol = next((c for c in ("datetime", "date", "timestamp") if c in raw.columns), None)

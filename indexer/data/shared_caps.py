@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from indexer.data.longformat import read_csv_text
 from indexer.exceptions import DataError
 
 __all__ = ["read_daily_market_caps", "read_cmc_snapshots", "build_market_cap", "snapshot_names", "MAX_SNAPSHOT_AGE"]
@@ -28,7 +29,7 @@ def read_daily_market_caps(path: str | Path) -> pd.DataFrame:
     """Wide daily market caps (USD) from ``date, base, market_cap[, symbol]``."""
     path = Path(path)
     try:
-        raw = pd.read_csv(path, dtype={"date": str, "base": str})
+        raw = read_csv_text(path, "daily market caps CSV", dtype={"date": str, "base": str}, keep_default_na=True, na_values=None)
     except (OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read daily market caps: {exc}") from exc
     if missing := {"date", "base", "market_cap"} - set(raw.columns):
@@ -50,7 +51,7 @@ def read_cmc_snapshots(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     try:
-        raw = pd.read_csv(path, dtype={"Symbol": str, "Name": str, "snapshot_date": str})
+        raw = read_csv_text(path, "CoinMarketCap snapshots CSV", dtype={"Symbol": str, "Name": str, "snapshot_date": str}, keep_default_na=True, na_values=None)
     except (OSError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read CoinMarketCap snapshots: {exc}") from exc
     need = {"Rank", "Name", "Symbol", "Market Cap", "Price", "Circulating Supply", "snapshot_date"}

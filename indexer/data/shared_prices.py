@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from indexer.data.longformat import read_csv_text
 from indexer.exceptions import DataError
 
 __all__ = ["PriceFrame", "read_coinbase_daily", "read_yahoo_dir", "read_yahoo_csv", "merge_sources"]
@@ -46,8 +47,16 @@ class PriceFrame:
 def _utc_days(values: pd.Series, path: Path) -> pd.DatetimeIndex:
     try:
         idx = pd.to_datetime(values, utc=True, format="%Y-%m-%d")
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"{path}: cannot parse dates as YYYY-MM-DD: {exc}") from exc
+    except (ValueError, TypeError):
+        parsed = pd.to_datetime(values, utc=True, format="%Y-%m-%d", errors="coerce")
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if len(bad):
+            i = int(bad[0])
+            raise DataError(f"{path}: line {int(values.index[i]) + 2}: date {values.iloc[i]!r} is not YYYY-MM-DD") from None
+        raise DataError(f"{path}: cannot parse dates as YYYY-MM-DD") from None
+    if idx.isna().any():
+        i = int(np.flatnonzero(idx.isna())[0])
+        raise DataError(f"{path}: line {int(values.index[i]) + 2}: missing date")
     return pd.DatetimeIndex(idx)
 
 
@@ -57,8 +66,15 @@ def _numeric(frame: pd.DataFrame, cols: list[str], path: Path) -> None:
         bad = frame[c].notna() & conv.isna()
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"{path}: column {c!r} line {row + 2} holds {frame[c].iloc[row]!r}; expected a number")
-        frame[c] = conv.astype("float64")
+            raise DataError(f"{path}: column {c!r} line {int(frame.index[row]) + 2} holds {frame[c].iloc[row]!r}; expected a number")
+        vals = conv.astype("float64")
+        low = vals <= 0 if c.lower() == "close" else vals < 0
+        bad = ~np.isfinite(vals) & vals.notna() | low
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            want = "a finite number > 0" if c.lower() == "close" else "a finite number >= 0"
+            raise DataError(f"{path}: column {c!r} line {int(frame.index[row]) + 2} holds {frame[c].iloc[row]!r}; expected {want}")
+        frame[c] = vals
 
 
 def read_coinbase_daily(path: str | Path) -> PriceFrame:
@@ -69,10 +85,8 @@ def read_coinbase_daily(path: str | Path) -> PriceFrame:
     and dropped.
     """
     path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype={"date": str, "symbol": str, "base": str})
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: cannot read Coinbase daily OHLCV: {exc}") from exc
+    raw = read_csv_text(path, "Coinbase daily OHLCV", dtype={"date": str, "symbol": str, "base": str},
+                        keep_default_na=True, na_values=None)
     need = {"date", "symbol", "base", "close", "volume"}
     if missing := need - set(raw.columns):
         raise DataError(f"{path}: missing columns {sorted(missing)}; expected {sorted(need)}")
@@ -104,10 +118,7 @@ def read_yahoo_csv(path: str | Path, asset: str | None = None) -> pd.DataFrame:
     if asset is None:
         m = _YAHOO_NAME.match(path.name)
         asset = m.group("asset") if m else path.stem.split("-")[0].upper()
-    try:
-        raw = pd.read_csv(path, dtype={"Date": str})
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: cannot read Yahoo-style CSV: {exc}") from exc
+    raw = read_csv_text(path, "Yahoo-style CSV", dtype={"Date": str}, keep_default_na=True, na_values=None)
     need = {"Date", "Close", "Volume"}
     if missing := need - set(raw.columns):
         raise DataError(f"{path}: missing columns {sorted(missing)}; expected Date, Open, High, Low, Close, Volume")
@@ -117,6 +128,13 @@ def read_yahoo_csv(path: str | Path, asset: str | None = None) -> pd.DataFrame:
         index=_utc_days(raw["Date"].str.slice(0, 10), path),
     )
     out.index.name = "timestamp"
+    back = np.flatnonzero(out.index[1:] < out.index[:-1])
+    if len(back):
+        i = int(back[0]) + 1
+        raise DataError(
+            f"{path}: line {i + 2}: date {out.index[i].date()} for asset {asset!r} comes after "
+            f"{out.index[i - 1].date()} (line {i + 1}); rows must be in increasing date order"
+        )
     out.attrs["asset"] = asset
     return out
 

@@ -10,7 +10,6 @@ with ``apiKey`` and ``secret`` (``api_key`` / ``api_secret`` accepted, optional
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -19,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-import yaml
 
 from indexer.exceptions import ConfigError
 
@@ -58,8 +56,10 @@ def env_prefix(exchange_id: str) -> str:
 def _check_private(path: Path) -> None:
     try:
         mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ConfigError(f"key file {path}: cannot read key file: no such file") from None
     except OSError as exc:
-        raise ConfigError(f"key file {path}: cannot read ({exc.strerror})") from None
+        raise ConfigError(f"key file {path}: cannot read key file: {exc.strerror}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
             f"key file {path} is accessible by group or others (mode {stat.S_IMODE(mode):o}); "
@@ -68,12 +68,10 @@ def _check_private(path: Path) -> None:
 
 
 def _read_key_file(path: Path) -> Credentials:
+    from indexer.gate import load_yaml
+
     _check_private(path)
-    text = path.read_text()
-    try:
-        raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
-        raise ConfigError(f"key file {path}: not valid JSON/YAML") from None
+    raw = load_yaml(path, "key file")  # JSON is read as YAML (a subset); errors name the file, not the content
     if not isinstance(raw, Mapping):
         raise ConfigError(f"key file {path}: expected a mapping with apiKey and secret")
     key = raw.get("apiKey") or raw.get("api_key")

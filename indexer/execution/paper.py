@@ -174,8 +174,10 @@ class PaperBroker:
         usd[quote] = 1.0
         start = {quote: balances} if isinstance(balances, (int, float, Decimal, str)) else dict(balances)
         for cur, v in start.items():
-            if not math.isfinite(float(v)) or float(v) < 0:
-                raise ConfigError(f"paper account: starting balance of {cur} must be finite and >= 0, got {v}")
+            if not math.isfinite(float(v)) or float(v) < 0 or float(v) > 1e12:
+                raise ConfigError(
+                    f"paper account: starting balance of {cur} must be finite, >= 0 and <= 1e12 units, got {v}"
+                )
         exchange = ccxt_markets(usd, quote=quote)
         prices = {s: usd[m["base"]] / usd[m["quote"]] for s, m in exchange.markets.items()}
         broker = cls(exchange, prices, start, fee_rate=fee_rate, slippage_bps=slippage_bps, quote=quote, as_of=t)

@@ -24,19 +24,20 @@ fractions, times in seconds unless the name says otherwise.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from indexer.config import read_yaml_mapping
+from indexer.config import read_yaml_mapping, reject_loose_numbers
 from indexer.exceptions import ConfigError
 
 __all__ = ["CredentialsSettings", "ExchangeSettings", "PaperSettings", "ExecutionSettings", "RiskSettings",
-           "RebalanceSettings", "load_settings", "settings_error", "CONFIG_ENV", "LOOPBACK_HOSTS"]
+           "RebalanceSettings", "load_settings", "settings_error", "CONFIG_ENV", "LOOPBACK_HOSTS", "MAX_PAPER_BALANCE"]
 
 CONFIG_ENV = "INDEXER_EXCHANGE_CONFIG"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -106,10 +107,26 @@ def _walk_urls(x: Any) -> Any:
             yield from _walk_urls(v)
 
 
+#: Largest paper balance per currency (units); beyond it amounts lose exchange precision.
+MAX_PAPER_BALANCE = 1e12
+
+
 class PaperSettings(_Model):
     """Paper account: starting balances, fee and slippage of simulated fills, price age limit."""
 
     balances: dict[str, float] = Field(default_factory=lambda: {"USDT": 10_000.0})
+
+    @field_validator("balances")
+    @classmethod
+    def _balances(cls, v: dict[str, float]) -> dict[str, float]:
+        for cur, q in v.items():
+            if not math.isfinite(q) or q < 0 or q > MAX_PAPER_BALANCE:
+                raise ValueError(
+                    f"starting balance of {cur} is {q!r}; expected a finite amount >= 0 and <= {MAX_PAPER_BALANCE:g} "
+                    "units (larger amounts cannot be traded with exchange precision)"
+                )
+        return v
+
     fee_rate: float = Field(0.001, ge=0, lt=0.05, description="fraction of the amount received")
     slippage_bps: float = Field(5.0, ge=0, le=500, description="adverse move of market fills (basis points)")
     max_price_age_hours: float | None = Field(
@@ -205,6 +222,7 @@ def load_settings(path: str | Path | None = None, *, exchange: str | None = None
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
     try:
+        reject_loose_numbers(RebalanceSettings, raw, f"exchange config {path}" if path else "exchange settings")
         return RebalanceSettings(**raw)
     except ValidationError as exc:
         raise settings_error(exc, f"exchange config {path or '(defaults)'}") from None

@@ -45,7 +45,12 @@ class WeighContext:
         Benchmark weights for ``min_tracking_error`` (default: cap weights).
     covariance
         Optional annualised covariance (DataFrame by asset) used instead of
-        the spec's risk model.
+        the spec's risk model.  It must be symmetric and positive semi-definite.
+    covariance_repair
+        ``"error"`` (default): a covariance with negative eigenvalues is an
+        :class:`OptimisationError`; ``"nearest_psd"``: it is projected onto the
+        nearest PSD matrix and the repair is recorded in the diagnostics
+        (``covariance_repair``).
     """
 
     assets: tuple[str, ...]
@@ -58,6 +63,7 @@ class WeighContext:
     portfolio_value: float | None = None
     benchmark: pd.Series | None = None
     covariance: pd.DataFrame | None = None
+    covariance_repair: str = "error"
     index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +75,14 @@ class WeighContext:
             raise OptimisationError(f"WeighContext.assets has duplicates: {dup}")
         if CASH in assets:
             raise OptimisationError(f"WeighContext.assets must not contain {CASH!r}; the cash line is implicit")
+        if self.covariance_repair not in ("error", "nearest_psd"):
+            raise OptimisationError(f"covariance_repair {self.covariance_repair!r}: expected 'error' or 'nearest_psd'")
+        for name in ("returns", "covariance"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, pd.DataFrame):
+                raise OptimisationError(
+                    f"WeighContext.{name} must be a pandas DataFrame labelled by asset, got {type(v).__name__}"
+                )
         object.__setattr__(self, "assets", assets)
         object.__setattr__(self, "index", pd.Index(assets, name="asset"))
 
@@ -88,7 +102,14 @@ class WeighContext:
         missing = [a for a in self.assets if a not in cols]
         if missing:
             raise OptimisationError(f"returns window has no column for {missing}")
-        x = _columns(self.returns, self.index)
+        if self.returns.columns.has_duplicates:
+            dup = sorted({str(c) for c in self.returns.columns[self.returns.columns.duplicated()]})
+            raise OptimisationError(f"returns window has duplicate columns {dup}")
+        try:
+            x = _columns(self.returns, self.index)
+        except (TypeError, ValueError):
+            bad = [a for a in self.assets if pd.to_numeric(self.returns[a], errors="coerce").isna().gt(self.returns[a].isna()).any()]
+            raise OptimisationError(f"returns window holds values that are not numbers for {bad or 'some assets'}") from None
         nan = np.isnan(x)
         counts = len(x) - nan.sum(axis=0)
         if (counts < 2).any():
@@ -98,7 +119,8 @@ class WeighContext:
                 f"({len(x)} rows); drop them from the universe or lengthen the window"
             )
         if np.isinf(x).any():
-            raise OptimisationError("returns window contains infinite values")
+            bad = [a for a, b in zip(self.assets, np.isinf(x).any(axis=0)) if b]
+            raise OptimisationError(f"returns window contains infinite values for {bad}")
         if nan.any():
             x[nan] = 0.0
         return x
@@ -111,9 +133,15 @@ class WeighContext:
         missing = [a for a in self.assets if a not in cov.index or a not in cov.columns]
         if missing:
             raise OptimisationError(f"covariance has no row/column for {missing}")
-        m = cov.loc[list(self.assets), list(self.assets)].to_numpy(dtype="float64")
+        if cov.index.has_duplicates or cov.columns.has_duplicates:
+            raise OptimisationError("covariance has duplicate asset labels")
+        try:
+            m = cov.loc[list(self.assets), list(self.assets)].to_numpy(dtype="float64")
+        except (TypeError, ValueError):
+            raise OptimisationError("covariance holds values that are not numbers") from None
         if not np.isfinite(m).all():
-            raise OptimisationError("covariance contains missing or infinite values")
+            bad = [a for a, b in zip(self.assets, ~np.isfinite(m).all(axis=0)) if b]
+            raise OptimisationError(f"covariance contains missing or infinite values for {bad}")
         return m
 
     def series(self, name: str) -> pd.Series:

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 from pydantic import ValidationError
 
-from indexer.exceptions import ConfigError
+from indexer.exceptions import ConfigError, OptimisationError
 from indexer.optimiser.context import WeighContext
 from indexer.optimiser.spec import OptimiserSpec
 from indexer.optimiser.weigh import weigh
@@ -36,6 +36,7 @@ def optimise(
     penalties: Mapping[str, Any] | None = None,
     fallback: Sequence[str] = (),
     solver: str = "auto",
+    covariance_repair: str = "error",
     **params: Any,
 ) -> pd.Series:
     """Target weights (incl. ``CASH``) for one decision, e.g. in a notebook.
@@ -59,7 +60,10 @@ def optimise(
         ``sample``, ``ewma``, ``ledoit_wolf``, ``oas`` or ``pca_factor`` (or a
         mapping with ``name``, ``halflife``, ``n_factors``).
     covariance
-        Annualised covariance to use instead of ``risk_model``.
+        Annualised covariance to use instead of ``risk_model`` (symmetric, PSD).
+    covariance_repair
+        ``"error"`` (default) rejects a covariance with negative eigenvalues;
+        ``"nearest_psd"`` projects it and records the repair in the diagnostics.
     assets
         Eligible assets (default: the index of ``scores``, else the columns of
         ``returns``, else the index of ``market_cap``).
@@ -100,6 +104,9 @@ def optimise(
         )
     except ValidationError as exc:
         raise ConfigError(f"optimise(): {exc}") from exc
+    scores, market_cap = _as_series(scores, "scores"), _as_series(market_cap, "market_cap")
+    if returns is not None and not isinstance(returns, pd.DataFrame):
+        raise OptimisationError(f"optimise(): returns must be a DataFrame (rows days, columns assets), got {type(returns).__name__}")
     if assets is None:
         for source in (scores, returns, market_cap):
             if source is not None:
@@ -118,5 +125,15 @@ def optimise(
         portfolio_value=portfolio_value,
         benchmark=benchmark,
         covariance=covariance,
+        covariance_repair=covariance_repair,
     )
     return weigh(spec, ctx).weights
+
+
+def _as_series(v: Any, name: str) -> pd.Series | None:
+    """A Series from a Series or mapping asset -> number; ``OptimisationError`` otherwise."""
+    if v is None or isinstance(v, pd.Series):
+        return v
+    if isinstance(v, Mapping):
+        return pd.Series(dict(v), dtype="float64") if v else pd.Series(dtype="float64")
+    raise OptimisationError(f"optimise(): {name} must be a Series or mapping asset -> number, got {type(v).__name__}")

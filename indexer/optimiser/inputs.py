@@ -20,7 +20,49 @@ from indexer.optimiser.context import WeighContext
 from indexer.optimiser.risk import Factor, factor_from_covariance, psd_repair, risk_factor
 from indexer.optimiser.spec import OptimiserSpec
 
-__all__ = ["Inputs"]
+__all__ = ["Inputs", "checked_covariance"]
+
+
+def checked_covariance(
+    S: np.ndarray | None, assets: tuple[str, ...], repair: str = "error", notes: dict[str, Any] | None = None
+) -> np.ndarray | None:
+    """A given covariance once it is symmetric and PSD; ``repair="nearest_psd"`` projects it (noted in ``notes``).
+
+    Raises
+    ------
+    OptimisationError
+        Naming the assets of the asymmetric entry or of the most negative eigenvector.
+    """
+    if S is None:
+        return None
+    scale = max(float(np.abs(np.diag(S)).max()), 1e-300)
+    asym = np.abs(S - S.T)
+    if asym.max() > 1e-8 * scale:
+        i, j = np.unravel_index(int(np.argmax(asym)), S.shape)
+        raise OptimisationError(
+            f"covariance is not symmetric: [{assets[i]}, {assets[j]}] = {S[i, j]:.6g} but "
+            f"[{assets[j]}, {assets[i]}] = {S[j, i]:.6g}"
+        )
+    vals, vecs = np.linalg.eigh((S + S.T) / 2)
+    if vals.min() >= -1e-10 * scale:
+        return S
+    k = int(np.argmin(vals))
+    worst = [assets[i] for i in np.argsort(-np.abs(vecs[:, k]))[:3]]
+    if repair != "nearest_psd":
+        raise OptimisationError(
+            f"covariance is not positive semi-definite: smallest eigenvalue {vals[k]:.6g} "
+            f"(mostly assets {worst}); fix it or pass covariance_repair='nearest_psd' to project it"
+        )
+    fixed = psd_repair(S)
+    if notes is not None:
+        notes["covariance_repair"] = {
+            "method": "nearest_psd",
+            "negative_eigenvalues": int((vals < 0).sum()),
+            "min_eigenvalue": float(vals[k]),
+            "assets": worst,
+            "frobenius_change": float(np.linalg.norm(fixed - S)),
+        }
+    return fixed
 
 
 class Inputs:
@@ -29,8 +71,8 @@ class Inputs:
     def __init__(self, spec: OptimiserSpec, ctx: WeighContext) -> None:
         self.spec = spec
         self.ctx = ctx
-        self._cov = ctx.covariance_matrix()
         self.notes: dict[str, Any] = {}
+        self._cov = checked_covariance(ctx.covariance_matrix(), ctx.assets, ctx.covariance_repair, self.notes)
         #: Weights to project onto the constraints (objective ``projection``).
         self.target: np.ndarray = np.zeros(ctx.n)
         self.target_cash: float = 0.0

@@ -198,6 +198,30 @@ class PenaltiesSpec(_Strict):
         return self.turnover > 0 or (any(v > 0 for v in tc.values()) if isinstance(tc, dict) else tc > 0)
 
 
+#: Objective parameters that hold one number / a mapping asset -> number.
+_NUMBER_PARAMS = ("power", "max_weight", "risk_aversion", "risk_free", "alpha", "required_return")
+_MAPPING_PARAMS = ("weights", "budgets")
+
+
+def _is_number(v: Any) -> bool:
+    import math
+
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _strict_param_types(params: dict[str, Any], objective: str) -> None:
+    """Numbers must be finite numbers (YAML ``yes`` or ``"0.3"`` is not a number)."""
+    for name, v in params.items():
+        if name == "required_return" and isinstance(v, (int, float)) and not isinstance(v, bool):
+            continue  # its own check names the allowed range (NaN included)
+        if name in _NUMBER_PARAMS and v is not None and not _is_number(v):
+            raise ValueError(f"params.{name} of objective {objective!r} must be a finite number, got {v!r}")
+        if name in _MAPPING_PARAMS and isinstance(v, dict):
+            for asset, x in v.items():
+                if not _is_number(x):
+                    raise ValueError(f"params.{name}.{asset} of objective {objective!r} must be a finite number, got {x!r}")
+
+
 def _check_target_return(required: Any, if_unreachable: Any) -> None:
     if required is None:
         raise ValueError("objective 'target_return' needs params.required_return (annual fraction, e.g. 0.4)")
@@ -247,6 +271,7 @@ class OptimiserSpec(_Strict):
         if unknown:
             names = ", ".join(allowed) or "none"
             raise ValueError(f"objective {self.objective!r} has no parameter(s) {unknown}; allowed: {names}")
+        _strict_param_types(self.params, self.objective)
         p = self.param
         if self.objective == "market_cap":
             power = float(p("power"))

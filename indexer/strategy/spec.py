@@ -92,6 +92,10 @@ class StrategySpec(BaseModel):
     freshness
         :class:`~indexer.strategy.freshness.FreshnessSpec`: input age limits per kind and the
         overlays' stale-input rules (signals carry their own ``max_age_days`` / ``on_stale``).
+    empty_universe
+        ``error`` (default): a decision whose universe is empty is an error naming
+        the date and why; ``cash``: hold 100% CASH then (the backtest lists every
+        such decision).
 
     The goal-based target-return mode is the optimiser's own objective:
     ``optimiser: {objective: target_return, params: {required_return: 0.4}}``
@@ -111,6 +115,7 @@ class StrategySpec(BaseModel):
     compliance: ComplianceSpec | None = None
     estimation_window: int = Field(180, ge=2, le=3650)
     freshness: FreshnessSpec = Field(default_factory=FreshnessSpec)
+    empty_universe: Literal["error", "cash"] = "error"
 
     @model_validator(mode="before")
     @classmethod

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from indexer._typing import CASH, TargetPortfolio
 from indexer.data.market import to_utc
 from indexer.exceptions import ComplianceError, ConfigError, DataError, OptimisationError, SignalError
+from indexer.strategy.asset_names import check_asset_names
 from indexer.strategy.errors import config_error
 from indexer.strategy.jsonable import jsonable
 from indexer.strategy.overlays import OverlayContext
@@ -49,35 +49,34 @@ class Strategy:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any], source: str = "<dict>") -> "Strategy":
-        """Validate a mapping as a strategy (``ConfigError`` naming ``source``, field path and allowed values)."""
+    def from_dict(cls, d: Mapping[str, Any], source: str = "<dict>", *, registry: Any = None) -> "Strategy":
+        """Validate a mapping as a strategy (``ConfigError`` naming ``source``, field path and allowed values).
+
+        Numbers and booleans are strict (YAML ``yes`` is not 1).  Every asset the
+        strategy names must be in ``registry`` (default: the project's registry),
+        else a ``ConfigError`` names the field, the asset and the closest match.
+        """
         if not isinstance(d, Mapping):
             raise ConfigError(f"{source}: a strategy must be a mapping of fields, got {type(d).__name__}")
         try:
-            spec = StrategySpec.model_validate(dict(d))
+            spec = StrategySpec.model_validate(_plain(dict(d)), strict=True)
         except ValidationError as exc:
             raise config_error(exc, StrategySpec, source) from None
+        check_asset_names(spec, source, registry)
         return cls(spec, source)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> "Strategy":
+    def from_yaml(cls, path: str | Path, *, registry: Any = None) -> "Strategy":
         """Load and validate a strategy file; ``name`` defaults to the file's stem."""
+        from indexer.gate import load_yaml
+
         p = Path(path)
-        try:
-            text = p.read_text()
-        except OSError as exc:
-            raise ConfigError(f"{p}: cannot read strategy file: {exc.strerror or exc}") from None
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise ConfigError(f"{p}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        doc = load_yaml(p, "strategy file", label="not valid YAML")
         if doc is None:
-            raise ConfigError(f"{p}: empty strategy file; expected at least universe: and optimiser:")
+            raise ConfigError(f"strategy file {p}: holds only comments; expected at least universe: and optimiser:")
         if isinstance(doc, Mapping) and "name" not in doc:
             doc = {"name": p.stem, **doc}
-        return cls.from_dict(doc, source=str(p))
+        return cls.from_dict(doc, source=str(p), registry=registry)
 
     # -- StrategyLike -------------------------------------------------------------------------
     @property
@@ -147,6 +146,12 @@ class Strategy:
         diag.update(base_diag)
         log = diag["universe_log"]
         if not diag["universe"]:
+            if spec.empty_universe == "error":
+                raise DataError(
+                    f"strategy {self.name} at {t.isoformat()}: the universe is empty ({_why_empty(log)}); "
+                    "set empty_universe: cash in the strategy to hold cash instead"
+                )
+            diag["note"] = "empty universe: 100% CASH (empty_universe: cash)"
             diag.update(overlays=[], exposure=0.0,
                         compliance_log=[e for e in log if e.get("rule") in COMPLIANCE_RULES])
             return TargetPortfolio(t, w, jsonable(diag))
@@ -190,3 +195,30 @@ class Strategy:
 
     def __repr__(self) -> str:
         return f"Strategy({self.name!r}, source={self.source!r})"
+
+
+def _why_empty(log: list[dict[str, Any]]) -> str:
+    """``"12 excluded by min_history_days, 3 by kind"`` from a universe log."""
+    from collections import Counter
+
+    counts = Counter(str(e.get("rule", "?")) for e in log if e.get("action") == "excluded")
+    if not counts:
+        return "no asset has a price at this date"
+    return "excluded: " + ", ".join(f"{n} by {rule}" for rule, n in counts.most_common())
+
+
+def _plain(x: Any) -> Any:
+    """NumPy scalars as Python ones (``np.int64(10)`` is an int to the strict schema; ``yes`` still is not)."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(v) for v in x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    return x

@@ -60,6 +60,13 @@ def render_html(res: "BacktestResult") -> str:
     costs = st.get("costs", {})
     errors = st.get("benchmark_errors") or {}
     warn = "".join(f'<p class="warn">benchmark {html.escape(k)} not run: {html.escape(v)}</p>' for k, v in errors.items())
+    warn += "".join(f'<p class="warn">warning: {html.escape(w)}</p>' for w in st.get("stat_warnings") or [])
+    if st.get("cash_decisions"):
+        warn += f'<p class="warn">100% CASH (empty universe) at: {html.escape(", ".join(st["cash_decisions"]))}</p>'
+    if st.get("manifest"):
+        m = st["manifest"]
+        warn += (f'<p class="sub">run manifest: strategy sha256 {html.escape(str(m.get("strategy_sha256")))} · '
+                 f'data {html.escape(str(m.get("data_fingerprint")))} · written {html.escape(str(m.get("written_at_utc")))} UTC</p>')
     dec = res.decisions.tail(24).copy()
     if len(dec):
         dec = dec.assign(

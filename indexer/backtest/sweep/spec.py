@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from indexer.backtest.metrics import STAT_KEYS
-from indexer.config import read_yaml_mapping
+from indexer.config import read_yaml_mapping, reject_loose_numbers
 from indexer.exceptions import ConfigError
 
 __all__ = ["SweepSpec", "RandomRange", "CostGrid", "load_sweep", "LOWER_IS_BETTER"]
@@ -91,6 +91,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
     """Read and validate a sweep file; returns the spec and the strategy path resolved against the file."""
     p = Path(path)
     doc = read_yaml_mapping(p, "sweep file (a mapping with strategy: and params:)")
+    reject_loose_numbers(SweepSpec, doc, f"sweep file {p}")
     try:
         spec = SweepSpec.model_validate(doc)
     except ValidationError as exc:
