@@ -13,8 +13,8 @@ QUICK = ["--start", "2024-01-01", "--end", "2024-03-01", "--no-benchmarks", "--n
 
 #: case -> (extra args, needles)
 CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
-    "start_before_data": (["--start", "2010-01-01"], ("start 2010-01-01 is outside the data", "2020-01-01 .. 2025-10-24")),
-    "end_after_data": (["--end", "2031-01-01"], ("end 2031-01-01 is outside the data", "2020-01-01 .. 2025-10-24")),
+    "start_before_data": (["--start", "2010-01-01"], ("start 2010-01-01 is outside the data", "2017-01-01 .. 2025-10-24")),
+    "end_after_data": (["--end", "2031-01-01"], ("end 2031-01-01 is outside the data", "2017-01-01 .. 2025-10-24")),
     "end_before_start": (["--start", "2024-03-01", "--end", "2024-01-01"], ("end 2024-01-01 is not after start 2024-03-01",)),
     "bad_start_date": (["--start", "2024-13-45"], ("2024-13-45",)),
     "unknown_benchmark": (["--benchmark", "spx"], ("benchmark 'spx' is unknown", "btc, mcap_top10, ew_top10, btc_eth_60_40")),
@@ -119,7 +119,8 @@ def test_empty_universe_is_an_error_unless_cash_is_asked_for(cli, reference, tmp
 
 
 def test_a_start_moved_by_the_lookback_is_said(cli, reference, tmp_path: Path) -> None:
-    r = cli(["backtest", STRATEGY, "--start", "2020-01-10", "--end", "2020-08-01", "--no-benchmarks", "--no-report",
+    # the reference data starts 2017-01-01: a --start 9 days in leaves the strategy short of its 90 bars
+    r = cli(["backtest", STRATEGY, "--start", "2017-01-10", "--end", "2017-08-01", "--no-benchmarks", "--no-report",
              "--out", tmp_path / "o"])
     assert r.code == 0, r.stderr
-    assert "note: the first decision is 2020-03-30, not --start 2020-01-10: the strategy needs 90 bars" in r.stderr
+    assert "note: the first decision is 2017-03-31, not --start 2017-01-10: the strategy needs 90 bars" in r.stderr
