@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Option("ridge", "--model", help="Blend for --signals: fixed, ridge or gbr."),
         horizon: int = typer.Option(30, "--horizon", help="Forward-return horizon for the IC table, days."),
         out: Path = typer.Option(Path("signals_report.png"), "--out", help="Where to write the plot (PNG)."),
-        onchain: bool = typer.Option(True, "--onchain/--no-onchain", help="Also BTC time-series IC of the on-chain signals (2014-2019)."),
+        onchain: bool = typer.Option(True, "--onchain/--no-onchain", help="Also BTC time-series IC of the on-chain signals (2014-2019-06)."),
         text_model: bool = typer.Option(True, "--text-model/--no-text-model", help="Also the text model's held-out accuracy."),
         start: Optional[str] = typer.Option(None, "--start", help="First day (UTC) of the evaluation."),
         end: Optional[str] = typer.Option(None, "--end", help="Last day (UTC) of the evaluation."),
@@ -175,7 +175,7 @@ def register(app: typer.Typer) -> None:
                     time_series_report(data, ScoringSpec(signals=[{"name": "fear_greed"}]), "BTC", horizon=horizon),
                 ]
             )
-            _print_table("BTC time-series Spearman IC on non-overlapping dates (on-chain: blockchain.com charts to 2019-06; news 2022-10..2023-05; Fear & Greed 2020..2025)", ts_table)
+            _print_table("BTC time-series Spearman IC on non-overlapping dates (on-chain: BTC to 2019-06; news 2022-10..2023-05; Fear & Greed 2020..2025)", ts_table)
         if text_model and data.sentiment.texts is not None:
             from indexer.models import evaluate_text_model
 

@@ -86,7 +86,8 @@ def _cpcv_markdown(res, strategy: str) -> str:
 
     d, p = res.dsr, res.pbo
     return "\n".join([
-        f"Combinatorial purged CV of `{strategy}`'s signals, {res.period} (design period), {res.n_assets} non-stablecoin assets: "
+        f"Combinatorial purged CV of `{strategy}`'s signals, {res.period} (design period), {res.n_assets} non-stablecoin assets "
+        f"({res.membership}): "
         f"{res.n_splits} splits, {res.n_paths} out-of-sample paths, purge {res.purge} days, embargo {res.embargo} days "
         "(skfolio `CombinatorialPurgedCV`). Sharpe = annualised information ratio of the top third by prediction over the "
         "equal-weight universe (daily, no costs); IC = mean daily Spearman IC vs 30-day forward returns. Fixed blends are not "
@@ -135,6 +136,10 @@ def register_cpcv(group: typer.Typer) -> None:
         embargo: int = typer.Option(10, "--embargo", min=0, help="Days embargoed after each test fold."),
         readme: Optional[Path] = typer.Option(None, "--readme", help="Rewrite the README's signals-cpcv section."),
         out: Path = typer.Option(Path("signals_cpcv.png"), "--out", help="Where to write the plot (PNG)."),
+        point_in_time: bool = typer.Option(
+            True, "--point-in-time/--survivors",
+            help="Cross-sections of point-in-time index members (the design era's rule) or every reference asset.",
+        ),
     ) -> None:
         """CPCV distributions of OOS Sharpe and IC for fixed, ridge and gradient-boosting blends; PBO; deflated Sharpe."""
         from indexer.data import load_reference
@@ -152,9 +157,14 @@ def register_cpcv(group: typer.Typer) -> None:
         stables = set(full.assets.stablecoins())
         data = full.between(start, end)
         data = data.select([a for a in data.symbols if a not in stables and data.close[a].notna().any()])
+        cand, rule = None, None
+        if point_in_time:
+            from indexer.research.eras import get_era, era_membership
+
+            cand, rule = era_membership(full, get_era("design"), data.close.index, data.symbols)
         with console.status("CPCV ...") as st:
             res = cpcv_evaluate(data, spec, n_folds=n_folds, n_test_folds=n_test_folds, embargo=embargo,
-                                progress=lambda m: st.update(m))
+                                progress=lambda m: st.update(m), candidates=cand, membership=rule)
         _rich(f"CPCV {res.period}: {res.n_splits} splits, {res.n_paths} paths, purge {res.purge}d, embargo {res.embargo}d", res.summary())
         md = _cpcv_markdown(res, strategy.stem)
         console.print(md, highlight=False, markup=False, soft_wrap=True)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from indexer.research.deflated_sharpe import deflated_sharpe, sharpe
 from indexer.research.pbo import pbo_cscv
-from indexer.signals.blend import fixed_blend, ml_target, normalised_panels, signal_panels, stack_features
+from indexer.signals.blend import fixed_blend, forward_returns, ml_target, normalised_panels, signal_panels, stack_features
 from indexer.signals.evaluate import ic_series
 from indexer.signals.spec import ScoringSpec
 
@@ -91,6 +91,7 @@ class CPCVResult:
     chosen: str
     dsr: dict[str, float]
     benchmark_sharpe: float
+    membership: str = "every asset of the data (no candidate mask)"
 
     def summary(self) -> pd.DataFrame:
         """One row per configuration: path Sharpe median and 5-95 % range, share > 0, mean path IC, split IC range."""
@@ -144,13 +145,31 @@ def cpcv_evaluate(
     embargo: int = 10,
     sample_every: int = 5,
     progress: Callable[[str], None] | None = None,
+    candidates: pd.DataFrame | None = None,
+    membership: str | None = None,
 ) -> CPCVResult:
-    """CPCV of ``configs`` on ``data`` (already cut to the design period, stablecoins removed); see module docstring."""
+    """CPCV of ``configs`` on ``data`` (already cut to the design period, stablecoins removed); see module docstring.
+
+    ``candidates`` (days x assets, bool; e.g. :func:`indexer.research.eras.era_membership`) restricts every
+    cross-section to the point-in-time candidates of each day: signals are normalised, models trained, scores
+    ranked and the equal-weight benchmark formed over candidates only (forward returns still use later prices).
+    ``membership`` is the statement of the rule, carried into the result.
+    """
     horizon = spec.model.horizon
     close = data.close
-    norm = normalised_panels(signal_panels(data, spec), spec)
+    raw = signal_panels(data, spec)
+    if candidates is not None:
+        cand = candidates.reindex(index=close.index, columns=close.columns).fillna(False).astype(bool)
+        raw = {k: v.where(cand) for k, v in raw.items()}
+        target = forward_returns(close, horizon).where(cand)
+        if spec.normalise in ("zscore", "rank") and close.shape[1] > 1:
+            target = target.sub(target.mean(axis=1), axis=0)
+    else:
+        cand = None
+        target = ml_target(close, spec)
+    norm = normalised_panels(raw, spec)
     X = stack_features(norm, spec.labels)
-    y = ml_target(close, spec).stack(future_stack=True).reindex(X.index)
+    y = target.stack(future_stack=True).reindex(X.index)
     dates = close.index
     row_day = dates.get_indexer(X.index.get_level_values("timestamp"))
     splits, path_ids = cpcv_splits(len(dates), n_folds=n_folds, n_test_folds=n_test_folds, purge=horizon, embargo=embargo)
@@ -192,10 +211,13 @@ def cpcv_evaluate(
     chosen = str(path_sharpe.median().idxmax())
     trial_sr = [sharpe(mean_returns[n]) for n in mean_returns.columns]
     dsr = deflated_sharpe(mean_returns[chosen], trial_sr)
-    bench = close.pct_change(fill_method=None).shift(-1).mean(axis=1).reindex(mean_returns.index)
+    nxt = close.pct_change(fill_method=None).shift(-1)
+    bench = (nxt if cand is None else nxt.where(cand)).mean(axis=1).reindex(mean_returns.index)
     return CPCVResult(
-        period=f"{dates[0]:%Y-%m-%d}..{dates[-1]:%Y-%m-%d}", n_assets=close.shape[1], n_splits=len(splits), n_paths=n_paths,
+        period=f"{dates[0]:%Y-%m-%d}..{dates[-1]:%Y-%m-%d}",
+        n_assets=close.shape[1] if cand is None else int(cand.any().sum()), n_splits=len(splits), n_paths=n_paths,
         purge=horizon, embargo=embargo, path_sharpe=path_sharpe, path_ic=path_ic,
         split_ic=pd.DataFrame(split_ic), mean_returns=mean_returns, pbo=pbo, chosen=chosen, dsr=dsr,
         benchmark_sharpe=sharpe(bench) * ANNUAL,
+        **({"membership": membership} if membership else {}),
     )

@@ -14,7 +14,7 @@ from indexer.research.markdown import fmt_ci, fmt_num, md_table
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["EraStudy", "run_eras", "study_markdown"]
+__all__ = ["EraStudy", "run_eras", "study_markdown", "candidates_table"]
 
 
 @dataclass
@@ -47,6 +47,22 @@ def run_eras(full: "MarketData", names: Sequence[str], progress: Callable[[str],
         results.append(era_evidence(full, e, panels, exclude=stables))
     family, exposure = adjust_family(results)
     return EraStudy(results, family, exposure, membership_note(full))
+
+
+def candidates_table(study: EraStudy) -> pd.DataFrame:
+    """Per era: the candidate rule, the assets that were ever candidates, and candidates with a price per day."""
+    rows = {}
+    for ev in study.results:
+        c = ev.candidates
+        rule = ev.era.membership if "point-in-time" in ev.membership or ev.era.membership == "coinmetrics" else "survivors (no table)"
+        rows[ev.era.label] = {
+            "membership": rule, "assets": int(c.get("assets", 0)),
+            "priced candidates/day (median)": int(c.get("median", 0)),
+            "min..max": f"{int(c.get('min', 0))}..{int(c.get('max', 0))}",
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "era"
+    return out
 
 
 def _ic_cells(study: EraStudy, h: int) -> pd.DataFrame:
@@ -98,6 +114,8 @@ def study_markdown(study: EraStudy, command: str) -> str:
         t = ts.assign(input=ts["name"]).set_index(["era", "input", "h"])[["estimate", "p", "p_holm"]]
         t = t.rename(columns={"estimate": "tsIC"})
         parts += ["**Time-series tests (market-wide inputs; BTC-only on-chain metrics), non-overlapping dates**", "", md_table(t), ""]
+    parts += ["**Candidates per era** (point-in-time membership; a coin counts on a day only while it is a member of the "
+              "latest snapshot known that day and has a daily price and a signal value)", "", md_table(candidates_table(study)), ""]
     parts += ["Notes:", ""]
     parts += [f"- {study.membership}"]
     for ev in study.results:

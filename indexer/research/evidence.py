@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from indexer.research.eras import Era, era_data
+from indexer.research.eras import Era, era_data, era_membership
 from indexer.research.stats import bonferroni, holm, newey_west_mean
 from indexer.signals import get as get_signal
 from indexer.signals.evaluate import ic_series, quantile_spread, ts_ic
@@ -37,7 +37,7 @@ from indexer.signals.evaluate import ic_series, quantile_spread, ts_ic
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["CROSS_SECTIONAL", "MARKET_WIDE", "EraEvidence", "signal_panels_full", "era_evidence", "adjust_family", "quintile_turnover"]
+__all__ = ["CROSS_SECTIONAL", "MARKET_WIDE", "SOCIAL_SENTIMENT_METRICS", "EraEvidence", "signal_panels_full", "era_evidence", "adjust_family", "quintile_turnover"]
 
 #: (label, registered signal name, params) evaluated across assets.
 CROSS_SECTIONAL: list[tuple[str, str, dict]] = [
@@ -57,6 +57,8 @@ CROSS_SECTIONAL: list[tuple[str, str, dict]] = [
 ]
 
 HORIZONS = (7, 30)
+#: A time-series test needs at least this many non-overlapping dates (else it is skipped and the notes say so).
+MIN_TS_OBS = 20
 DECAY = (1, 7, 30, 90)
 
 
@@ -69,14 +71,29 @@ def _fear_greed(data: "MarketData") -> pd.Series | None:
     return fear_greed(data)
 
 
+#: BTC social sentiment metrics (``indexer.data.social_sentiment``): Stocktwits, Reddit posts, Reddit comments.
+SOCIAL_SENTIMENT_METRICS = ("SocialSentStocktwits", "SocialSentRedditPosts", "SocialSentRedditComments")
+
+
 def _btc_social(data: "MarketData") -> pd.Series | None:
-    """BTC social sentiment: the first metric whose name mentions social/stocktwits/reddit sentiment, BTC column."""
-    for name, panel in data.metrics.items():
-        low = name.lower()
-        if ("social" in low or "stocktwits" in low or "reddit" in low) and "BTC" in panel.columns:
-            s = panel["BTC"].reindex(data.close.index)
-            return s if s.notna().any() else None
-    return None
+    """BTC social sentiment: mean of the :data:`SOCIAL_SENTIMENT_METRICS` present, each as an expanding z-score.
+
+    The expanding mean and standard deviation (from 90 observations on) use only days up to each day, so the
+    composite has no look-ahead; counts and search volumes (``SocialStocktwitsCnt`` ...) are not sentiment and
+    are not used.
+    """
+    parts = []
+    for name in SOCIAL_SENTIMENT_METRICS:
+        panel = data.metrics.get(name)
+        if panel is None or "BTC" not in panel.columns:
+            continue
+        x = panel["BTC"].reindex(data.close.index)
+        mu, sd = x.expanding(90).mean(), x.expanding(90).std()
+        parts.append((x - mu) / sd.where(sd > 0))
+    if not parts:
+        return None
+    s = pd.concat(parts, axis=1).mean(axis=1, skipna=True)
+    return s if s.notna().any() else None
 
 
 #: Market-wide inputs: label -> function of the data giving a daily series (None when the data lack it).
@@ -97,6 +114,8 @@ class EraEvidence:
     quintiles: pd.DataFrame
     timeseries: pd.DataFrame
     daily_ic: dict[str, pd.Series] = field(default_factory=dict)
+    membership: str = ""
+    candidates: dict[str, float] = field(default_factory=dict)
 
 
 def signal_panels_full(data: "MarketData", signals: Sequence[tuple[str, str, dict]] = CROSS_SECTIONAL) -> dict[str, pd.DataFrame]:
@@ -140,9 +159,14 @@ def era_evidence(
     """
     data, notes = era_data(full, era, exclude=exclude)
     close = data.close
+    member, statement = era_membership(full, era, close.index, close.columns)
+    priced = close.notna() if member is None else close.notna() & member
+    per_day = priced.sum(axis=1)
     rows, decay, quint, daily = {}, {}, {}, {}
     for label, panel in panels.items():
         p = panel.reindex(index=close.index, columns=close.columns)
+        if member is not None:  # point-in-time candidates only: a coin counts on the days it was a member
+            p = p.where(member)
         n_assets = p.notna().sum(axis=1)
         for h in HORIZONS:
             ic = ic_series(p, close, h, min_assets=min_assets)
@@ -169,11 +193,15 @@ def era_evidence(
     ic_table = pd.DataFrame.from_dict(rows, orient="index")
     ic_table.index = pd.MultiIndex.from_tuples(ic_table.index, names=["signal", "h"])
     ts_rows = {}
-    market = close.pct_change(fill_method=None).mean(axis=1).fillna(0.0).add(1.0).cumprod()
+    rets = close.pct_change(fill_method=None)
+    if member is not None:  # the equal-weighted market of the day's candidates
+        rets = rets.where(member.shift(1, fill_value=False))
+    market = rets.mean(axis=1).fillna(0.0).add(1.0).cumprod()
     targets = {"BTC": close["BTC"] if "BTC" in close.columns else None, "market_ew": market}
     for label, fn in MARKET_WIDE.items():
-        s = fn(data)
-        if s is None:
+        s = fn(full)  # whole history up to each day (expanding scales see no future); cut to the era below
+        s = None if s is None else s.reindex(close.index)
+        if s is None or not s.notna().any():
             notes.append(f"{label}: no data in this era (time-series test skipped)")
             continue
         for tname, tclose in targets.items():
@@ -181,6 +209,9 @@ def era_evidence(
                 continue
             for h in HORIZONS:
                 r = ts_ic(s, tclose, h)
+                if r["n"] < MIN_TS_OBS:
+                    notes.append(f"{label}->{tname} {h}d: {r['n']} non-overlapping dates in this era (< {MIN_TS_OBS}), not tested")
+                    continue
                 ts_rows[(label, tname, h)] = {"tsIC": r["ic"], "p": r["p_value"], "n": r["n"], "period": _period(s)}
     if "BTC" in close.columns:  # signals without a cross-section here (e.g. on-chain: BTC only): BTC time-series test
         for label, panel in panels.items():
@@ -189,6 +220,8 @@ def era_evidence(
                 if s.notna().sum() >= 60:
                     for h in HORIZONS:
                         r = ts_ic(s, close["BTC"], h)
+                        if r["n"] < MIN_TS_OBS:
+                            continue
                         ts_rows[(label, "BTC", h)] = {"tsIC": r["ic"], "p": r["p_value"], "n": r["n"], "period": _period(s)}
     ts = pd.DataFrame.from_dict(ts_rows, orient="index")
     if len(ts):
@@ -197,7 +230,9 @@ def era_evidence(
         era=era, notes=notes, ic=ic_table,
         decay=pd.DataFrame.from_dict(decay, orient="index").rename_axis("signal"),
         quintiles=pd.DataFrame.from_dict(quint, orient="index").rename_axis("signal"),
-        timeseries=ts, daily_ic=daily,
+        timeseries=ts, daily_ic=daily, membership=statement,
+        candidates={"assets": len(close.columns), "median": float(per_day.median()), "min": float(per_day.min()),
+                    "max": float(per_day.max())},
     )
 
 

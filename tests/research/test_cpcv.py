@@ -91,3 +91,26 @@ def test_cpcv_on_real_data(reference) -> None:
 def test_cli_cpcv_refuses_bad_folds(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["signals", "cpcv", "--folds", "4", "--test-folds", "4"])
     assert res.exit_code == 2 and "--test-folds (4) must be smaller than --folds (4)" in res.output
+
+
+def test_cpcv_cross_sections_hold_point_in_time_candidates_only(reference) -> None:
+    """With a candidate mask, a non-member's prices and signals change nothing; the benchmark is the members' mean."""
+    stables = set(reference.assets.stablecoins())
+    d = reference.between("2021-01-01", "2022-06-30")
+    d = d.select([a for a in d.symbols if a not in stables])
+    spec = ScoringSpec(signals=[{"name": "amihud"}, {"name": "momentum", "params": {"horizon": 30}}],
+                       normalise="zscore", model={"type": "ridge", "horizon": 30})
+    cfg = [BlendConfig("fixed", "fixed"), BlendConfig("ridge", "ridge", {"alpha": 1.0})]
+    outsider = "BTC"
+    cand = pd.DataFrame(True, index=d.close.index, columns=d.symbols)
+    cand[outsider] = False
+    res = cpcv_evaluate(d, spec, cfg, n_folds=4, n_test_folds=2, embargo=5, candidates=cand, membership="test rule")
+    assert res.membership == "test rule" and res.n_assets == len(d.symbols) - 1
+    # the same run on the data without the outsider gives the same numbers
+    rest = cpcv_evaluate(d.select([a for a in d.symbols if a != outsider]), spec, cfg, n_folds=4, n_test_folds=2, embargo=5)
+    pd.testing.assert_frame_equal(res.path_sharpe, rest.path_sharpe, atol=1e-10)
+    pd.testing.assert_frame_equal(res.path_ic, rest.path_ic, atol=1e-10)
+    assert res.benchmark_sharpe == pytest.approx(rest.benchmark_sharpe, rel=1e-10)
+    # without the mask the outsider counts and the numbers differ
+    full = cpcv_evaluate(d, spec, cfg, n_folds=4, n_test_folds=2, embargo=5)
+    assert not np.allclose(full.path_ic.to_numpy(), res.path_ic.to_numpy())

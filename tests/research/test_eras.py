@@ -59,18 +59,82 @@ def panels(full):
     return signal_panels_full(full.select([a for a in full.symbols if a not in stables]), SIGS)
 
 
-def test_onchain_era_says_how_thin_the_data_is(full, panels) -> None:
+def test_onchain_era_has_a_coinmetrics_cross_section(full, panels) -> None:
     data, notes = era_data(full, ERAS["onchain"])
     assert data.start >= pd.Timestamp("2018-01-01", tz="UTC") and data.end <= pd.Timestamp("2020-07-31", tz="UTC")
     n_oc = int(notes[0].split(" asset")[0])
-    assert "with on-chain metrics" in notes[0]
+    assert "with on-chain metrics" in notes[0] and n_oc >= 12
+    assert any("Coin Metrics on-chain metrics" in n and "survivor-selected" in n for n in notes)
     ev = era_evidence(full, ERAS["onchain"], panels, exclude=set(full.assets.stablecoins()))
-    if n_oc < 5:  # today's data: BTC only -> no cross-sectional on-chain IC, stated, and a BTC time-series test instead
-        assert "too few for a cross-sectional on-chain IC" in notes[0]
-        assert ev.ic.loc[("nvt", 30), "days"] == 0 and any(n.startswith("nvt: no day with 5+ assets") for n in ev.notes)
-        assert ("nvt", "BTC", 30) in ev.timeseries.index
-    else:  # after the Coin Metrics import: the era holds only assets with on-chain data
-        assert ev.ic.loc[("nvt", 30), "days"] > 0
+    # the era's candidates are the Coin Metrics assets: nvt has a 12-asset cross-section on the median day
+    assert ev.ic.loc[("nvt", 30), "days"] > 800 and ev.ic.loc[("nvt", 30), "assets"] >= 12
+    assert sorted(data.symbols) == sorted(notes[0].split(": ")[1].split(", "))
+    assert ev.candidates["median"] >= 12 and ev.era.membership == "coinmetrics"
+
+
+def test_btc_social_sentiment_is_tested_in_time_series(full, panels) -> None:
+    from indexer.research.evidence import MIN_TS_OBS, SOCIAL_SENTIMENT_METRICS, _btc_social
+
+    ev = era_evidence(full, ERAS["onchain"], panels, exclude=set(full.assets.stablecoins()))
+    for target in ("BTC", "market_ew"):
+        for h in (7, 30):
+            assert ev.timeseries.loc[("btc_social_sentiment", target, h), "n"] >= MIN_TS_OBS
+    assert ev.timeseries.loc[("btc_social_sentiment", "BTC", 7), "n"] > 100
+    # the composite is the mean of the three sentiment metrics' expanding z-scores (no counts, no future)
+    s = _btc_social(full)
+    day = pd.Timestamp("2019-03-01", tz="UTC")
+    z = []
+    for m in SOCIAL_SENTIMENT_METRICS:
+        x = full.metrics[m]["BTC"].loc[:day].dropna()
+        z.append((x.iloc[-1] - x.mean()) / x.std())
+    assert s.loc[day] == pytest.approx(np.mean(z), rel=1e-9)
+    assert _btc_social(full.until(day)).loc[day] == pytest.approx(s.loc[day], rel=1e-12)
+    # an input whose data end inside an era gets no test on a handful of dates (news era: social data end 2021-05)
+    ev_news = era_evidence(full, ERAS["news"], panels, exclude=set(full.assets.stablecoins()))
+    assert ("btc_social_sentiment", "BTC", 30) not in ev_news.timeseries.index
+    assert any(n.startswith("btc_social_sentiment->BTC 30d:") and "not tested" in n for n in ev_news.notes)
+
+
+def test_membership_mask_uses_the_latest_snapshot_known_each_day() -> None:
+    from indexer.research.eras import membership_mask
+
+    snap = lambda d: pd.Timestamp(d, tz="UTC")  # noqa: E731
+    table = pd.DataFrame({
+        "snapshot": [snap("2022-01-01"), snap("2022-01-01"), snap("2022-02-01")],
+        "asset": ["DEAD", "BTC", "BTC"],
+    })
+    table["known_from"] = table["snapshot"] + pd.Timedelta(days=1)
+    days = pd.date_range("2021-12-30", "2022-02-05", freq="D", tz="UTC")
+    m = membership_mask(table, days, ["BTC", "DEAD", "ETH"])
+    assert not m.loc[: snap("2022-01-01")].any().any()  # nothing is known before the first snapshot's known_from
+    assert m.loc[snap("2022-01-02"):snap("2022-02-01"), "DEAD"].all()  # a member while its snapshot is the latest
+    assert not m.loc[snap("2022-02-02"):, "DEAD"].any() and m.loc[snap("2022-02-02"):, "BTC"].all()
+    assert not m["ETH"].any()
+
+
+def test_point_in_time_candidates_in_the_cross_section(full, panels) -> None:
+    """CVC is priced 2022-2025 but a top-200 member only 2022-01..2023-02: it counts while a member, not after it left."""
+    from indexer.data.membership import members_at
+
+    era = ERAS["news"]
+    stables = set(full.assets.stablecoins())
+    ev = era_evidence(full, era, panels, exclude=stables)
+    data, notes = era_data(full, era, exclude=stables)
+    assert any("point-in-time members of cmc_monthly_top200" in n for n in notes) and ev.era.membership == "cmc_monthly_top200"
+    table = full.membership["cmc_monthly_top200"]
+    checked = 0
+    for day, cvc_member in ((pd.Timestamp("2023-04-15", tz="UTC"), False), (pd.Timestamp("2022-06-15", tz="UTC"), True)):
+        members = set(members_at(table, day)["asset"])
+        assert ("CVC" in members) is cvc_member and data.close.loc[day, "CVC"] > 0  # priced on both days
+        fwd = data.close.shift(-30).loc[day] / data.close.loc[day] - 1
+        sig = panels["amihud"].reindex(columns=data.symbols).loc[day]
+        ok = fwd.notna() & sig.notna() & sig.index.isin(sorted(members))
+        assert bool(ok["CVC"]) == cvc_member
+        assert ev.daily_ic["amihud|30d"].loc[day] == pytest.approx(stats.spearmanr(sig[ok], fwd[ok]).statistic, rel=1e-10)
+        everyone = fwd.notna() & sig.notna()
+        assert everyone["CVC"] and everyone.sum() >= ok.sum() + (not cvc_member)  # without membership CVC would count
+        checked += 1
+    assert checked == 2
 
 
 def test_news_era_ic_matches_scipy_and_ignores_the_future(full, panels) -> None:
@@ -85,7 +149,9 @@ def test_news_era_ic_matches_scipy_and_ignores_the_future(full, panels) -> None:
     data, _ = era_data(full, era, exclude=stables)
     fwd = data.close.shift(-30).loc[day] / data.close.loc[day] - 1
     sig = panels["amihud"].loc[day, data.symbols]
-    ok = fwd.notna() & sig.notna()
+    from indexer.data.membership import members_at
+
+    ok = fwd.notna() & sig.notna() & sig.index.isin(sorted(members_at(full.membership["cmc_monthly_top200"], day)["asset"]))
     assert ev.daily_ic["amihud|30d"].loc[day] == pytest.approx(stats.spearmanr(sig[ok], fwd[ok]).statistic, rel=1e-10)
     # forward windows stay inside the era: data after the era's end changes nothing
     cut = full.between(None, era.end)
