@@ -7,7 +7,7 @@ One aiohttp application on ``http://127.0.0.1:<port>`` (a background thread):
 * CoinGecko ``/api/v3/coins/{id}/market_chart/range``: the reference daily market caps and closes;
 * alternative.me ``/fng/?limit=N``: the reference Fear & Greed file (newest first, strings like the API);
 * Coin Metrics community ``/v4/timeseries/asset-metrics``: the Coin Metrics BTC/ADA snapshots
-  (2020-2026), string values, ``next_page_url`` paging, and the community limit (10 requests per
+  (2020-2026; ``FeeTotUSD`` = the snapshot's ``FeeTotNtv`` x ``PriceUSD``, as Coin Metrics defines it), string values, ``next_page_url`` paging, and the community limit (10 requests per
   ``cm_window`` s answered with HTTP 429 beyond it);
 * RSS 2.0 feeds ``/feeds/<name>.xml``: the latest ``feed_size`` articles of the reference news (one item per url).
 
@@ -61,6 +61,11 @@ def recorded(shared: str) -> dict[str, Any]:
     for f in sorted((root / "onchain_coinmetrics_btc_ada_2020_2026").glob("coinmetrics_*.csv")):
         frame = pd.read_csv(f, dtype=str)
         frame.index = pd.to_datetime(frame["time"], utc=True)
+        if "FeeTotUSD" not in frame and {"FeeTotNtv", "PriceUSD"} <= set(frame):
+            # the snapshot kept fees in BTC only; the API also serves FeeTotUSD, which is Coin Metrics'
+            # FeeTotNtv x PriceUSD of the same day (string values, empty where either is missing)
+            usd = pd.to_numeric(frame["FeeTotNtv"]) * pd.to_numeric(frame["PriceUSD"])
+            frame["FeeTotUSD"] = [repr(float(v)) if pd.notna(v) else None for v in usd]
         cm[f.stem.split("_")[1]] = frame
     news = pd.read_csv(root / "news" / "cryptonews_price_momentum.csv", dtype=str)
     news["ts"] = pd.to_datetime(news["datetime"], utc=True)

@@ -2,9 +2,8 @@
 servers for the five data sources (recorded-format responses of Binance klines, CoinGecko,
 alternative.me, Coin Metrics community v4 and RSS feeds).
 
-``ai_index`` is traded at 2023-05-31 00:05 UTC: every input is refreshed first and is fresh, except
-``TxTfrValAdjUSD`` (nvt's on-chain transfer value), which the recorded Coin Metrics community snapshots
-do not carry; ai_index declares ``on_stale: drop`` for nvt, so the decision drops it and says so.
+``ai_index`` is traded at 2023-05-31 00:05 UTC: every input (prices, volumes, caps, Fear & Greed, news
+and the on-chain ``FeeTotUSD`` of its fee-yield signal) is refreshed first and is fresh.
 A backtest on the cache the bot built gives the same target at the last date as the bot did.
 """
 
@@ -81,25 +80,24 @@ def test_ai_index_trades_on_fresh_refreshed_inputs(traded) -> None:
     assert res.orders >= 3 and res.tracking_error is not None and res.tracking_error < 0.01
     fresh = traded["run"]["target"]["diagnostics"]["freshness"]
     inputs = fresh["inputs"]
-    assert set(inputs) == {"close", "volume", "market_cap", "fear_greed", "news", "metric:AdrActCnt",
-                           "metric:TxTfrValAdjUSD"}
-    for key in ("close", "volume", "market_cap", "fear_greed", "news", "metric:AdrActCnt"):
+    assert set(inputs) == {"close", "volume", "market_cap", "fear_greed", "news", "metric:FeeTotUSD"}
+    for key in ("close", "volume", "market_cap", "fear_greed", "news", "metric:FeeTotUSD"):
         e = inputs[key]
         assert not e["stale"] and e["last"] == "2023-05-30", (key, e)
         assert e["age_days"] == pytest.approx(5 / 1440, abs=1e-3)  # closed five minutes before the run
         assert e["fetched_at"] == "2023-05-31T00:05:00+00:00" and e["url"].startswith("http://127.0.0.1:")
         assert e["refresh_error"] is None
-    assert inputs["metric:TxTfrValAdjUSD"]["stale"] and inputs["metric:TxTfrValAdjUSD"]["last"] is None
-    assert fresh["blocked"] == [] and list(fresh["dropped_signals"]) == ["nvt"]
+    # every input fresh: nothing dropped, both the news and the on-chain signal are in the blend
+    assert fresh["blocked"] == [] and fresh["dropped_signals"] == {} and fresh["ok"]
     diag = traded["run"]["target"]["diagnostics"]
-    assert "nvt" not in diag["contributions"][next(iter(diag["contributions"]))]  # dropped from the blend
-    assert "news_volume" in diag["contributions"][next(iter(diag["contributions"]))]
-    # the fallback is in the events, the done message and the run notification
+    blend = diag["contributions"][next(iter(diag["contributions"]))]
+    assert "news_volume" in blend and "fee_revenue" in blend
+    # the check is in the events, the done message and the run notification
     kinds = {e["kind"]: e for e in traded["events"]}
-    assert "refresh" in kinds and "freshness" in kinds and "nvt" in kinds["freshness"]["message"]
-    assert "inputs: fallbacks for stale inputs: signal nvt: dropped" in res.message
+    assert "refresh" in kinds and "freshness" in kinds and "all 6 inputs fresh" in kinds["freshness"]["message"]
+    assert "inputs: all 6 inputs fresh" in res.message
     run_note = next(b for b in traded["bodies"] if b["event"] == "run")
-    assert run_note["data"]["freshness"]["dropped_signals"]["nvt"].startswith("dropped, blend renormalised")
+    assert run_note["data"]["freshness"]["dropped_signals"] == {}
 
 
 def test_every_source_was_refreshed_then_resumed(traded) -> None:
@@ -121,8 +119,8 @@ def test_status_lists_every_input_with_age_and_source(traded) -> None:
     st = traded["status"]["inputs"]
     assert {k: v["source"] for k, v in st["inputs"].items()} == {
         "close": "ohlcv", "volume": "ohlcv", "market_cap": "market_cap", "fear_greed": "fear_greed", "news": "news",
-        "metric:AdrActCnt": "onchain", "metric:TxTfrValAdjUSD": "onchain"}
-    assert all(v["age_days"] is not None for k, v in st["inputs"].items() if k != "metric:TxTfrValAdjUSD")
+        "metric:FeeTotUSD": "onchain"}
+    assert all(v["age_days"] is not None for v in st["inputs"].values())
 
 
 def test_backtest_on_the_live_cache_gives_the_bots_target(traded) -> None:
@@ -207,7 +205,7 @@ def test_paper_example_rehearses_offline_and_says_so(reference, tmp_path: Path) 
     assert out.startswith("REHEARSAL on the offline reference data (historical, not live): account "
                           "paper-ai-rehearsal, clock 2025-05-03 00:05 UTC")
     assert "REHEARSAL done: run" in out and "done for 2025-05-02" in out
-    assert "signal news_volume: dropped" in out and "signal nvt: dropped" in out
+    assert "signal news_volume: dropped" in out and "signal fee_revenue: dropped" in out
     with open_bot(cfg, logs=False) as bot:  # the live account itself was not touched
         assert bot.store.runs_for(cfg.account, limit=5) == []
     res = CliRunner().invoke(app, ["bot", "once", str(REPO / "examples" / "bot" / "paper.yaml"), "--offline", "--live"])

@@ -40,12 +40,10 @@ def test_ai_index_declares_every_input_with_its_default_age() -> None:
     assert limits[("close", "universe")] == (1.0, "block")
     assert limits[("market_cap", "universe")] == (2.0, "block")
     assert limits[("fear_greed", "overlay regime_filter")] == (3.0, "block")
-    assert limits[("metric:AdrActCnt", "signal active_address_growth")] == (7.0, "drop")
-    assert limits[("metric:TxTfrValAdjUSD", "signal nvt")] == (7.0, "drop")
+    assert limits[("metric:FeeTotUSD", "signal fee_revenue")] == (7.0, "drop")
     assert limits[("news", "signal news_volume")] == (14.0, "drop")
     needs = input_needs(s, ["BTC", "ETH"])
-    assert needs.inputs == {"close", "volume", "market_cap", "fear_greed", "news", "metric:AdrActCnt",
-                            "metric:TxTfrValAdjUSD"}
+    assert needs.inputs == {"close", "volume", "market_cap", "fear_greed", "news", "metric:FeeTotUSD"}
     assert needs.sources() == ["ohlcv", "market_cap", "fear_greed", "onchain", "news"] and needs.assets == ("BTC", "ETH")
     top10 = Strategy.from_yaml(REPO / "strategies" / "top10_capped.yaml")
     assert input_needs(top10).sources() == ["ohlcv", "market_cap"]  # only what that strategy reads
