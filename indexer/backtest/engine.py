@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -16,6 +17,7 @@ from indexer.backtest.result import BacktestResult
 from indexer.backtest.simulate import simulate
 from indexer.backtest.walk import Execution, walk_forward
 from indexer.exceptions import ConfigError, IndexerError
+from indexer.runcache import active, run_scope
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
@@ -24,6 +26,15 @@ __all__ = ["backtest", "attach_benchmarks", "load_strategy", "DEFAULT_BENCHMARKS
 
 DEFAULT_BENCHMARKS = tuple(BENCHMARK_SPECS)
 DEFAULT_INIT_CASH = 100_000.0
+#: Run-cache bucket of benchmark results, keyed by name, data fingerprint, period, costs, cash and execution.
+_BENCHMARKS = "backtest.benchmarks"
+
+
+def data_fingerprint(data: "MarketData") -> tuple:
+    """Content identity of ``data`` (shapes, bounds, sums of every panel and sentiment input)."""
+    from indexer.strategy.replay import fingerprint
+
+    return fingerprint(data)
 
 
 def load_strategy(strategy: StrategyLike | str | Path) -> StrategyLike:
@@ -196,6 +207,15 @@ def backtest(
         raise ConfigError(f"init_cash must be > 0 USD, got {init_cash}")
     d_abs, d_rel = _drift(strat, drift_abs, drift_rel)
     s, e = _to_utc(start), _to_utc(end)
+    with run_scope():
+        return _backtest(strat, data, s, e, cm, init_cash, execution, d_abs, d_rel, hold, progress, history,
+                         benchmark, benchmarks)  # fmt: skip
+
+
+def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e: pd.Timestamp | None, cm: CostModel,
+              init_cash: float, execution: Execution, d_abs: float | None, d_rel: float | None, hold: bool,
+              progress: bool, history: int | None, benchmark: str | None,
+              benchmarks: Iterable[str] | bool) -> BacktestResult:  # fmt: skip
     result = _run_one(
         strat, data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
         drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history,
@@ -203,12 +223,20 @@ def backtest(
     names = list(DEFAULT_BENCHMARKS) if benchmarks is True else list(benchmarks or [])
     errors: dict[str, str] = {}
     first = result.equity.index[0]
+    fp = data_fingerprint(data) if names else None
+    cache = active()
     for name in names:
+        key = (name, fp, first.value, None if e is None else e.value, repr(sorted(cm.to_dict().items())), init_cash, execution)
+        hit = cache.get(_BENCHMARKS, key)
+        if hit is not None:
+            result.benchmarks[name] = replace(hit, stats=dict(hit.stats), benchmarks={})
+            continue
         try:
-            result.benchmarks[name] = _run_one(
+            result.benchmarks[name] = cache.put(_BENCHMARKS, key, _run_one(
                 benchmark_strategy(name), data, start=first, end=e, costs=cm, init_cash=init_cash,
                 execution=execution, drift_abs=None, drift_rel=None, hold=name in HOLD_BENCHMARKS, progress=False,
-            )  # fmt: skip
+            ))  # fmt: skip
+            result.benchmarks[name] = replace(result.benchmarks[name], stats=dict(result.benchmarks[name].stats))
         except IndexerError as exc:
             errors[name] = f"{type(exc).__name__}: {exc}"
     if errors:
