@@ -1,0 +1,37 @@
+"""ai_index decided with the run's feature store equals the whole-history recomputation at every decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from indexer.backtest import backtest
+from indexer.runcache import RunCache
+from indexer.strategy import Strategy
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_ai_index_weights_equal_full_recomputation_at_every_decision(reference) -> None:
+    strat = Strategy.from_yaml(REPO / "strategies" / "ai_index.yaml")
+    data = reference.between(None, "2023-03-31")
+    kw = dict(start="2021-06-01", benchmarks=False)
+    with RunCache() as inc:
+        fast = backtest(strat, data, **kw)
+    with RunCache(sizes={"signals.features": 0}) as ref:  # no store: every decision recomputes the history
+        full = backtest(strat, data, **kw)
+    store = inc.values("signals.features")[0]
+    assert store.builds == 1 and store.extensions == len(fast.targets) - 1
+    assert ref.values("signals.features") == []
+    statuses = [tp.diagnostics["signals"]["model_status"] for tp in fast.targets]
+    assert sum("fitted" in s for s in statuses) >= 15  # the ridge model decided, not the fixed fallback
+    assert statuses == [tp.diagnostics["signals"]["model_status"] for tp in full.targets]
+    assert len(fast.targets) == len(full.targets) >= 20
+    for a, b in zip(fast.targets, full.targets):
+        assert a.as_of == b.as_of
+        pd.testing.assert_series_equal(a.weights, b.weights, rtol=1e-7, atol=1e-9)
+        sa, sb = a.diagnostics["scores"], b.diagnostics["scores"]
+        np.testing.assert_allclose(list(sa.values()), list(sb.values()), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(fast.equity.to_numpy(), full.equity.to_numpy(), rtol=1e-9)
