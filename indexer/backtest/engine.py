@@ -76,7 +76,7 @@ def _to_utc(t: Any) -> pd.Timestamp | None:
     return None if t is None else to_utc(t)
 
 
-def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, **walk: Any) -> BacktestResult:
+def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, stats: bool = True, **walk: Any) -> BacktestResult:
     """One walk-forward run simulated and packed as a result; ``walk`` are :func:`walk_forward`'s keywords
     (``start``, ``end``, ``costs``, ``init_cash``, ``execution``, ``drift_abs``, ``drift_rel``, ``hold``, ``history``)."""
     bar = None
@@ -109,14 +109,16 @@ def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, **wa
     weights.index.name, weights.columns.name = "timestamp", "asset"
     holdings = sim.holdings.loc[:, (sim.holdings.abs() > 1e-12).any(axis=0) | (sim.holdings.columns == CASH)]
     equity = sim.equity
-    stats = compute_stats(equity, orders=sim.orders, holdings=holdings, n_rebalances=len(plan.decisions))
+    n_reb = len(plan.decisions)
+    # ``stats=False``: the caller (``backtest``) computes them once, with the benchmark, in attach_benchmarks
+    stats_d = compute_stats(equity, orders=sim.orders, holdings=holdings, n_rebalances=n_reb) if stats else {"n_rebalances": n_reb}
     return BacktestResult(
         name=strategy.name,
         weights=weights,
         holdings=holdings,
         equity=equity,
         returns=equity.pct_change().fillna(0.0).rename("returns"),
-        stats=stats,
+        stats=stats_d,
         orders=sim.orders,
         decisions=pd.DataFrame(plan.decisions),
         targets=plan.targets,
@@ -218,34 +220,45 @@ def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e
               benchmarks: Iterable[str] | bool) -> BacktestResult:  # fmt: skip
     result = _run_one(
         strat, data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
-        drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history,
+        drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history, stats=False,
     )  # fmt: skip
     names = list(DEFAULT_BENCHMARKS) if benchmarks is True else list(benchmarks or [])
     errors: dict[str, str] = {}
     first = result.equity.index[0]
     fp = data_fingerprint(data) if names else None
+    ref = benchmark if benchmark in names else None  # stats depend on the reference actually run
     cache = active()
+    entries: dict[str, tuple[BacktestResult, dict[Any, dict[str, Any]]]] = {}
+    final: dict[int, dict[str, Any]] = {}
     for name in names:
         key = (name, fp, first.value, None if e is None else e.value, repr(sorted(cm.to_dict().items())), init_cash, execution)
-        hit = cache.get(_BENCHMARKS, key)
-        if hit is not None:
-            result.benchmarks[name] = replace(hit, stats=dict(hit.stats), benchmarks={})
-            continue
-        try:
-            result.benchmarks[name] = cache.put(_BENCHMARKS, key, _run_one(
-                benchmark_strategy(name), data, start=first, end=e, costs=cm, init_cash=init_cash,
-                execution=execution, drift_abs=None, drift_rel=None, hold=name in HOLD_BENCHMARKS, progress=False,
-            ))  # fmt: skip
-            result.benchmarks[name] = replace(result.benchmarks[name], stats=dict(result.benchmarks[name].stats))
-        except IndexerError as exc:
-            errors[name] = f"{type(exc).__name__}: {exc}"
+        entry = cache.get(_BENCHMARKS, key)
+        if entry is None:
+            try:
+                run = _run_one(benchmark_strategy(name), data, start=first, end=e, costs=cm, init_cash=init_cash,
+                               execution=execution, drift_abs=None, drift_rel=None, hold=name in HOLD_BENCHMARKS,
+                               progress=False, stats=False)  # fmt: skip
+            except IndexerError as exc:
+                errors[name] = f"{type(exc).__name__}: {exc}"
+                continue
+            entry = cache.put(_BENCHMARKS, key, (run, {}))  # (result, stats per reference benchmark)
+        entries[name] = entry
+        res_b = replace(entry[0], stats=dict(entry[1].get(ref, entry[0].stats)), benchmarks={})
+        if ref in entry[1]:
+            final[id(res_b)] = res_b.stats
+        result.benchmarks[name] = res_b
     if errors:
         result.settings["benchmark_errors"] = errors
-    return attach_benchmarks(result, result.benchmarks, data, benchmark=benchmark)
+    attach_benchmarks(result, result.benchmarks, data, benchmark=benchmark, _final=final)
+    for name, entry in entries.items():  # stats are computed once per benchmark result and reference
+        if name in result.benchmarks:
+            entry[1][ref] = dict(result.benchmarks[name].stats)
+    return result
 
 
 def attach_benchmarks(
-    result: BacktestResult, benchmarks: dict[str, BacktestResult], data: "MarketData", *, benchmark: str | None = "btc"
+    result: BacktestResult, benchmarks: dict[str, BacktestResult], data: "MarketData", *, benchmark: str | None = "btc",
+    _final: dict[int, dict[str, Any]] | None = None,
 ) -> BacktestResult:
     """Set ``result.benchmarks`` (results run on the same period and costs) and recompute every stat
     with tracking error / information ratio against ``benchmark`` and beta to BTC; returns ``result``."""
@@ -253,6 +266,8 @@ def attach_benchmarks(
     btc = data.close["BTC"] if "BTC" in data.close.columns else None
     bench = result.benchmarks.get(benchmark) if benchmark else None
     for r in [result, *result.benchmarks.values()]:
+        if _final and id(r) in _final:  # already computed against this reference (a cached benchmark)
+            continue
         r.stats = compute_stats(
             r.equity, orders=r.orders, holdings=r.holdings, n_rebalances=r.stats["n_rebalances"],
             benchmark=bench.equity if bench is not None and r is not bench else None,

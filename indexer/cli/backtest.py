@@ -59,9 +59,10 @@ def register(app: typer.Typer) -> None:
         benchmark: str = typer.Option("btc", help="Benchmark for tracking error / information ratio."),
         benchmarks: bool = typer.Option(True, "--benchmarks/--no-benchmarks", help="Run the four standard benchmarks."),
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default out/backtest/<strategy>)."),
-        report: bool = typer.Option(True, "--report/--no-report", help="Write report.html and the PNG charts."),
+        report: bool = typer.Option(True, "--report/--no-report", help="Write report.html (interactive charts, offline)."),
+        png: bool = typer.Option(False, "--png/--no-png", help="Also write equity/drawdown/weights/monthly PNG charts (matplotlib, a few seconds)."),
     ) -> None:
-        """Backtest STRATEGY on the reference data; print stats; write weights/equity CSV, stats JSON, HTML report."""
+        """Backtest STRATEGY on the reference data; print stats; write weights/equity CSV, stats JSON, HTML report (PNGs with --png)."""
         from indexer.backtest import CostModel, backtest, load_strategy
         from indexer.backtest.run import write_outputs
         from indexer.data import load_reference
@@ -76,7 +77,7 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         print_stats(result)
         out_dir = out if out is not None else Path("out") / "backtest" / strat.name
-        paths = write_outputs(result, out_dir, html=report, png=report)
+        paths = write_outputs(result, out_dir, html=report, png=png)
         console.print(f"[green]wrote[/] {len(paths)} files to {out_dir.resolve()}")
         for name in ("report", "weights", "equity", "stats"):
             if name in paths:

@@ -35,3 +35,24 @@ def test_ai_index_weights_equal_full_recomputation_at_every_decision(reference) 
         sa, sb = a.diagnostics["scores"], b.diagnostics["scores"]
         np.testing.assert_allclose(list(sa.values()), list(sb.values()), rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(fast.equity.to_numpy(), full.equity.to_numpy(), rtol=1e-9)
+
+
+def test_benchmarks_are_reused_by_fingerprint_of_data_and_costs(reference) -> None:
+    from dataclasses import replace
+
+    strat = Strategy.from_yaml(REPO / "strategies" / "top10_capped.yaml")
+    data = reference.between("2023-01-01", "2024-06-30")
+    with RunCache() as cache:
+        first = backtest(strat, data)
+        assert cache.info()["backtest.benchmarks"] == {"entries": 4, "hits": 0, "misses": 4}
+        again = backtest(strat, data)
+        assert cache.info()["backtest.benchmarks"]["hits"] == 4
+        pd.testing.assert_frame_equal(first.stats_table(), again.stats_table())
+        other_costs = backtest(strat, data, fees=0.002)  # a cost setting changes the benchmarks: run again
+        assert cache.info()["backtest.benchmarks"]["entries"] == 8
+        shocked = replace(data, close=data.close * 1.01)  # other data, same shape: run again
+        backtest(strat, shocked)
+        assert cache.info()["backtest.benchmarks"]["entries"] == 12
+    assert other_costs.benchmarks["btc"].stats["fees_paid"] > first.benchmarks["btc"].stats["fees_paid"]
+    fresh = backtest(strat, data)  # outside the block: a new run cache, same numbers
+    pd.testing.assert_frame_equal(fresh.stats_table(), first.stats_table())
