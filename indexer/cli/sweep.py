@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def sweep_cmd(
         sweep_file: Path = typer.Argument(..., help="Sweep YAML (strategy, params as dotted paths, metric, costs)."),
-        scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786 (default: run locally)."),
+        scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786, or local:N for a LocalCluster of N workers on 127.0.0.1 (default: run in this process)."),
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default out/sweep/<file stem>)."),
         top: int = typer.Option(15, help="Rows of the ranked table to print."),
     ) -> None:
@@ -48,4 +48,9 @@ def register(app: typer.Typer) -> None:
                 cells.append(f"{v:.3g}" if isinstance(v, float) else str(v))
             table.add_row(str(rank), *cells)
         console.print(table)
+        b = res.best
+        params = ", ".join(f"{k.split('.')[-1]}={b[k]}" for k in spec.params)
+        console.print(f"best of {res.n_trials}: trial {b['trial']} ({params}): Sharpe {b['sharpe']:.2f}, "
+                      f"deflated Sharpe {b['deflated_sharpe']:.2f} (probability its true Sharpe beats the best of "
+                      f"{res.n_trials} unskilled trials)")  # fmt: skip
         console.print(f"[green]wrote[/] {paths['parquet']} and {paths['csv']}")

@@ -6,8 +6,9 @@ target = forward return, demeaned across those assets for cross-sectional
 normalisers), built only for the rows the walk-forward model of the refit date
 uses, in the same order, and fitted by the same
 :meth:`~indexer.models.walkforward.WalkForwardRegressor.fit_arrays`.  Fits are
-kept per (spec, assets, refit date) with the store, so the model is refitted
-only on its schedule (or when the asset set changes).
+kept per (signals, normaliser, model, assets, refit date) with the store (not
+per fixed-blend weight: a sweep over those reuses the fits), so the model is
+refitted only on its schedule (or when the asset set changes).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def store_model(
     as_of = data.close.index[-1]
     r = refit_date(as_of, m.refit_every)
     models: OrderedDict = store.__dict__.setdefault("models", OrderedDict())
-    key = (spec.model_dump_json(), tuple(assets), r)
+    # what the fit depends on: the signals (not their fixed-blend weights), normaliser, model, assets, refit date
+    sigs = [(lab, x.name, sorted(x.params.items())) for lab, x in zip(spec.labels, spec.signals)]
+    key = (repr(sigs), spec.normalise, spec.winsor, m.model_dump_json(), tuple(assets), r)
     hit = models.get(key)
     if hit is not None:
         models.move_to_end(key)
