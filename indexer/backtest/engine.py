@@ -10,6 +10,7 @@ import pandas as pd
 
 from indexer._typing import CASH, StrategyLike
 from indexer.data.market import to_utc
+from indexer.backtest import bench_store
 from indexer.backtest.benchmarks import BENCHMARK_SPECS, HOLD_BENCHMARKS, benchmark_strategy
 from indexer.backtest.costs import CostModel
 from indexer.backtest.metrics import compute_stats
@@ -31,10 +32,12 @@ _BENCHMARKS = "backtest.benchmarks"
 
 
 def data_fingerprint(data: "MarketData") -> tuple:
-    """Content identity of ``data`` (shapes, bounds, sums of every panel and sentiment input)."""
+    """Content identity of ``data``: shapes, bounds, sums of every panel and sentiment input, asset kinds."""
     from indexer.strategy.replay import fingerprint
 
-    return fingerprint(data)
+    reg = data.assets
+    kinds = tuple((a, reg.kind(a)) for a in data.close.columns) if reg is not None else ()
+    return (*fingerprint(data), kinds)
 
 
 def load_strategy(strategy: StrategyLike | str | Path) -> StrategyLike:
@@ -228,11 +231,15 @@ def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e
     fp = data_fingerprint(data) if names else None
     ref = benchmark if benchmark in names else None  # stats depend on the reference actually run
     cache = active()
-    entries: dict[str, tuple[BacktestResult, dict[Any, dict[str, Any]]]] = {}
+    entries: dict[str, tuple[tuple, tuple[BacktestResult, dict[Any, dict[str, Any]]]]] = {}
     final: dict[int, dict[str, Any]] = {}
     for name in names:
         key = (name, fp, first.value, None if e is None else e.value, repr(sorted(cm.to_dict().items())), init_cash, execution)
         entry = cache.get(_BENCHMARKS, key)
+        if entry is None:
+            entry = bench_store.load(key)  # another process ran it on the same data and settings
+            if entry is not None:
+                cache.put(_BENCHMARKS, key, entry)
         if entry is None:
             try:
                 run = _run_one(benchmark_strategy(name), data, start=first, end=e, costs=cm, init_cash=init_cash,
@@ -242,7 +249,7 @@ def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e
                 errors[name] = f"{type(exc).__name__}: {exc}"
                 continue
             entry = cache.put(_BENCHMARKS, key, (run, {}))  # (result, stats per reference benchmark)
-        entries[name] = entry
+        entries[name] = (key, entry)
         res_b = replace(entry[0], stats=dict(entry[1].get(ref, entry[0].stats)), benchmarks={})
         if ref in entry[1]:
             final[id(res_b)] = res_b.stats
@@ -250,9 +257,10 @@ def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e
     if errors:
         result.settings["benchmark_errors"] = errors
     attach_benchmarks(result, result.benchmarks, data, benchmark=benchmark, _final=final)
-    for name, entry in entries.items():  # stats are computed once per benchmark result and reference
-        if name in result.benchmarks:
+    for name, (key, entry) in entries.items():  # stats are computed once per benchmark result and reference
+        if name in result.benchmarks and ref not in entry[1]:
             entry[1][ref] = dict(result.benchmarks[name].stats)
+            bench_store.save(key, entry)
     return result
 
 

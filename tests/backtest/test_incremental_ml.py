@@ -56,3 +56,24 @@ def test_benchmarks_are_reused_by_fingerprint_of_data_and_costs(reference) -> No
     assert other_costs.benchmarks["btc"].stats["fees_paid"] > first.benchmarks["btc"].stats["fees_paid"]
     fresh = backtest(strat, data)  # outside the block: a new run cache, same numbers
     pd.testing.assert_frame_equal(fresh.stats_table(), first.stats_table())
+
+
+def test_benchmarks_are_reused_across_processes_from_disk(reference, monkeypatch) -> None:
+    from indexer.backtest import bench_store
+
+    strat = Strategy.from_yaml(REPO / "strategies" / "top10_capped.yaml")
+    data = reference.between("2022-01-01", "2022-12-31")
+    before = dict(bench_store.COUNTS)
+    with RunCache():  # a fresh cache: nothing in memory
+        first = backtest(strat, data, fees=0.0015)
+    assert bench_store.COUNTS["saved"] == before["saved"] + 4
+    assert len(list(bench_store.store_dir().glob("*.pkl"))) >= 4
+    with RunCache():  # another fresh cache, as a new process would have: read from disk
+        again = backtest(strat, data, fees=0.0015)
+    assert bench_store.COUNTS["loaded"] == before["loaded"] + 4
+    pd.testing.assert_frame_equal(first.stats_table(), again.stats_table())
+    pd.testing.assert_series_equal(first.benchmarks["ew_top10"].equity, again.benchmarks["ew_top10"].equity)
+    monkeypatch.setenv(bench_store.DISABLE_ENV, "1")
+    with RunCache():
+        backtest(strat, data, fees=0.0015)
+    assert bench_store.COUNTS["loaded"] == before["loaded"] + 4  # switched off: recomputed
