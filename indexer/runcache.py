@@ -17,7 +17,9 @@ sweep worker or a bot run can therefore scope its reuse explicitly::
         backtest(strategy, data)          # benchmarks and features reused
     cache.info()                          # entries per bucket
 
-and nothing outlives the block.  Without a block the process default is used
+and nothing outlives the block (a block belongs to one thread or task: feature
+stores inside are extended in place, so give each thread its own cache, as
+sweep workers do).  Without a block the process default is used
 (bounded, so a long notebook session does not grow without limit);
 :func:`clear` empties it.  Keys must describe everything a value depends on
 (shapes, asset sets, parameters, data fingerprints); see each user's docstring.
@@ -44,8 +46,9 @@ DEFAULT_SIZES: dict[str, int] = {
     "backtest.benchmarks": 32,
 }
 _FALLBACK_SIZE = 128
-#: Buckets a cache with a parent delegates to it: keyed by shape or by a data fingerprint, safe to keep.
-SHARED = ("optimiser.problems", "backtest.benchmarks")
+#: Buckets a cache with a parent delegates to it: keyed by shape, by a data fingerprint, or (feature
+#: stores) by the identity of the data's arrays and checked against their checksums once per run.
+SHARED = ("optimiser.problems", "backtest.benchmarks", "signals.features")
 
 
 class RunCache:

@@ -46,9 +46,9 @@ def test_shared_buckets_live_in_the_parent() -> None:
     parent = RunCache()
     run = RunCache(parent=parent)
     run.put("optimiser.problems", "k", "compiled")
-    run.put("signals.features", "k", "store")
+    run.put("optimiser.warm", "k", "warm start")
     assert parent.get("optimiser.problems", "k") == "compiled"  # survives the run
-    assert parent.get("signals.features", "k") is None  # run-only
+    assert parent.get("optimiser.warm", "k") is None  # run-only
     assert RunCache(parent=parent).get("optimiser.problems", "k") == "compiled"
 
 

@@ -13,10 +13,14 @@ decision) reads the stored rows: row t only ever depends on data up to t.
 
 Only views of the *same* data extend a store: the key holds the identity of
 the data's underlying arrays (kept by weak reference, so a freed array cannot
-alias a new one), its columns and first bar.  Stores live in the
-``signals.features`` bucket of the active :class:`indexer.runcache.RunCache`,
-and only inside an explicit ``with RunCache():`` block (every backtest and sweep
-opens one); panels must not be mutated in place while such a block holds them.
+alias a new one), its columns and first bar, and every run that uses the store
+first compares the sums of those arrays with the ones recorded when it was
+built (a panel changed in place between runs rebuilds it).  Stores live in the
+``signals.features`` bucket of the active :class:`indexer.runcache.RunCache`
+(which a backtest's own cache hands to the session's, so the next backtest on
+the same data reads the signals instead of recomputing them), and only inside
+a ``with RunCache():`` block (every backtest and sweep opens one).  A store
+syncs under a lock, so threads may share it.
 
 Signals are assumed per-asset: an asset's column depends on that asset's data
 (and shared inputs such as the sentiment index), not on which other columns are
@@ -26,6 +30,7 @@ store against the whole-history computation on selected assets).
 
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -66,6 +71,9 @@ class FeatureStore:
         self.labels = list(labels)
         self.columns = columns
         self._refs = [weakref.ref(r) for r in roots]
+        self._sums = _sums(roots)
+        self._verified: Any = None  # weak reference to the run cache that last checked the sums
+        self.lock = threading.RLock()
         self.index = pd.DatetimeIndex([], tz="UTC")
         self.raw: dict[str, np.ndarray] = {}
         self._news: dict[str, Any] = {}
@@ -75,6 +83,15 @@ class FeatureStore:
     def alive(self, roots: list[np.ndarray]) -> bool:
         """Whether the arrays this store was built from are still exactly ``roots``."""
         return len(roots) == len(self._refs) and all(r() is x for r, x in zip(self._refs, roots))
+
+    def verified(self, cache: Any, roots: list[np.ndarray]) -> bool:
+        """``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
+        if self._verified is not None and self._verified() is cache:
+            return True
+        if _sums(roots) != self._sums:
+            return False
+        self._verified = weakref.ref(cache)
+        return True
 
     def _full(self, data: "MarketData") -> None:
         from indexer.signals.news_state import NewsState
@@ -139,7 +156,14 @@ def feature_store(data: "MarketData", signals: Sequence[Signal], labels: Sequenc
     ids, roots = data_identity(data)
     k = (key, ids, tuple(data.close.columns), data.close.index[0].value)
     store = cache.get(_BUCKET, k)
-    if store is None or not store.alive(roots):
+    if store is None or not store.alive(roots) or not store.verified(cache, roots):
         store = cache.put(_BUCKET, k, FeatureStore(signals, labels, data.close.columns, roots))
-    store.sync(data)
+        store.verified(cache, roots)
+    with store.lock:
+        store.sync(data)
     return store
+
+
+def _sums(roots: list[np.ndarray]) -> tuple[float, ...]:
+    with np.errstate(all="ignore"):
+        return tuple(float(np.nansum(r)) for r in roots)

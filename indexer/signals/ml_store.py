@@ -45,6 +45,13 @@ def store_model(
     store: "FeatureStore", n: int, data: "MarketData", spec: ScoringSpec, assets: Sequence[str], pos: np.ndarray
 ) -> tuple[Any, dict[str, Any]]:
     """``(model or None, training info)`` of the walk-forward model in force at ``data``'s last bar."""
+    with store.lock:
+        return _store_model(store, n, data, spec, assets, pos)
+
+
+def _store_model(
+    store: "FeatureStore", n: int, data: "MarketData", spec: ScoringSpec, assets: Sequence[str], pos: np.ndarray
+) -> tuple[Any, dict[str, Any]]:
     from indexer.models.walkforward import refit_date, training_mask  # scikit-learn: only for ML blends
 
     m = spec.model

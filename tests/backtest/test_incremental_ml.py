@@ -77,3 +77,30 @@ def test_benchmarks_are_reused_across_processes_from_disk(reference, monkeypatch
     with RunCache():
         backtest(strat, data, fees=0.0015)
     assert bench_store.COUNTS["loaded"] == before["loaded"] + 4  # switched off: recomputed
+
+
+def test_next_backtest_reads_the_store_and_in_place_changes_rebuild_it(reference) -> None:
+    from dataclasses import replace
+
+    from indexer import runcache
+
+    strat = Strategy.from_yaml(REPO / "strategies" / "ai_index.yaml")
+    d = reference.between(None, "2021-09-30")
+    d = replace(d, close=d.close.copy(), volume=d.volume.copy(), market_cap=d.market_cap.copy(),
+                metrics={k: v.copy() for k, v in d.metrics.items()})  # fmt: skip  (mutated below)
+    kw = dict(start="2021-01-01", benchmarks=False)
+    runcache.clear()
+    first = backtest(strat, d, **kw)  # no block: the run's cache hands its stores to the session's
+    (store,) = runcache.active().values("signals.features")
+    seen = (store.builds, store.extensions)
+    second = backtest(strat, d, **kw)
+    assert runcache.active().values("signals.features") == [store] and (store.builds, store.extensions) == seen
+    pd.testing.assert_frame_equal(first.weights, second.weights)
+    d.close.iloc[-200:, :] *= 1.3  # changed in place: the sums no longer match, the store is rebuilt
+    third = backtest(strat, d, **kw)
+    (rebuilt,) = runcache.active().values("signals.features")
+    assert rebuilt is not store
+    with RunCache(sizes={"signals.features": 0}):
+        ref = backtest(strat, d, **kw)
+    pd.testing.assert_frame_equal(third.weights, ref.weights, rtol=1e-7, atol=1e-9)
+    runcache.clear()
