@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 import typer
 
 from indexer.cli.common import console, handle_errors
 
 __all__ = ["register"]
+
+
+def _param_labels(params: Iterable[str]) -> dict[str, str]:
+    """Shortest unique tail of each dotted parameter path (``news_sentiment.weight`` when ``weight`` repeats)."""
+    keys = list(params)
+    out = {}
+    for k in keys:
+        parts = k.split(".")
+        for n in range(1, len(parts) + 1):
+            tail = ".".join(parts[-n:])
+            if sum(".".join(x.split(".")[-n:]) == tail for x in keys) == 1:
+                break
+        out[k] = tail
+    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -35,12 +49,12 @@ def register(app: typer.Typer) -> None:
         shown = [*spec.params, *varied, "sharpe", "deflated_sharpe", "cagr", "max_drawdown", "turnover_annual"]
         if spec.metric not in shown:
             shown.append(spec.metric)
-        short = {"deflated_sharpe": "DSR", "max_drawdown": "maxDD", "turnover_annual": "turnover"}
+        short = {"deflated_sharpe": "DSR", "max_drawdown": "maxDD", "turnover_annual": "turnover", **_param_labels(spec.params)}
         table = Table(title=f"{sweep_file.name}: {res.n_trials} runs ranked by {spec.metric} "
                             f"(DSR benchmark Sharpe {res.sr0_annual:.2f} ann.)", padding=(0, 1), box=None)  # fmt: skip
         table.add_column("#", justify="right", no_wrap=True, min_width=2)
         for c in shown:
-            table.add_column(short.get(c, c.split(".")[-1]), justify="right", no_wrap=True)
+            table.add_column(short.get(c, c), justify="right", no_wrap=True)
         for rank, row in t.iterrows():
             cells = []
             for c in shown:
@@ -49,7 +63,7 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(rank), *cells)
         console.print(table)
         b = res.best
-        params = ", ".join(f"{k.split('.')[-1]}={b[k]}" for k in spec.params)
+        params = ", ".join(f"{short[k]}={b[k]}" for k in spec.params)
         console.print(f"best of {res.n_trials}: trial {b['trial']} ({params}): Sharpe {b['sharpe']:.2f}, "
                       f"deflated Sharpe {b['deflated_sharpe']:.2f} (probability its true Sharpe beats the best of "
                       f"{res.n_trials} unskilled trials)")  # fmt: skip

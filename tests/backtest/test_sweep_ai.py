@@ -43,6 +43,7 @@ def test_shipped_256_variant_sweep_is_valid() -> None:
     weights = {x.label: x.weight for x in s.spec.signals.signals}
     assert weights["mom_30d"] == 1.0 and weights["news_sentiment"] == 0.5 and weights["trend_tstat"] == 0.5
     assert s.spec.optimiser.constraints.max_weight == 0.4 and s.spec.rebalance.every == "quarterly"
+    assert s.spec.signals.model.train_window == 730
     assert base["signals"]["signals"][0]["weight"] == 1.0  # the base document is not modified
 
 
