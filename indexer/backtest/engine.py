@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from indexer._typing import CASH, StrategyLike
 from indexer.data.market import to_utc
+from indexer.backtest import bench_store
 from indexer.backtest.benchmarks import BENCHMARK_SPECS, HOLD_BENCHMARKS, benchmark_strategy
 from indexer.backtest.costs import CostModel
 from indexer.backtest.metrics import compute_stats, stat_warnings
@@ -17,6 +19,7 @@ from indexer.backtest.result import BacktestResult
 from indexer.backtest.simulate import simulate
 from indexer.backtest.walk import Execution, walk_forward
 from indexer.exceptions import ConfigError, IndexerError
+from indexer.runcache import active, run_scope
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
@@ -25,6 +28,17 @@ __all__ = ["backtest", "attach_benchmarks", "load_strategy", "DEFAULT_BENCHMARKS
 
 DEFAULT_BENCHMARKS = tuple(BENCHMARK_SPECS)
 DEFAULT_INIT_CASH = 100_000.0
+#: Run-cache bucket of benchmark results, keyed by name, data fingerprint, period, costs, cash and execution.
+_BENCHMARKS = "backtest.benchmarks"
+
+
+def data_fingerprint(data: "MarketData") -> tuple:
+    """Content identity of ``data``: shapes, bounds, sums of every panel and sentiment input, asset kinds."""
+    from indexer.strategy.replay import fingerprint
+
+    reg = data.assets
+    kinds = tuple((a, reg.kind(a)) for a in data.close.columns) if reg is not None else ()
+    return (*fingerprint(data), kinds)
 
 
 def load_strategy(strategy: StrategyLike | str | Path) -> StrategyLike:
@@ -66,7 +80,7 @@ def _to_utc(t: Any) -> pd.Timestamp | None:
     return None if t is None else to_utc(t)
 
 
-def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, **walk: Any) -> BacktestResult:
+def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, stats: bool = True, **walk: Any) -> BacktestResult:
     """One walk-forward run simulated and packed as a result; ``walk`` are :func:`walk_forward`'s keywords
     (``start``, ``end``, ``costs``, ``init_cash``, ``execution``, ``drift_abs``, ``drift_rel``, ``hold``, ``history``)."""
     bar = None
@@ -99,14 +113,16 @@ def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, **wa
     weights.index.name, weights.columns.name = "timestamp", "asset"
     holdings = sim.holdings.loc[:, (sim.holdings.abs() > 1e-12).any(axis=0) | (sim.holdings.columns == CASH)]
     equity = sim.equity
-    stats = compute_stats(equity, orders=sim.orders, holdings=holdings, n_rebalances=len(plan.decisions))
+    n_reb = len(plan.decisions)
+    # ``stats=False``: the caller (``backtest``) computes them once, with the benchmark, in attach_benchmarks
+    stats_d = compute_stats(equity, orders=sim.orders, holdings=holdings, n_rebalances=n_reb) if stats else {"n_rebalances": n_reb}
     return BacktestResult(
         name=strategy.name,
         weights=weights,
         holdings=holdings,
         equity=equity,
         returns=equity.pct_change().fillna(0.0).rename("returns"),
-        stats=stats,
+        stats=stats_d,
         orders=sim.orders,
         decisions=pd.DataFrame(plan.decisions),
         targets=plan.targets,
@@ -197,31 +213,64 @@ def backtest(
     s, e = _to_utc(start), _to_utc(end)
     prepare = getattr(strat, "prepare_data", None)  # e.g. snapshot prices for universe.missing_prices
     check_backtest_inputs(data, start=s, end=e, init_cash=init_cash, benchmark=benchmark, known_benchmarks=DEFAULT_BENCHMARKS)
+    with run_scope():
+        return _backtest(strat, data, s, e, cm, init_cash, execution, d_abs, d_rel, hold, progress, history,
+                         benchmark, benchmarks, strat_data=prepare(data) if callable(prepare) else data)  # fmt: skip
+
+
+def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e: pd.Timestamp | None, cm: CostModel,
+              init_cash: float, execution: Execution, d_abs: float | None, d_rel: float | None, hold: bool,
+              progress: bool, history: int | None, benchmark: str | None,
+              benchmarks: Iterable[str] | bool, *, strat_data: "MarketData") -> BacktestResult:  # fmt: skip
+    """The strategy run on ``strat_data`` (its prepared data), the benchmarks on ``data``, stats once per result."""
     result = _run_one(
-        strat, prepare(data) if callable(prepare) else data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
-        drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history,
+        strat, strat_data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
+        drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history, stats=False,
     )  # fmt: skip
     names = list(DEFAULT_BENCHMARKS) if benchmarks is True else list(benchmarks or [])
     errors: dict[str, str] = {}
     first = result.equity.index[0]
+    fp = data_fingerprint(data) if names else None
+    ref = benchmark if benchmark in names else None  # stats depend on the reference actually run
+    cache = active()
+    entries: dict[str, tuple[tuple, tuple[BacktestResult, dict[Any, dict[str, Any]]]]] = {}
+    final: dict[int, dict[str, Any]] = {}
     for name in names:
-        try:
-            result.benchmarks[name] = _run_one(
-                benchmark_strategy(name), data, start=first, end=e, costs=cm, init_cash=init_cash,
-                execution=execution, drift_abs=None, drift_rel=None, hold=name in HOLD_BENCHMARKS, progress=False,
-            )  # fmt: skip
-        except IndexerError as exc:
-            errors[name] = f"{type(exc).__name__}: {exc}"
+        key = (name, fp, first.value, None if e is None else e.value, repr(sorted(cm.to_dict().items())), init_cash, execution)
+        entry = cache.get(_BENCHMARKS, key)
+        if entry is None:
+            entry = bench_store.load(key)  # another process ran it on the same data and settings
+            if entry is not None:
+                cache.put(_BENCHMARKS, key, entry)
+        if entry is None:
+            try:
+                run = _run_one(benchmark_strategy(name), data, start=first, end=e, costs=cm, init_cash=init_cash,
+                               execution=execution, drift_abs=None, drift_rel=None, hold=name in HOLD_BENCHMARKS,
+                               progress=False, stats=False)  # fmt: skip
+            except IndexerError as exc:
+                errors[name] = f"{type(exc).__name__}: {exc}"
+                continue
+            entry = cache.put(_BENCHMARKS, key, (run, {}))  # (result, stats per reference benchmark)
+        entries[name] = (key, entry)
+        res_b = replace(entry[0], stats=dict(entry[1].get(ref, entry[0].stats)), benchmarks={})
+        if ref in entry[1]:
+            final[id(res_b)] = res_b.stats
+        result.benchmarks[name] = res_b
     if errors:
         result.settings["benchmark_errors"] = errors
-    result = attach_benchmarks(result, result.benchmarks, data, benchmark=benchmark)
+    attach_benchmarks(result, result.benchmarks, data, benchmark=benchmark, _final=final)
+    for name, (key, entry) in entries.items():  # stats are computed once per benchmark result and reference
+        if name in result.benchmarks and ref not in entry[1]:
+            entry[1][ref] = dict(result.benchmarks[name].stats)
+            bench_store.save(key, entry)
     result.settings["stat_warnings"] = stat_warnings(result.stats)
     result.settings["cash_decisions"] = cash_decisions(result.decisions)
     return result
 
 
 def attach_benchmarks(
-    result: BacktestResult, benchmarks: dict[str, BacktestResult], data: "MarketData", *, benchmark: str | None = "btc"
+    result: BacktestResult, benchmarks: dict[str, BacktestResult], data: "MarketData", *, benchmark: str | None = "btc",
+    _final: dict[int, dict[str, Any]] | None = None,
 ) -> BacktestResult:
     """Set ``result.benchmarks`` (results run on the same period and costs) and recompute every stat
     with tracking error / information ratio against ``benchmark`` and beta to BTC; returns ``result``."""
@@ -229,6 +278,8 @@ def attach_benchmarks(
     btc = data.close["BTC"] if "BTC" in data.close.columns else None
     bench = result.benchmarks.get(benchmark) if benchmark else None
     for r in [result, *result.benchmarks.values()]:
+        if _final and id(r) in _final:  # already computed against this reference (a cached benchmark)
+            continue
         r.stats = compute_stats(
             r.equity, orders=r.orders, holdings=r.holdings, n_rebalances=r.stats["n_rebalances"],
             benchmark=bench.equity if bench is not None and r is not bench else None,

@@ -145,6 +145,8 @@ def simulate_cost_grid(
     pf = from_orders(wide_close, wide_size, fees=fee_row, slippage=slip_row, init_cash=float(init_cash),
                      group_by=np.repeat(np.arange(k), m))  # fmt: skip
     value = pf.value()
+    if isinstance(value, pd.Series):  # one group: vectorbt returns a Series
+        value = value.to_frame()
     names = pd.MultiIndex.from_tuples(pairs, names=["fees", "slippage"])
     value.columns = names
     rec = pf.orders.values

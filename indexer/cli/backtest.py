@@ -71,12 +71,13 @@ def register(app: typer.Typer) -> None:
             help="Output folder, new or empty (default out/backtest/<strategy>, replaced each run); written atomically.",
         ),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds another run's outputs."),
-        report: bool = typer.Option(True, "--report/--no-report", help="Write report.html and the PNG charts."),
+        report: bool = typer.Option(True, "--report/--no-report", help="Write report.html (interactive charts, offline)."),
+        png: bool = typer.Option(False, "--png/--no-png", help="Also write equity/drawdown/weights/monthly PNG charts (matplotlib, a few seconds)."),
         attribution: bool = typer.Option(
             False, "--attribution", help="Also run the ablations (overlay off, equal signal weights, risk weighting, cap weights) into the report."
         ),
     ) -> None:
-        """Backtest STRATEGY on the reference data; print stats; write weights/equity CSV, stats JSON, HTML report."""
+        """Backtest STRATEGY on the reference data; print stats; write weights/equity CSV, stats JSON, HTML report (PNGs with --png)."""
         import sys
 
         from indexer.backtest import CostModel, backtest, load_strategy
@@ -111,7 +112,7 @@ def register(app: typer.Typer) -> None:
                     f"[yellow]note:[/] the first decision is {first}, not --start {start}: the strategy needs "
                     f"{getattr(strat, 'lookback', '?')} bars of history (or {start} is not a bar)", highlight=False, soft_wrap=True,
                 )
-        paths = write_run(result, out_dir, data=data, overwrite=replace, html=report, png=report, command=sys.argv[1:])
+        paths = write_run(result, out_dir, data=data, overwrite=replace, html=report, png=png, command=sys.argv[1:])
         m = result.settings["manifest"]
         console.print(f"[green]wrote[/] {len(paths)} files to {out_dir.resolve()}")
         console.print(

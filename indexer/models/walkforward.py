@@ -139,17 +139,24 @@ class WalkForwardRegressor(BaseEstimator, RegressorMixin):
 
     def fit_one(self, X: pd.DataFrame, y: pd.Series, refit: pd.Timestamp) -> tuple[Any | None, dict[str, Any]]:
         """Fit the model of grid date ``refit`` from the usable rows of (X, y)."""
-        times = self._times(X)
+        return self.fit_arrays(self._times(X), X.to_numpy(dtype="float64"), y.to_numpy(dtype="float64"), refit)
+
+    def fit_arrays(
+        self, times: pd.DatetimeIndex, X: np.ndarray, y: np.ndarray, refit: pd.Timestamp
+    ) -> tuple[Any | None, dict[str, Any]]:
+        """:meth:`fit_one` on arrays: ``times`` (sample date per row), features ``X`` (rows x features, NaN =
+        missing, read as 0) and targets ``y``; rows in (timestamp, asset) order give the same fit."""
         days = (times - _EPOCH) // pd.Timedelta(days=1)
         m = training_mask(times, refit, self.purge_days, self.train_window)
         m &= np.asarray(days % max(1, int(self.sample_every)) == 0)
-        m &= y.notna().to_numpy() & X.notna().any(axis=1).to_numpy()
+        m &= ~np.isnan(y) & ~np.isnan(X).all(axis=1)
         info: dict[str, Any] = {"refit": refit, "n_train": int(m.sum()), "train_start": None, "train_end": None, "max_target_end": None}
         if m.sum() < self.min_train:
             return None, info
         tt = times[m]
         info.update(train_start=tt.min(), train_end=tt.max(), max_target_end=tt.max() + pd.Timedelta(days=self.horizon))
-        model = make_estimator(self.estimator).fit(X[m].fillna(0.0).to_numpy(dtype="float64"), y[m].to_numpy(dtype="float64"))
+        xm = X[m]
+        model = make_estimator(self.estimator).fit(np.where(np.isnan(xm), 0.0, xm), y[m])
         return model, info
 
     def fit(self, X: pd.DataFrame, y: pd.Series) -> "WalkForwardRegressor":

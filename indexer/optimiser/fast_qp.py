@@ -6,7 +6,9 @@ used by closed forms are quadratic programmes in the asset weights once the
 CASH line is fixed (``cash_min == cash_max``).  For them the optimiser hands
 ``0.5 w'Hw + f'w`` with simple bounds, the budget equality and the linear
 group constraints (themes, stablecoins) straight to DAQP, a dual active-set
-solver, and starts it from the previous solution of the same shape: between
+solver, and starts it from the previous solution for the same asset set
+(kept in the ``optimiser.warm`` bucket of the active
+:class:`indexer.runcache.RunCache`): between
 two weekly rebalances the active set (assets at 0 or at their cap) barely
 changes, so a re-solve takes a handful of iterations instead of a cold solve
 plus cvxpy's canonicalisation.  Anything else (turnover, penalties, a CASH
@@ -23,6 +25,7 @@ import numpy as np
 
 from indexer.optimiser.inputs import Inputs
 from indexer.optimiser.spec import OptimiserSpec
+from indexer.runcache import active
 
 __all__ = ["FAST_OBJECTIVES", "FAST_GROUPS", "eligible", "solve_fast", "FastPathFailed", "DAQP_SETTINGS"]
 
@@ -33,7 +36,7 @@ DAQP_SETTINGS: dict[str, Any] = {"primal_tol": 1e-10, "iter_limit": 10000}
 
 _INF = 1e30
 _EQ, _INEQ = 5, 0
-_WARM: dict[tuple, np.ndarray] = {}
+_WARM = "optimiser.warm"
 
 
 class FastPathFailed(Exception):
@@ -94,8 +97,9 @@ def solve_fast(objective: str, inputs: Inputs, groups: tuple[str, ...]) -> tuple
     bu = np.concatenate([hi, rhi])
     bl = np.concatenate([lo, rlo])
     sense_arr = np.concatenate([np.zeros(n, dtype=np.int32), np.asarray(sense, dtype=np.int32)])
-    key = (objective, n, tuple(groups), len(rows))
-    start = _WARM.get(key)
+    key = (objective, tuple(inputs.ctx.assets), tuple(groups), len(rows))
+    cache = active()
+    start = cache.get(_WARM, key)
     t0 = time.perf_counter()
     kwargs = dict(DAQP_SETTINGS)
     if start is not None:
@@ -105,10 +109,10 @@ def solve_fast(objective: str, inputs: Inputs, groups: tuple[str, ...]) -> tuple
     except Exception as exc:  # noqa: BLE001 - any solver failure falls back to cvxpy
         raise FastPathFailed(f"DAQP raised {exc!r}") from exc
     if flag not in (1, 2) or x is None or not np.isfinite(x).all():
-        _WARM.pop(key, None)
+        cache.pop(_WARM, key)
         raise FastPathFailed(f"DAQP exit flag {flag}")
     w = np.clip(np.asarray(x, dtype="float64"), lo, hi)
-    _WARM[key] = w.copy()
+    cache.put(_WARM, key, w.copy())
     diag = {
         "solver": "DAQP",
         "engine": "daqp_warm" if start is not None else "daqp",

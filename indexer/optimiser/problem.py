@@ -1,7 +1,8 @@
 """Parameterised (DPP) cvxpy problems, built once per shape and re-solved with new values.
 
 The cache key is (objective, number of assets, risk-factor shape, constraint
-groups, penalties).  A walk-forward therefore pays cvxpy's canonicalisation
+groups, penalties); problems live in the ``optimiser.problems`` bucket of the
+active :class:`indexer.runcache.RunCache`.  A walk-forward therefore pays cvxpy's canonicalisation
 once; every later solve only copies parameter values and calls the solver
 (warm-started where the solver supports it).
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,11 +22,11 @@ from indexer.optimiser.build import Build, Source
 from indexer.optimiser.constraints import CONSTRAINTS
 from indexer.optimiser.inputs import Inputs
 from indexer.optimiser.objectives import OBJECTIVE_TERMS, penalties
+from indexer.runcache import active
 
 __all__ = ["Compiled", "compiled", "cache_info", "clear_cache", "SOLVER_OPTIONS"]
 
-_CACHE: "OrderedDict[tuple, Compiled]" = OrderedDict()
-_CACHE_SIZE = 64
+_BUCKET = "optimiser.problems"
 _CACHE_LOCK = threading.RLock()
 
 #: Solver options used (tight tolerances so results agree with peers within 1e-6).
@@ -108,15 +108,15 @@ def _key(objective: str, inputs: Inputs, groups: tuple[str, ...], with_penalties
 def compiled(objective: str, inputs: Inputs, groups: tuple[str, ...], with_penalties: bool = False) -> Compiled:
     """The cached problem for this (objective, shape, constraint groups, penalties), built on first use."""
     key = _key(objective, inputs, groups, with_penalties)
+    cache = active()
     with _CACHE_LOCK:
-        hit = _CACHE.get(key)
+        hit = cache.get(_BUCKET, key)
         if hit is not None:
-            _CACHE.move_to_end(key)
             return hit
-        return _build(key, objective, inputs, groups, with_penalties)
+        return cache.put(_BUCKET, key, _build(objective, inputs, groups, with_penalties))
 
 
-def _build(key: tuple, objective: str, inputs: Inputs, groups: tuple[str, ...], with_penalties: bool) -> Compiled:
+def _build(objective: str, inputs: Inputs, groups: tuple[str, ...], with_penalties: bool) -> Compiled:
     t0 = time.perf_counter()
     obj = OBJECTIVE_TERMS[objective]
     b = Build(inputs, obj.mode)
@@ -130,18 +130,15 @@ def _build(key: tuple, objective: str, inputs: Inputs, groups: tuple[str, ...], 
     problem = cp.Problem(cp.Minimize(expr), cons + b.extra)
     if not problem.is_dcp(dpp=True):  # pragma: no cover - guards our own terms
         raise OptimisationError(f"internal: problem for {objective!r} is not DPP")
-    comp = Compiled(problem, b.w, b.cash, b.scale, b.params, obj.mode, time.perf_counter() - t0)
-    _CACHE[key] = comp
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return comp
+    return Compiled(problem, b.w, b.cash, b.scale, b.params, obj.mode, time.perf_counter() - t0)
 
 
 def cache_info() -> dict[str, int]:
-    """Number of cached problems and total solves through them."""
-    return {"problems": len(_CACHE), "solves": sum(c.solves for c in _CACHE.values())}
+    """Number of cached problems (in the active run cache) and total solves through them."""
+    probs = active().values(_BUCKET)
+    return {"problems": len(probs), "solves": sum(c.solves for c in probs)}
 
 
 def clear_cache() -> None:
-    """Forget every built problem."""
-    _CACHE.clear()
+    """Forget every built problem (of the active run cache)."""
+    active().clear(_BUCKET)

@@ -29,7 +29,12 @@ def market_cap_panel(data: "MarketData", ffill_limit: int) -> pd.DataFrame:
     """``CapMrktCurUSD`` where present, else ``data.market_cap`` (USD)."""
     cap = metric_panel(data, "CapMrktCurUSD", ffill_limit)
     if data.market_cap is not None:
-        cap = cap.combine_first(data.market_cap.astype("float64"))
+        mc = data.market_cap
+        if cap.index.equals(mc.index) and cap.columns.equals(mc.columns):  # aligned panels: NumPy, same values
+            v = cap.to_numpy(dtype="float64")
+            cap = pd.DataFrame(np.where(np.isnan(v), mc.to_numpy(dtype="float64"), v), index=cap.index, columns=cap.columns)
+        else:
+            cap = cap.combine_first(mc.astype("float64"))
     return cap.where(cap > 0)
 
 

@@ -4,15 +4,20 @@ The strategy calls it with the point-in-time view ``data.until(as_of)``.
 Fixed blend: ``sum_i w_i z_i / sum_i |w_i|`` in normalised (z or rank) units.
 ML blend (``ridge``/``gbr``): the walk-forward model of the last refit date
 predicts the ``horizon``-day forward return (fraction; relative to the
-cross-sectional mean for cross-sectional normalisers); fitted models are
-cached in memory by (spec, assets, first bar, refit date), so a backtest
-refits only every ``refit_every`` days.  Before enough training history the
-fixed blend is used and ``diagnostics["model_status"]`` says so.
+cross-sectional mean for cross-sectional normalisers).  Before enough training
+history the fixed blend is used and ``diagnostics["model_status"]`` says so.
+
+Inside a ``with RunCache():`` block (every backtest and sweep opens one) the
+whole-history paths (ML blend, ``ts_zscore``, signals without a last-row window
+such as ``news_sentiment``) read a :class:`~indexer.signals.features.FeatureStore`:
+raw signals computed once per run and extended by the new bars at each
+decision, the model refitted only on its schedule (per asset set) and applied
+to the last row.  Outside one, or with ``full_history=True``, everything is
+recomputed from the view (the reference the store is tested against).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -22,7 +27,10 @@ import pandas as pd
 from indexer.exceptions import SignalError
 from indexer.signals._util import tail
 from indexer.signals.base import Signal
+from indexer.runcache import active
 from indexer.signals.blend import ml_target, normalised_panels, stack_features, walk_forward
+from indexer.signals.features import feature_store
+from indexer.signals.ml_store import normalised_rows, store_model
 from indexer.signals.normalise import normalise_rows
 from indexer.signals.spec import ScoringSpec
 
@@ -31,13 +39,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ScoreResult", "score", "clear_model_cache", "last_row_window"]
 
-_MODEL_CACHE: "OrderedDict[tuple, tuple[Any, dict[str, Any]]]" = OrderedDict()
-_CACHE_SIZE = 256
+_MODELS = "signals.models"
 
 
 def clear_model_cache() -> None:
-    """Forget the in-memory fitted ML blend models."""
-    _MODEL_CACHE.clear()
+    """Forget the fitted ML blend models of the whole-history path (``signals.models`` of the active run cache)."""
+    active().clear(_MODELS)
 
 
 @dataclass(frozen=True)
@@ -64,15 +71,13 @@ def _model_for(X: pd.DataFrame, y: pd.Series, spec: ScoringSpec, assets: tuple[s
     from indexer.models.walkforward import refit_date  # scikit-learn: only for ML blends
 
     r = refit_date(as_of, spec.model.refit_every)
-    key = (spec.model_dump_json(), assets, start, r)
-    if key in _MODEL_CACHE:
-        _MODEL_CACHE.move_to_end(key)
-        return _MODEL_CACHE[key]
-    fitted = walk_forward(spec).fit_one(X, y, r)
-    _MODEL_CACHE[key] = fitted
-    if len(_MODEL_CACHE) > _CACHE_SIZE:
-        _MODEL_CACHE.popitem(last=False)
-    return fitted
+    key = (spec.model_dump_json(), assets, start, len(X), float(np.nansum(X.to_numpy())), r)
+    return active().get_or_make(_MODELS, key, lambda: walk_forward(spec).fit_one(X, y, r))
+
+
+def _store_key(spec: ScoringSpec) -> str:
+    """What the raw panels depend on: the signals and their parameters (not weights, normaliser or model)."""
+    return repr([(lab, s.name, sorted(s.params.items())) for lab, s in zip(spec.labels, spec.signals)])
 
 
 def _iso(v: Any) -> Any:
@@ -123,6 +128,7 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
     window = None if full_history else last_row_window(spec, sigs)
     as_of = data.close.index[-1]
     norm: dict[str, pd.DataFrame] = {}
+    store = None
     if window is not None:
         sub = tail(data, window)
         if len(assets) != len(cols):  # per-asset signals: the full column set needs no (copying) selection
@@ -133,11 +139,20 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
         z = normalise_rows(raw.to_numpy(dtype="float64").T, spec.normalise, spec.winsor)  # one row per signal
         last = pd.DataFrame(z.T, index=assets, columns=labels)
     else:
-        sub = data.select(assets)
-        panels = {k: sig(sub) for k, sig in zip(labels, sigs)}
-        norm = normalised_panels(panels, spec)
-        raw = pd.DataFrame({k: panels[k].iloc[-1] for k in labels}, index=assets, columns=labels)
-        last = pd.DataFrame({k: norm[k].iloc[-1] for k in labels}, index=assets, columns=labels)
+        store = None if full_history else feature_store(data, sigs, labels, _store_key(spec))
+        if store is not None:
+            n = len(data.close)
+            pos = cols.get_indexer(assets)
+            raw_v = np.column_stack([store.raw[k][n - 1, pos] for k in labels])
+            raw = pd.DataFrame(raw_v, index=assets, columns=labels)
+            last_v = np.column_stack([normalised_rows(store, k, n, pos, np.array([n - 1]), spec)[0] for k in labels])
+            last = pd.DataFrame(last_v, index=assets, columns=labels)
+        else:
+            sub = data.select(assets)
+            panels = {k: sig(sub) for k, sig in zip(labels, sigs)}
+            norm = normalised_panels(panels, spec)
+            raw = pd.DataFrame({k: panels[k].iloc[-1] for k in labels}, index=assets, columns=labels)
+            last = pd.DataFrame({k: norm[k].iloc[-1] for k in labels}, index=assets, columns=labels)
     last_na = last.isna().to_numpy()
     diag: dict[str, Any] = {
         "as_of": as_of.isoformat(),
@@ -150,9 +165,12 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
     if not use_fixed:
         from indexer.models.walkforward import contributions as model_contributions
 
-        X = stack_features(norm, labels)
-        y = ml_target(sub.close, spec).stack(future_stack=True).reindex(X.index)
-        model, info = _model_for(X, y, spec, tuple(assets), sub.close.index[0], as_of)
+        if store is not None:
+            model, info = store_model(store, len(data.close), data, spec, assets, cols.get_indexer(assets))
+        else:
+            X = stack_features(norm, labels)
+            y = ml_target(sub.close, spec).stack(future_stack=True).reindex(X.index)
+            model, info = _model_for(X, y, spec, tuple(assets), sub.close.index[0], as_of)
         diag["training"] = {k: _iso(v) for k, v in info.items()}
         if model is None:
             use_fixed = True

@@ -30,10 +30,25 @@ from indexer.signals.base import Signal, register_signal
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["NewsSentiment", "NewsVolume", "score_texts", "daily_asset_sums"]
+__all__ = ["NewsSentiment", "NewsVolume", "score_texts", "period_model", "daily_asset_sums"]
 
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
-_SCORE_MEMO: dict[tuple, np.ndarray] = {}
+#: Run-cache bucket of text scores per (model key, batch key).
+_SCORES = "signals.news"
+
+
+def period_model(texts: pd.DataFrame, period: int, *, refit_days: int = 30, label_delay: int = 7, min_train: int = 500):
+    """The text model of refit period ``period`` (grid date ``period x refit_days`` days after 1970-01-01 UTC),
+    trained on the labelled texts dated before ``refit - label_delay`` days; ``None`` when too few."""
+    from indexer.models.text import cached_text_model  # scikit-learn/joblib: only when texts are scored
+
+    refit = _EPOCH + pd.Timedelta(days=int(period) * refit_days)
+    ts = texts["timestamp"]
+    labelled = texts["label"].notna() if "label" in texts.columns else pd.Series(False, index=texts.index)
+    train = texts[labelled & (ts < refit - pd.Timedelta(days=label_delay))]
+    if len(train) < min_train or train["label"].nunique() < 2:
+        return None
+    return cached_text_model(train["text"].fillna("").tolist(), train["label"].astype(int).tolist())
 
 
 def score_texts(
@@ -41,13 +56,15 @@ def score_texts(
 ) -> pd.Series:
     """Walk-forward score of every text (``P(up) - 0.5``; NaN before the first usable model).
 
-    See the module docstring for the schedule; models are cached with joblib.
+    See the module docstring for the schedule; models are cached with joblib,
+    scores in the ``signals.news`` bucket of the active :class:`indexer.runcache.RunCache`.
     """
     out = pd.Series(np.nan, index=texts.index, dtype="float64")
     if texts is None or len(texts) == 0:
         return out
     from indexer.models.store import content_key  # scikit-learn/joblib: only when texts are scored
     from indexer.models.text import cached_text_model, text_model_key
+    from indexer.runcache import active
 
     ts = texts["timestamp"]
     days = ((ts - _EPOCH) // pd.Timedelta(days=1)).to_numpy()
@@ -62,12 +79,11 @@ def score_texts(
         tr_text, tr_label = train["text"].fillna("").tolist(), train["label"].astype(int).tolist()
         batch_text = texts.loc[batch, "text"].fillna("").tolist()
         key = (text_model_key(tr_text, tr_label), content_key(batch_text))
-        if key not in _SCORE_MEMO:
-            model = cached_text_model(tr_text, tr_label)
-            _SCORE_MEMO[key] = model.predict_proba(batch_text)[:, 1] - 0.5
-            if len(_SCORE_MEMO) > 256:
-                _SCORE_MEMO.pop(next(iter(_SCORE_MEMO)))
-        out.loc[batch] = _SCORE_MEMO[key]
+        cache = active()
+        scored = cache.get(_SCORES, key)
+        if scored is None:
+            scored = cache.put(_SCORES, key, cached_text_model(tr_text, tr_label).predict_proba(batch_text)[:, 1] - 0.5)
+        out.loc[batch] = scored
     return out
 
 

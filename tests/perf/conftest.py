@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 #: Tests that only report timings collected by the benchmark runs.
-TIMING_ONLY = ("test_zz_ratio_table",)
+TIMING_ONLY = ("test_zz_ratio_table", "test_zz_research_table")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

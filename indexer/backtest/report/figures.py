@@ -14,9 +14,35 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from indexer.backtest.result import BacktestResult
 
-__all__ = ["FIGURES", "all_figures"]
+__all__ = ["FIGURES", "all_figures", "thin", "THIN_ABOVE"]
 
 _LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=60, r=20, t=50, b=40), hovermode="x unified")
+#: Series longer than this many bars (two years of days) are drawn from weekly points.
+THIN_ABOVE = 730
+
+
+def thin(s: pd.Series, keep: str = "last") -> tuple[list[str], np.ndarray]:
+    """Chart points of a daily series: ``(x as YYYY-MM-DD strings, y as float32)``.
+
+    Series longer than :data:`THIN_ABOVE` bars keep one point per calendar week
+    (UTC; its last bar, or with ``keep="min"`` its lowest value, so drawdown troughs
+    stay exact) plus the first and last bars: at a multi-year width a chart cannot
+    show more, and the report stays small.  Shorter series keep every bar.
+    """
+    s = s.dropna()
+    if len(s) > THIN_ABOVE and isinstance(s.index, pd.DatetimeIndex):
+        week = (s.index - pd.Timestamp("1970-01-05", tz=s.index.tz)).days // 7  # Monday-based UTC weeks
+        g = pd.Series(s.to_numpy(), index=np.asarray(week))
+        pos = np.arange(len(s))
+        if keep == "min":
+            order = np.lexsort((pos, s.to_numpy()))  # lowest value first, earliest on ties
+            picked = pd.Series(pos[order], index=np.asarray(week)[order]).groupby(level=0).first().to_numpy()
+        else:
+            picked = pd.Series(pos, index=g.index).groupby(level=0).last().to_numpy()
+        picked = np.unique(np.r_[0, picked, len(s) - 1])
+        s = s.iloc[picked]
+    x = list(s.index.strftime("%Y-%m-%d")) if isinstance(s.index, pd.DatetimeIndex) else list(s.index)
+    return x, s.to_numpy(dtype="float32")
 
 
 def _label(res: "BacktestResult", name: str) -> str:
@@ -29,7 +55,8 @@ def equity(res: "BacktestResult") -> "go.Figure":
 
     fig = go.Figure()
     for i, (name, s) in enumerate(res.equity_table(normalise=True).items()):
-        fig.add_trace(go.Scatter(x=s.index, y=s, name=_label(res, name), line=dict(width=3 if i == 0 else 1.5)))
+        x, y = thin(s)
+        fig.add_trace(go.Scatter(x=x, y=y, name=_label(res, name), line=dict(width=3 if i == 0 else 1.5)))
     fig.update_layout(title="Equity (growth of 1 USD, log scale)", yaxis_type="log", **_LAYOUT)
     return fig
 
@@ -41,8 +68,8 @@ def drawdowns(res: "BacktestResult") -> "go.Figure":
     fig = go.Figure()
     eq = res.equity_table(normalise=False)
     for i, (name, s) in enumerate(eq.items()):
-        dd = s / s.cummax() - 1.0
-        fig.add_trace(go.Scatter(x=dd.index, y=dd, name=_label(res, name), fill="tozeroy" if i == 0 else None,
+        x, y = thin(s / s.cummax() - 1.0, keep="min")
+        fig.add_trace(go.Scatter(x=x, y=y, name=_label(res, name), fill="tozeroy" if i == 0 else None,
                                  line=dict(width=2 if i == 0 else 1)))  # fmt: skip
     fig.update_layout(title="Drawdown", yaxis_tickformat=".0%", **_LAYOUT)
     return fig
@@ -55,9 +82,11 @@ def weights(res: "BacktestResult") -> "go.Figure":
     h = res.holdings.clip(lower=0.0)
     h = h.iloc[::7] if len(h) > 400 else h
     order = h.mean().sort_values(ascending=False).index
+    x = list(h.index.strftime("%Y-%m-%d"))
     fig = go.Figure()
     for a in order:
-        fig.add_trace(go.Scatter(x=h.index, y=h[a], name=a, stackgroup="w", mode="lines", line=dict(width=0.5)))
+        fig.add_trace(go.Scatter(x=x, y=h[a].to_numpy(dtype="float32"), name=a, stackgroup="w", mode="lines",
+                                 line=dict(width=0.5)))  # fmt: skip
     fig.update_layout(title="Weights held (stacked)", yaxis_tickformat=".0%", yaxis_range=[0, 1], **_LAYOUT)
     return fig
 
@@ -75,8 +104,9 @@ def turnover_costs(res: "BacktestResult") -> "go.Figure":
                       secondary_y=False)  # fmt: skip
     c = res.costs
     if len(c):
-        fig.add_trace(go.Scatter(x=c.index, y=c["fees"].cumsum(), name="fees (cum., USD)"), secondary_y=True)
-        fig.add_trace(go.Scatter(x=c.index, y=c["slippage"].cumsum(), name="slippage (cum., USD)"), secondary_y=True)
+        for col, lab in (("fees", "fees (cum., USD)"), ("slippage", "slippage (cum., USD)")):
+            x, y = thin(c[col].cumsum())
+            fig.add_trace(go.Scatter(x=x, y=y, name=lab), secondary_y=True)
     fig.update_layout(title="Turnover per rebalance and cumulative costs", **_LAYOUT)
     fig.update_yaxes(tickformat=".0%", secondary_y=False)
     return fig
@@ -114,9 +144,10 @@ def rolling(res: "BacktestResult") -> "go.Figure":
     for name, eq in curves.items():
         r = rolling_metrics(eq, 90)
         lab = _label(res, name)
-        fig.add_trace(go.Scatter(x=r.index, y=r["sharpe_90d"], name=f"{lab} Sharpe 90d"), secondary_y=False)
-        fig.add_trace(go.Scatter(x=r.index, y=r["volatility_90d"], name=f"{lab} vol 90d", line=dict(dash="dot")),
-                      secondary_y=True)  # fmt: skip
+        x, y = thin(r["sharpe_90d"])
+        fig.add_trace(go.Scatter(x=x, y=y, name=f"{lab} Sharpe 90d"), secondary_y=False)
+        x, y = thin(r["volatility_90d"])
+        fig.add_trace(go.Scatter(x=x, y=y, name=f"{lab} vol 90d", line=dict(dash="dot")), secondary_y=True)
     fig.update_layout(title="Rolling 90-day Sharpe and volatility", **_LAYOUT)
     fig.update_yaxes(tickformat=".0%", secondary_y=True)
     return fig

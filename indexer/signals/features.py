@@ -1,0 +1,169 @@
+"""``FeatureStore``: raw signal values computed once per run and extended as decisions advance.
+
+A walk-forward asks ``score`` at every decision with a longer point-in-time
+view of the same data.  Recomputing every signal over the whole history each
+time (what the ML blend needs: its training set is the history) costs far more
+than the decision itself.  The store keeps each signal's raw panel over all of
+the data's columns and, for a later view of the same data, computes only the
+new bars: signals with a :attr:`~indexer.signals.Signal.last_row_window` on a
+trailing window of ``largest window + new bars``, ``news_sentiment`` incrementally
+(:class:`~indexer.signals.news_state.NewsState`), any other signal over the
+whole view (correct, slow).  A shorter view of the same data (an earlier
+decision) reads the stored rows: row t only ever depends on data up to t.
+
+Only views of the *same* data extend a store: the key holds the identity of
+the data's underlying arrays (kept by weak reference, so a freed array cannot
+alias a new one), its columns and first bar, and every run that uses the store
+first compares the sums of those arrays with the ones recorded when it was
+built (a panel changed in place between runs rebuilds it).  Stores live in the
+``signals.features`` bucket of the active :class:`indexer.runcache.RunCache`
+(which a backtest's own cache hands to the session's, so the next backtest on
+the same data reads the signals instead of recomputing them), and only inside
+a ``with RunCache():`` block (every backtest and sweep opens one).  A store
+syncs under a lock, so threads may share it.
+
+Signals are assumed per-asset: an asset's column depends on that asset's data
+(and shared inputs such as the sentiment index), not on which other columns are
+present, which holds for every registered signal (``tests/signals`` checks the
+store against the whole-history computation on selected assets).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from indexer.runcache import scoped
+from indexer.signals._util import tail
+from indexer.signals.base import Signal
+from indexer.signals.sentiment import NewsSentiment
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.data import MarketData
+
+__all__ = ["FeatureStore", "feature_store", "data_identity"]
+
+_BUCKET = "signals.features"
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def data_identity(data: "MarketData") -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """Ids of the base arrays behind every panel of ``data`` (views of the same data share them) and the arrays."""
+    arrays = [data.close, data.volume, data.market_cap, *data.metrics.values()]
+    roots = [_root(p.to_numpy()) for p in arrays if p is not None]
+    return tuple(id(r) for r in roots), roots
+
+
+class FeatureStore:
+    """Raw panels of ``signals`` (labels) over ``columns``, rows from the data's first bar (see module docstring)."""
+
+    def __init__(self, signals: Sequence[Signal], labels: Sequence[str], columns: pd.Index, roots: list[np.ndarray]) -> None:
+        self.signals = list(signals)
+        self.labels = list(labels)
+        self.columns = columns
+        self._refs = [weakref.ref(r) for r in roots]
+        self._sums = _sums(roots)
+        self._verified: Any = None  # weak reference to the run cache that last checked the sums
+        self.lock = threading.RLock()
+        self.index = pd.DatetimeIndex([], tz="UTC")
+        self.raw: dict[str, np.ndarray] = {}
+        self._news: dict[str, Any] = {}
+        self.builds = 0
+        self.extensions = 0
+
+    def alive(self, roots: list[np.ndarray]) -> bool:
+        """Whether the arrays this store was built from are still exactly ``roots``."""
+        return len(roots) == len(self._refs) and all(r() is x for r, x in zip(self._refs, roots))
+
+    def verified(self, cache: Any, roots: list[np.ndarray]) -> bool:
+        """``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
+        if self._verified is not None and self._verified() is cache:
+            return True
+        if _sums(roots) != self._sums:
+            return False
+        self._verified = weakref.ref(cache)
+        return True
+
+    def _full(self, data: "MarketData") -> None:
+        from indexer.signals.news_state import NewsState
+
+        self.raw, self._news = {}, {}
+        for label, sig in zip(self.labels, self.signals):
+            if isinstance(sig, NewsSentiment) and type(sig).compute is NewsSentiment.compute:
+                st = NewsState(sig)
+                self._news[label] = st
+                self.raw[label] = st.build(data)
+            else:
+                self.raw[label] = sig(data).to_numpy(dtype="float64")
+        self.index = data.close.index
+        self.builds += 1
+
+    def _extend(self, data: "MarketData", m: int) -> None:
+        n = len(data.close)
+        k = n - m
+        windows = [s.last_row_window for s in self.signals if s.last_row_window is not None]
+        recent = tail(data, max(windows) + k) if windows else data  # one trailing view for every windowed signal
+        for label, sig in zip(self.labels, self.signals):
+            st = self._news.get(label)
+            if st is not None:
+                rows = st.extend(data, m)
+                if rows is None:  # texts changed under the same arrays: start again
+                    self._full(data)
+                    return
+            elif sig.last_row_window is not None:
+                rows = sig(recent).to_numpy(dtype="float64")[-k:]
+            else:
+                rows = sig(data).to_numpy(dtype="float64")[m:]
+            self.raw[label] = np.concatenate([self.raw[label], rows])
+        self.index = data.close.index
+        self.extensions += 1
+
+    def sync(self, data: "MarketData") -> int:
+        """Make the store cover ``data``'s bars; returns their number (rows ``:n`` of :attr:`raw` are ``data``'s)."""
+        idx = data.close.index
+        n, m = len(idx), len(self.index)
+        if m == 0:
+            self._full(data)
+        elif n <= m:
+            if idx[n - 1] != self.index[n - 1]:
+                self._full(data)
+        elif idx[m - 1] != self.index[m - 1]:
+            self._full(data)
+        else:
+            self._extend(data, m)
+        return n
+
+    def rows(self, label: str, n: int, cols: np.ndarray) -> np.ndarray:
+        """Raw values of ``label``: the first ``n`` bars, columns at positions ``cols``."""
+        return self.raw[label][:n, cols]
+
+
+def feature_store(data: "MarketData", signals: Sequence[Signal], labels: Sequence[str], key: str) -> FeatureStore | None:
+    """The store for ``data``'s signals ``key`` (a description of the signals and their parameters), synced to
+    ``data``; ``None`` outside a ``with RunCache():`` block or when its ``signals.features`` size is 0."""
+    cache = scoped()
+    if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:
+        return None
+    ids, roots = data_identity(data)
+    k = (key, ids, tuple(data.close.columns), data.close.index[0].value)
+    store = cache.get(_BUCKET, k)
+    if store is None or not store.alive(roots) or not store.verified(cache, roots):
+        store = cache.put(_BUCKET, k, FeatureStore(signals, labels, data.close.columns, roots))
+        store.verified(cache, roots)
+    with store.lock:
+        store.sync(data)
+    return store
+
+
+def _sums(roots: list[np.ndarray]) -> tuple[float, ...]:
+    with np.errstate(all="ignore"):
+        return tuple(float(np.nansum(r)) for r in roots)

@@ -1,0 +1,179 @@
+"""Research-loop speed: ``indexer.backtest`` and ``indexer backtest`` against a hand-written floor, in one run.
+
+The floor is the top-10 capped index written directly in pandas + vectorbt
+(:func:`floor_top10_capped`): on the first bar of every month (and the first bar
+of the period) take the 10 largest non-stablecoins by latest market cap with at
+least 90 bars of prices, weight them by market cap capped at 25 % (the excess
+pro rata to the others), fill at the next bar's close with the same fee and
+slippage, simulated by ``vbt.Portfolio.from_orders`` (target percent, one cash-
+sharing group).  Its final value must match ``indexer.backtest`` within 0.1 %.
+
+``pytest tests/perf/test_research_loop.py --benchmark-enable`` times, warm and
+in one process: the floor, ``backtest(top10_capped)`` without and with the four
+benchmarks (after a first run on the same data, so they come from the run
+cache), ``backtest(ai_index)`` monthly and weekly, and ``indexer backtest`` with
+the HTML report from a cold interpreter; ``test_zz_research_table`` prints the
+table with each run's ratio to the floor and the issue's goal.  Without
+``--benchmark-enable`` the same code runs once on a short period (a check).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from indexer.backtest import backtest
+from indexer.strategy import Strategy
+
+pytestmark = pytest.mark.perf
+REPO = Path(__file__).resolve().parents[2]
+FEE, SLIP, CASH0 = 0.001, 0.0005, 100_000.0
+TIMES: dict[str, float] = {}
+#: Goals of issue 15 (seconds, or multiples of the floor).
+GOALS = {
+    "indexer top10_capped": "<= 1.3x floor",
+    "indexer top10_capped + 4 benchmarks (warm)": "<= 1.6x floor",
+    "indexer ai_index monthly": "<= 1.5 s",
+    "indexer ai_index weekly": "<= 4 s",
+    "CLI top10_capped + report (cold)": "<= 4 s",
+    "CLI ai_index + report (cold)": "<= 6 s",
+}
+
+
+def _capped(w: np.ndarray, cap: float) -> np.ndarray:
+    """Cap weights at ``cap``, handing the excess to the uncapped ones pro rata, until none exceeds it."""
+    w = w / w.sum()
+    fixed = np.zeros(len(w), dtype=bool)
+    while (w > cap + 1e-12).any():
+        fixed |= w > cap
+        excess = 1.0 - cap * fixed.sum()
+        free = w[~fixed]
+        w = np.where(fixed, cap, w * excess / free.sum())
+    return w
+
+
+def floor_top10_capped(data, start: pd.Timestamp | None = None) -> pd.Series:
+    """The top-10 capped index in plain pandas + vectorbt (see the module docstring); portfolio value (USD)."""
+    import vectorbt as vbt
+
+    close, cap = data.close, data.market_cap
+    stable = set(data.assets.stablecoins())
+    n_hist = close.notna().cumsum()
+    last_cap = cap.ffill(limit=35)
+    idx = close.index
+    i0 = max(89, int(idx.searchsorted(start)) if start is not None else 0)
+    sim = idx[i0:]
+    month_first = pd.Series(sim, index=sim).groupby([sim.year, sim.month]).first()
+    decide = sorted({sim[0], *month_first})
+    size = pd.DataFrame(np.nan, index=sim, columns=close.columns)
+    for t in decide:
+        pos = sim.get_loc(t)
+        if pos + 1 >= len(sim):
+            break
+        c = last_cap.loc[t]
+        ok = close.loc[t].notna() & (n_hist.loc[t] >= 90) & c.notna() & ~close.columns.isin(stable)
+        top = c[ok].sort_values(ascending=False, kind="mergesort").iloc[:10]
+        row = pd.Series(0.0, index=close.columns)
+        row[top.index] = _capped(top.to_numpy(), 0.25)
+        size.iloc[pos + 1] = row.to_numpy()  # filled at the next bar's close
+    pf = vbt.Portfolio.from_orders(close.loc[sim].ffill(), size, size_type="targetpercent", group_by=True,
+                                   cash_sharing=True, call_seq="auto", fees=FEE, slippage=SLIP, init_cash=CASH0)  # fmt: skip
+    return pf.value()
+
+
+@pytest.fixture(scope="module")
+def period(benchmark_enabled: bool, reference):
+    """Whole reference history when timing; a short slice (to 2021-06) for the default check."""
+    return reference if benchmark_enabled else reference.between(None, "2021-06-30")
+
+
+@pytest.fixture(scope="module")
+def benchmark_enabled(request) -> bool:
+    cfg = request.config
+    return bool(cfg.getoption("benchmark_enable")) and not cfg.getoption("benchmark_disable")
+
+
+@pytest.fixture(scope="module")
+def top10() -> Strategy:
+    return Strategy.from_yaml(REPO / "strategies" / "top10_capped.yaml")
+
+
+def _ai(every: str) -> Strategy:
+    doc = yaml.safe_load((REPO / "strategies" / "ai_index.yaml").read_text())
+    doc["rebalance"] = {"every": every}
+    return Strategy.from_dict(doc, source=f"ai_index ({every})")
+
+
+def _timed(benchmark, name: str, fn, rounds: int):
+    out = benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0 if benchmark.disabled else 1)
+    if not benchmark.disabled:
+        TIMES[name] = benchmark.stats.stats.min
+    return out
+
+
+def test_floor_hand_written_top10(benchmark, period, top10) -> None:
+    value = _timed(benchmark, "floor: pandas + vectorbt top10_capped", lambda: floor_top10_capped(period), rounds=5)
+    ref = backtest(top10, period, benchmarks=False, fees=FEE, slippage=SLIP)
+    assert value.index[0] == ref.equity.index[0] and value.index[-1] == ref.equity.index[-1]
+    assert abs(value.iloc[-1] / ref.equity.iloc[-1] - 1.0) < 1e-3  # the same index: final values within 0.1 %
+    assert len(ref.decisions) >= 12
+
+
+def test_indexer_top10(benchmark, period, top10) -> None:
+    res = _timed(benchmark, "indexer top10_capped",
+                 lambda: backtest(top10, period, benchmarks=False, fees=FEE, slippage=SLIP), rounds=5)  # fmt: skip
+    assert abs(res.equity.iloc[-1] / floor_top10_capped(period).iloc[-1] - 1.0) < 1e-3
+
+
+def test_indexer_top10_with_benchmarks_warm(benchmark, period, top10) -> None:
+    backtest(top10, period, fees=FEE, slippage=SLIP)  # first run on this data: benchmarks computed and cached
+    res = _timed(benchmark, "indexer top10_capped + 4 benchmarks (warm)",
+                 lambda: backtest(top10, period, fees=FEE, slippage=SLIP), rounds=5)  # fmt: skip
+    assert set(res.benchmarks) == {"btc", "mcap_top10", "ew_top10", "btc_eth_60_40"}
+    assert np.isfinite(res.stats["information_ratio"])
+
+
+@pytest.mark.parametrize("every", ["monthly", "weekly"])
+def test_indexer_ai_index(benchmark, period, every: str) -> None:
+    strat = _ai(every)
+    res = _timed(benchmark, f"indexer ai_index {every}", lambda: backtest(strat, period, benchmarks=False), rounds=2)
+    fitted = [tp for tp in res.targets if "fitted" in tp.diagnostics["signals"]["model_status"]]
+    assert len(fitted) >= len(res.targets) // 2  # the ML model decided (not its fixed fallback)
+
+
+@pytest.mark.parametrize("name", ["top10_capped", "ai_index"])
+def test_cli_backtest_with_report_cold(benchmark, benchmark_enabled, name: str, tmp_path) -> None:
+    """``indexer backtest STRATEGY`` (HTML report, CSV, JSON; the four benchmarks) in a fresh interpreter."""
+    if not benchmark_enabled and name != "top10_capped":
+        pytest.skip("timing only: the default run checks the CLI path with top10_capped")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "indexer", "backtest", str(REPO / "strategies" / f"{name}.yaml"), "--out", str(out)]
+    if not benchmark_enabled:
+        cmd += ["--start", "2022-01-01", "--end", "2022-06-30"]
+    env = {**os.environ, "COLUMNS": "120"}
+    if benchmark_enabled:  # numba's on-disk cache, the models store and the OS file cache warm
+        assert subprocess.run(cmd, env=env, capture_output=True, timeout=600).returncode == 0
+    proc = _timed(benchmark, f"CLI {name} + report (cold)",
+                  lambda: subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600),
+                  rounds=2)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    html = out / "report.html"
+    assert html.is_file() and html.stat().st_size < 5_500_000  # was 6.3 MB for ai_index before thinning
+    assert not (out / "equity.png").exists()  # PNGs only with --png
+
+
+def test_zz_research_table() -> None:
+    """Print the timings beside the floor (needs ``--benchmark-enable``)."""
+    floor = TIMES.get("floor: pandas + vectorbt top10_capped")
+    assert floor, "run with --benchmark-enable"
+    lines = [f"{'run':46s} {'min s':>8s} {'x floor':>8s}  goal"]
+    for name, t in TIMES.items():
+        lines.append(f"{name:46s} {t:8.2f} {t / floor:8.1f}  {GOALS.get(name, '')}")
+    print("\n" + "\n".join(lines))
