@@ -1,7 +1,8 @@
-"""ai_index decided with the run's feature store equals the whole-history recomputation at every decision."""
+"""ai_index with its ML blend, decided with the run's feature store, equals the whole-history recomputation at every decision."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +13,12 @@ from indexer.runcache import RunCache
 from indexer.strategy import Strategy
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+from ml_flagship import ai_index_ml  # noqa: E402
 
 
 def test_ai_index_weights_equal_full_recomputation_at_every_decision(reference) -> None:
-    strat = Strategy.from_yaml(REPO / "strategies" / "ai_index.yaml")
+    strat = ai_index_ml()
     data = reference.between(None, "2023-03-31")
     kw = dict(start="2021-06-01", benchmarks=False)
     with RunCache() as inc:
@@ -84,7 +87,7 @@ def test_next_backtest_reads_the_store_and_in_place_changes_rebuild_it(reference
 
     from indexer import runcache
 
-    strat = Strategy.from_yaml(REPO / "strategies" / "ai_index.yaml")
+    strat = ai_index_ml()
     d = reference.between(None, "2021-09-30")
     d = replace(d, close=d.close.copy(), volume=d.volume.copy(), market_cap=d.market_cap.copy(),
                 metrics={k: v.copy() for k, v in d.metrics.items()})  # fmt: skip  (mutated below)

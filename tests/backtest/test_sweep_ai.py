@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def ai_sweep(tmp_path) -> Path:
+    """A sweep of the flagship with its walk-forward ridge blend (the path whose features a worker reuses)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from ml_flagship import ai_index_ml_doc
+
+    strategy = tmp_path / "ai_index_ml.yaml"
+    strategy.write_text(yaml.safe_dump(ai_index_ml_doc()))
     sweep = {
-        "strategy": str(REPO / "strategies" / "ai_index.yaml"),
+        "strategy": str(strategy),
         "metric": "sharpe",
         "start": "2021-01-01",
         "end": "2022-06-30",
-        "params": {"optimiser.params.risk_aversion": [0.1, 0.4], "signals.signals.news_sentiment.weight": [0.0, 0.5],
+        "params": {"optimiser.params.risk_aversion": [0.1, 0.4], "signals.signals.news_volume.weight": [0.0, 0.5],
                    "rebalance.every": ["monthly", "quarterly"]},
     }  # fmt: skip
     p = tmp_path / "ai_sweep.yaml"
@@ -41,9 +48,9 @@ def test_shipped_256_variant_sweep_is_valid() -> None:
     doc = apply_overrides(base, combos[-1])
     s = Strategy.from_dict(doc)
     weights = {x.label: x.weight for x in s.spec.signals.signals}
-    assert weights["mom_30d"] == 1.0 and weights["news_sentiment"] == 0.5 and weights["trend_tstat"] == 0.5
+    assert weights["mom_30d"] == 1.0 and weights["news_volume"] == 0.5 and weights["fee_revenue"] == 0.5
+    assert weights["trend_tstat"] == 0.5
     assert s.spec.optimiser.constraints.max_weight == 0.4 and s.spec.rebalance.every == "quarterly"
-    assert s.spec.signals.model.train_window == 730
     assert base["signals"]["signals"][0]["weight"] == 1.0  # the base document is not modified
 
 
