@@ -33,16 +33,23 @@ def run_and_report(
     data: "MarketData | None" = None,
     *,
     progress: bool = False,
+    overwrite: bool = True,
     **kwargs: Any,
 ) -> tuple[BacktestResult, dict[str, Path]]:
     """Backtest a strategy file on ``data`` (default: :func:`indexer.data.load_reference`) and write every output.
+
+    The folder is written atomically with its ``run.json`` manifest
+    (:func:`indexer.backtest.outdir.write_run`).
 
     Parameters
     ----------
     strategy_path
         Strategy YAML.
     out_dir
-        Directory for ``weights.csv``, ``equity.csv``, ``stats.json``, ``report.html`` and the PNGs.
+        Directory for ``weights.csv``, ``equity.csv``, ``stats.json``, ``report.html``, the PNGs and ``run.json``.
+    overwrite
+        Replace ``out_dir`` when it holds files (default); ``False`` refuses such a folder
+        (``ConfigError``) before anything is written.
     data
         Market data; loaded from the reference cache when ``None``.
     kwargs
@@ -57,5 +64,8 @@ def run_and_report(
 
         data = load_reference()
     strategy = load_strategy(strategy_path)
+    from indexer.backtest.outdir import check_out_dir, write_run
+
+    check_out_dir(Path(out_dir).expanduser(), overwrite=overwrite)  # refuse before the backtest runs
     result = backtest(strategy, data, progress=progress, **kwargs)
-    return result, write_outputs(result, out_dir)
+    return result, write_run(result, out_dir, data=data, overwrite=overwrite)

@@ -45,12 +45,19 @@ def _obtain_data(fetch_exchange: str):
     return load_reference()
 
 
+DEMO_OUT = Path("out/demo")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     @handle_errors
     def demo(
         strategy: Path = typer.Option(FLAGSHIP, "--strategy", "-s", help="Strategy YAML to run (default: the flagship)."),
-        out: Path = typer.Option(Path("out/demo"), "--out", "-o", help="Directory for the report and CSV/JSON outputs."),
+        out: Path = typer.Option(
+            DEMO_OUT, "--out", "-o",
+            help="Folder for the report, CSV/JSON outputs and run.json, written atomically (default out/demo, replaced each run).",
+        ),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds another run's outputs."),
         exchange: str = typer.Option("binance", help="ccxt exchange to download from when no local data exists."),
     ) -> None:
         """Backtest the flagship strategy on real history and write its HTML report.
@@ -65,7 +72,7 @@ def register(app: typer.Typer) -> None:
             f"[green]backtest:[/] {strategy} on {len(data.symbols)} assets, "
             f"{data.start:%Y-%m-%d} to {data.end:%Y-%m-%d} (UTC, daily)"
         )
-        result, paths = run_and_report(strategy, out, data=data)
+        result, paths = run_and_report(strategy, out, data=data, overwrite=overwrite or out == DEMO_OUT)
         print_stats(result)
         console.print("[green]outputs:[/]")
         for name, path in paths.items():
