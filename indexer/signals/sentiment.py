@@ -95,7 +95,9 @@ def daily_asset_sums(
     counts = np.zeros((len(index), len(columns)))
     if texts is not None and len(texts) and len(index):
         df = pd.DataFrame(
-            {"pos": index.searchsorted(texts["timestamp"].to_numpy()), "v": values.to_numpy(), "a": texts["assets"].to_numpy()}
+            # DatetimeIndex keeps the search vectorised (a tz-aware column's to_numpy() is an object array)
+            {"pos": index.searchsorted(pd.DatetimeIndex(texts["timestamp"])), "v": values.to_numpy(),
+             "a": texts["assets"].to_numpy()}
         )
         df = df[(df["pos"] < len(index)) & df["v"].notna()].explode("a")
         df = df[df["a"].isin(columns)]
