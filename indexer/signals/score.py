@@ -128,7 +128,11 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
     window = None if full_history else last_row_window(spec, sigs)
     as_of = data.close.index[-1]
     norm: dict[str, pd.DataFrame] = {}
-    store = None
+    # inside a run (backtest, sweep) the run's feature store extends every signal by the new bars, which is
+    # cheaper than recomputing even the trailing windows at every decision; outside one, the last-row path
+    store = None if full_history else feature_store(data, sigs, labels, _store_key(spec))
+    if store is not None:
+        window = None
     if window is not None:
         sub = tail(data, window)
         if len(assets) != len(cols):  # per-asset signals: the full column set needs no (copying) selection
@@ -139,7 +143,6 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
         z = normalise_rows(raw.to_numpy(dtype="float64").T, spec.normalise, spec.winsor)  # one row per signal
         last = pd.DataFrame(z.T, index=assets, columns=labels)
     else:
-        store = None if full_history else feature_store(data, sigs, labels, _store_key(spec))
         if store is not None:
             n = len(data.close)
             pos = cols.get_indexer(assets)

@@ -107,3 +107,25 @@ def test_next_backtest_reads_the_store_and_in_place_changes_rebuild_it(reference
         ref = backtest(strat, d, **kw)
     pd.testing.assert_frame_equal(third.weights, ref.weights, rtol=1e-7, atol=1e-9)
     runcache.clear()
+
+
+def test_fixed_blend_flagship_with_the_store_equals_the_last_row_path_at_every_decision(reference) -> None:
+    """The shipped (fixed-blend) ai_index: the run's feature store gives the trailing-window (last-row) weights."""
+    strat = Strategy.from_yaml(REPO / "strategies" / "ai_index.yaml")
+    assert strat.spec.signals.model.type == "fixed"
+    data = reference.between(None, "2023-03-31")
+    kw = dict(start="2020-06-01", benchmarks=False)
+    with RunCache() as inc:
+        fast = backtest(strat, data, **kw)
+    with RunCache(sizes={"signals.features": 0}) as ref:  # no store: each decision computes its trailing windows
+        slow = backtest(strat, data, **kw)
+    store = inc.values("signals.features")[0]
+    assert store.builds == 1 and store.extensions == len(fast.targets) - 1
+    assert ref.values("signals.features") == []
+    assert len(fast.targets) == len(slow.targets) >= 30
+    for a, b in zip(fast.targets, slow.targets):
+        assert a.as_of == b.as_of
+        pd.testing.assert_series_equal(a.weights, b.weights, rtol=1e-7, atol=1e-9)
+        sa, sb = a.diagnostics["scores"], b.diagnostics["scores"]
+        np.testing.assert_allclose(list(sa.values()), list(sb.values()), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(fast.equity.to_numpy(), slow.equity.to_numpy(), rtol=1e-9)
