@@ -6,7 +6,7 @@ Steps (``bot_runs.step``, committed before the next begins)::
 
 From ``data_checked`` on, a run is one call of
 :func:`indexer.execution.rebalance_once` - the same function ``indexer rebalance``
-calls - with the bot's :class:`_BotHooks`: ``on_valuation`` snapshots the
+calls - with the bot's :class:`~indexer.bot.run_hooks.BotHooks`: ``on_valuation`` snapshots the
 account and runs the kill switch, ``before_decision`` is where fresher data is
 swapped in (:meth:`Rebalancer.refresh_data`), ``on_target`` / ``on_plan``
 persist the ``target_decided`` / ``plan_made`` steps, and the guards
@@ -42,6 +42,7 @@ from indexer.bot import live_inputs
 from indexer.bot.accounts import build_broker, holdings_weights, load_market_data
 from indexer.bot.config import BotConfig
 from indexer.bot.faults import CRASH_ENV, ORDER_POINTS, crash_point
+from indexer.bot.run_hooks import BotHooks
 from indexer.bot.store import Store
 from indexer.exceptions import ExecutionError, IndexerError, RetryableExecutionError
 
@@ -283,7 +284,7 @@ class Rebalancer:
             strategy = live_inputs.FreshStrategy(strategy, now)
         result = rebalance_once(
             strategy, self.data().until(as_of), self.broker(), self.cfg.settings(), run_id=self._run_key(run_id),
-            as_of=as_of, hooks=_BotHooks(self, run_id, now), guards=Guards.from_risk(self.cfg.risk),
+            as_of=as_of, hooks=BotHooks(self, run_id, now), guards=Guards.from_risk(self.cfg.risk),
             target=target, plan=plan, known=known)
         self.notes = list(result.notes) + (list(result.report.adjustments) if result.report else [])
         if self.notes:
@@ -366,53 +367,3 @@ class Rebalancer:
         crash_point("done")
         return RunResult("done", msg, run_id=run_id, as_of=pd.Timestamp(run["as_of"]), orders=len(orders),
                          tracking_error=te, value=value)
-
-
-class _BotHooks:
-    """:class:`~indexer.execution.RebalanceHooks` of one bot run: persist each step, snapshot, kill switch."""
-
-    def __init__(self, reb: Rebalancer, run_id: int, now: dt.datetime) -> None:
-        self.reb, self.run_id, self.now = reb, run_id, now
-        self.orders = reb._recorder(run_id)
-        self.risk: dict[str, float] = {}
-
-    def before_decision(self, data: "MarketData", valuation: Any) -> "MarketData | None":
-        return self.reb.refresh_data(data, valuation)
-
-    def on_valuation(self, valuation: Any) -> None:
-        reb, cfg = self.reb, self.reb.cfg
-        value = float(valuation.value)
-        snaps = reb.store.snapshots(reb.account)["value"]
-        since = reb.store.resumed_at(reb.account)
-        if since is not None:  # an operator resumed: losses count from then on
-            snaps = snaps[snaps.index >= pd.Timestamp(since)]
-        self.risk = guards.check_kill_switch(snaps, self.now, value, cfg.risk.max_daily_loss, cfg.risk.max_drawdown)
-        h = valuation.balance.holdings()
-        reb.store.snapshot(reb.account, h.balances, dict(valuation.asset_prices), value, run_id=self.run_id,
-                           taken_at=self.now)
-        if reb.unpriced:
-            held = sorted(a for a in reb.unpriced if h.balances.get(a))
-            reb._event("unpriced", f"run {self.run_id}: no paper price, not traded: {reb._unpriced_text()}"
-                                   + (f"; held: {', '.join(held)}" if held else ""),
-                       level="warning", run_id=self.run_id, data={"unpriced": reb.unpriced, "held": held})
-
-    def on_target(self, target: TargetPortfolio) -> None:
-        self.reb._step(self.run_id, "target_decided", target=target.to_dict())
-
-    def on_plan(self, plan: Any, run_key: str) -> bool:
-        reb = self.reb
-        if reb.store.run(self.run_id)["step"] == "plan_made":  # resumed from the recorded plan
-            return True
-        out = plan.to_dict()
-        for o, po in zip(out["orders"], plan.orders):
-            o["client_order_id"] = po.intent(run_key).client_order_id
-        out["turnover"] = plan.turnover
-        out["risk"] = self.risk
-        out["unpriced"] = dict(reb.unpriced)
-        reb._event("plan", f"run {self.run_id}: {len(plan.orders)} orders, turnover {plan.turnover:.2%}, "
-                           f"value {float(plan.portfolio_value):,.2f} {plan.quote}", run_id=self.run_id)
-        reb._step(self.run_id, "plan_made", plan=out)
-        return True
-
-    def progress(self, message: str) -> None:
-        log.debug(message)
