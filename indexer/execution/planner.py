@@ -253,7 +253,7 @@ def plan_orders(
     small = {}
     for a in routes:
         wa = Decimal(str(float(w.get(a, 0.0))))
-        if wa <= 0 or qty.get(a):
+        if wa * value < Decimal("0.01") or qty.get(a):  # nothing (or solver noise under a cent) to open
             continue
         m, p = markets[routes[a][0]], Decimal(str(prices[routes[a][0]]))
         if not m.tradeable(m.round_amount(wa * value / px[a]), p):

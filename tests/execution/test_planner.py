@@ -193,3 +193,12 @@ def test_a_target_position_below_the_market_minimum_follows_the_untradeable_poli
     assert [o.asset for o in plan.orders] == ["BTC"]
     with pytest.raises(ExecutionError, match="ETH: target 4.00 USDT is below the ETH/USDT minimum"):
         _plan(tp, {"USDT": 10_000}, PRICES, untradeable="fail")
+
+
+def test_solver_noise_weights_are_not_reported_as_untradeable():
+    """An optimiser's ~1e-12 weight is nothing to open: no untradeable note, no 'fail' refusal, no order."""
+    tp = target({"BTC": 0.7, "ETH": 1e-12, "CASH": 0.3 - 1e-12})
+    for policy in ("redistribute", "fail"):
+        plan, *_ = _plan(tp, {"USDT": 10_000}, PRICES, untradeable=policy)
+        assert plan.untradeable == () or list(plan.untradeable) == []
+        assert not any("ETH" in n for n in plan.notes) and [o.asset for o in plan.orders] == ["BTC"]
