@@ -54,8 +54,11 @@ def check_backtest_inputs(
 
 
 def cash_decisions(decisions: pd.DataFrame) -> list[str]:
-    """UTC dates (``YYYY-MM-DD``) of the decisions that held nothing but CASH (``empty_universe: cash``)."""
-    if decisions is None or len(decisions) == 0 or "n_assets" not in decisions:
+    """UTC dates (``YYYY-MM-DD``) of the decisions whose universe was empty and so held 100% CASH (``empty_universe: cash``).
+
+    A decision that is all cash for another reason (a regime overlay, the optimiser) is not listed.
+    """
+    if decisions is None or len(decisions) == 0 or "empty_universe" not in decisions:
         return []
-    empty = decisions[decisions["n_assets"] == 0]
+    empty = decisions[decisions["empty_universe"].astype(bool)]
     return [pd.Timestamp(t).strftime("%Y-%m-%d") for t in empty["as_of"]]

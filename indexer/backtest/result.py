@@ -39,7 +39,8 @@ class BacktestResult:
     orders
         Fills (USD notional, fees, slippage).
     decisions
-        One row per decision: ``as_of``, ``executed``, ``reason``, ``n_assets``, ``cash``, ``traded``, ``skipped``.
+        One row per decision: ``as_of``, ``executed``, ``reason``, ``n_assets``, ``empty_universe`` (the universe was
+        empty: 100% CASH by ``empty_universe: cash``), ``cash``, ``traded``, ``skipped``.
     targets
         The strategy's :class:`TargetPortfolio` answers (with diagnostics).
     settings

@@ -153,6 +153,7 @@ def walk_forward(
                 "executed": index[i],
                 "reason": reason,
                 "n_assets": int((tw > 0).sum()),
+                "empty_universe": str(tp.diagnostics.get("note", "")).startswith("empty universe"),
                 "cash": float(1.0 - tw.sum()),
                 "traded": traded,
                 "skipped": [cols[j] for j in np.flatnonzero(skip)],

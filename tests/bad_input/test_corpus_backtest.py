@@ -124,3 +124,15 @@ def test_a_start_moved_by_the_lookback_is_said(cli, reference, tmp_path: Path) -
              "--out", tmp_path / "o"])
     assert r.code == 0, r.stderr
     assert "note: the first decision is 2017-03-31, not --start 2017-01-10: the strategy needs 90 bars" in r.stderr
+
+
+def test_all_cash_from_the_regime_filter_is_not_called_an_empty_universe(reference) -> None:
+    """ai_index goes to 100% CASH through its regime filter with a full universe: not an empty-universe decision."""
+    from indexer.backtest import backtest
+    from indexer.strategy import Strategy
+
+    res = backtest(Strategy.from_yaml(Path(STRATEGY).parent / "ai_index.yaml"), reference, start="2022-01-01",
+                   end="2023-03-31", benchmarks=False)
+    all_cash = res.decisions[res.decisions["n_assets"] == 0]
+    assert len(all_cash) >= 3  # the 2022 bear market: the regime filter held cash
+    assert not res.decisions["empty_universe"].any() and res.settings["cash_decisions"] == []
