@@ -32,12 +32,7 @@ def test_ai_index_weights_equal_full_recomputation_at_every_decision(reference) 
     assert sum("fitted" in s for s in statuses) >= 15  # the ridge model decided, not the fixed fallback
     assert statuses == [tp.diagnostics["signals"]["model_status"] for tp in full.targets]
     assert len(fast.targets) == len(full.targets) >= 20
-    for a, b in zip(fast.targets, full.targets):
-        assert a.as_of == b.as_of
-        pd.testing.assert_series_equal(a.weights, b.weights, rtol=1e-7, atol=1e-9)
-        sa, sb = a.diagnostics["scores"], b.diagnostics["scores"]
-        np.testing.assert_allclose(list(sa.values()), list(sb.values()), rtol=1e-8, atol=1e-12)
-    np.testing.assert_allclose(fast.equity.to_numpy(), full.equity.to_numpy(), rtol=1e-9)
+    _assert_same_decisions(fast, full)
 
 
 def test_benchmarks_are_reused_by_fingerprint_of_data_and_costs(reference) -> None:
@@ -123,6 +118,11 @@ def test_fixed_blend_flagship_with_the_store_equals_the_last_row_path_at_every_d
     assert store.builds == 1 and store.extensions == len(fast.targets) - 1
     assert ref.values("signals.features") == []
     assert len(fast.targets) == len(slow.targets) >= 30
+    _assert_same_decisions(fast, slow)
+
+
+def _assert_same_decisions(fast, slow) -> None:
+    """Same dates, weights (1e-9), scores (1e-12) at every decision and the same equity curve."""
     for a, b in zip(fast.targets, slow.targets):
         assert a.as_of == b.as_of
         pd.testing.assert_series_equal(a.weights, b.weights, rtol=1e-7, atol=1e-9)
