@@ -13,7 +13,7 @@ import pytest
 from botkit import API_KEY, API_SECRET, write_config
 from typer.testing import CliRunner
 
-from execution.scenarios import (STALE_OURS, STRATEGIES, account_weights, client_ids_accepted_once, make_sim,
+from execution.scenarios import (STALE_OURS, scenario_base, scenario_prices, STRATEGIES, account_weights, client_ids_accepted_once, make_sim,
                                  start_balances, tracking_error)
 from indexer.bot import load_bot_config, open_bot
 from indexer.cli.main import app
@@ -24,16 +24,12 @@ RESULTS: dict[str, dict] = {}
 
 @pytest.fixture(scope="module")
 def usd(reference) -> dict[str, float]:
-    from indexer.execution.reference import last_prices
-
-    return last_prices(reference)
+    return scenario_prices(reference)
 
 
 @pytest.fixture(scope="module")
 def base(reference):
-    from indexer.strategy import Strategy
-
-    return Strategy.from_yaml(STRATEGIES["top10_capped"]).target(reference, reference.close.index[-1]).weights
+    return scenario_base(reference)
 
 
 def _sim(usd, balances):

@@ -75,3 +75,17 @@ def client_ids_accepted_once(sim: Any) -> bool:
     """No client id was accepted twice by the exchange."""
     cids = [o.client_order_id for o in sim.engine.orders.values()]
     return len(cids) == len(set(cids))
+
+
+def scenario_prices(reference: Any) -> dict[str, float]:
+    """USD last closes of the reference data: the simulator's prices in every scenario."""
+    from indexer.execution.reference import last_prices
+
+    return last_prices(reference)
+
+
+def scenario_base(reference: Any) -> pd.Series:
+    """top10_capped's target at the last bar: the book the drifted scenarios start from."""
+    from indexer.strategy import Strategy
+
+    return Strategy.from_yaml(STRATEGIES["top10_capped"]).target(reference, reference.close.index[-1]).weights

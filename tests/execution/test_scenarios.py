@@ -10,10 +10,9 @@ from typer.testing import CliRunner
 
 from indexer.cli.main import app
 from indexer.execution import apply_untradeable, value_account
-from indexer.execution.reference import last_prices
 
 from .helpers import broker_for
-from .scenarios import (STALE_OURS, STRATEGIES, account_weights, client_ids_accepted_once, make_sim,
+from .scenarios import (STALE_OURS, scenario_base, scenario_prices, STRATEGIES, account_weights, client_ids_accepted_once, make_sim,
                         start_balances, tracking_error)
 
 runner = CliRunner()
@@ -22,14 +21,12 @@ RESULTS: dict[str, dict] = {}
 
 @pytest.fixture(scope="module")
 def usd(reference) -> dict[str, float]:
-    return last_prices(reference)
+    return scenario_prices(reference)
 
 
 @pytest.fixture(scope="module")
 def base(reference):
-    from indexer.strategy import Strategy
-
-    return Strategy.from_yaml(STRATEGIES["top10_capped"]).target(reference, reference.close.index[-1]).weights
+    return scenario_base(reference)
 
 
 def _config(sim, tmp_path, extra: str = "") -> str:
