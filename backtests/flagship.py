@@ -7,7 +7,7 @@ Called by ``python -m backtests.run_all`` (``flagship:`` block of ``definitions.
   row group, over the hold-out (``holdout_start``..latest), on the whole
   reference history; "invested from" is the first day with less than 99 % cash
   (before it the data lacked what the strategy needs, e.g. market caps);
-* the attribution ladder (:mod:`indexer.backtest.attribution`) of the
+* the attribution ladder (:mod:`indexer.backtesting.attribution`) of the
   flagship's common-period run, which its report also shows.
 
 Uses the public API only.
@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from indexer.backtest import BENCHMARK_LABELS, backtest, benchmark_strategy
+from indexer.backtesting import BENCHMARK_LABELS, backtest, benchmark_strategy
 from indexer.data import load_reference
 
 __all__ = ["period_rows", "flagship_section"]

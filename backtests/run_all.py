@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from indexer.backtest import (
+from indexer.backtesting import (
     BENCHMARK_LABELS,
     CostModel,
     attach_benchmarks,
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 }  # fmt: skip
             attach_benchmarks(res, bench_cache[key], data, benchmark=st["benchmark"])
             if name == (defs.get("flagship") or {}).get("strategy"):  # ablations into its report (attribution)
-                from indexer.backtest.attribution import attach_attribution
+                from indexer.backtesting.attribution import attach_attribution
 
                 attach_attribution(res, Strategy.from_yaml(path), data, costs=st["costs"], init_cash=st["init_cash"])
             write_outputs(res, args.out / name)

@@ -45,8 +45,8 @@ _EXPORTS: dict[str, str] = {
     "signals": "indexer.signals",
     "optimise": "indexer.optimiser",
     "Strategy": "indexer.strategy",
-    "backtest": "indexer.backtest",
-    "BacktestResult": "indexer.backtest",
+    "backtest": "indexer.backtesting",
+    "BacktestResult": "indexer.backtesting",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -58,7 +58,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'indexer' has no attribute {name!r}")
     mod = import_module(module)
     # A name equal to its subpackage's (``signals``, ``backtest``) is the subpackage itself, as Python
-    # binds it on import anyway; ``indexer.backtest`` is callable and runs ``indexer.backtest.backtest``.
+    # binds it on import anyway; ``indexer.backtest`` is callable and runs ``indexer.backtesting.backtest``.
     value = mod if name == module.rsplit(".", 1)[-1] else getattr(mod, name)
     globals()[name] = value
     return value

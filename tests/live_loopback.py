@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 from aiohttp import web
 
-from indexer.data.coingecko import COINGECKO_IDS
+from indexer.data.sources.coingecko import COINGECKO_IDS
 
 DAY_MS = 86_400_000
 BINANCE_FILTERS = [  # Binance spot filter values as recorded in ccxt's static binance markets fixture (BTC/USDT)

@@ -27,14 +27,16 @@ def test_readme_python_example_runs(reference, monkeypatch) -> None:
     assert os.environ.get("INDEXER_DATA_DIR")  # the example used the isolated test cache
 
 
-def test_indexer_backtest_is_callable_after_the_package_is_imported(reference) -> None:
-    import sys
+def test_indexer_backtest_is_the_function_after_the_package_is_imported(reference) -> None:
+    import inspect
 
     import indexer
-    import indexer.backtest  # noqa: F401 - binds the subpackage to indexer.backtest
+    import indexer.backtesting  # noqa: F401 - importing the subpackage must not rebind indexer.backtest
+    import indexer.backtesting.engine  # noqa: F401
 
-    package = sys.modules["indexer.backtest"]
-    assert indexer.backtest is package
+    assert inspect.isfunction(indexer.backtest)
+    assert indexer.backtest is indexer.backtesting.engine.backtest
+    assert indexer.backtesting.backtest is indexer.backtest
     res = indexer.backtest("strategies/top10_capped.yaml", reference, start="2024-01-01", benchmarks=False)
-    direct = package.backtest("strategies/top10_capped.yaml", reference, start="2024-01-01", benchmarks=False)
+    direct = indexer.backtesting.engine.backtest("strategies/top10_capped.yaml", reference, start="2024-01-01", benchmarks=False)
     assert res.equity.equals(direct.equity)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from indexer._typing import CASH, Holdings
-from indexer.bot.config import MAX_PAPER_BALANCE, BotConfig
+from indexer.bot.settings import MAX_PAPER_BALANCE, BotSettings
 from indexer.exceptions import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +30,7 @@ __all__ = ["load_market_data", "build_broker", "paper_balances", "load_keys", "h
 ZERO = Decimal(0)
 
 
-def load_market_data(cfg: BotConfig) -> "MarketData":
+def load_market_data(cfg: BotSettings) -> "MarketData":
     """Market data named by ``cfg.data`` (reference cache, CSV, parquet or the live cache)."""
     from indexer import data as d
 
@@ -46,7 +46,7 @@ def load_market_data(cfg: BotConfig) -> "MarketData":
     return d.load_reference()
 
 
-def load_keys(cfg: BotConfig) -> "Credentials | None":
+def load_keys(cfg: BotSettings) -> "Credentials | None":
     """API keys from the configured environment variable names or key file (never from the config)."""
     from indexer.execution.ccxt_broker import settings_credentials
 
@@ -76,7 +76,7 @@ def paper_balances(start: Mapping[str, float], fills: Iterable[Mapping[str, Any]
     return bal
 
 
-def build_broker(cfg: BotConfig, data: "MarketData", recorded_fills: Iterable[Mapping[str, Any]],
+def build_broker(cfg: BotSettings, data: "MarketData", recorded_fills: Iterable[Mapping[str, Any]],
                  *, live: bool = False) -> tuple["TradingBroker", list[str]]:
     """The account's broker and the secrets to redact.
 

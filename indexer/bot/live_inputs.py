@@ -1,6 +1,6 @@
 """The bot's live inputs: refresh them before the strategy is asked, check their age, show them in the status.
 
-Three calls, each one line in :mod:`indexer.bot.run` (so the live path can move
+Three calls, each one line in :mod:`indexer.bot.rebalancer` (so the live path can move
 to a pre-decision hook without touching this logic):
 
 * :func:`refresh` — with ``data.source: live``, bring every input the strategy
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from indexer.bot.config import BotConfig
+from indexer.bot.settings import BotSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer._typing import TargetPortfolio
@@ -37,7 +37,7 @@ __all__ = ["live_cache_dir", "freshness_enabled", "refresh", "check", "decide", 
 REHEARSAL_LABEL = "REHEARSAL on the offline reference data (historical, not live)"
 
 
-def live_cache_dir(cfg: BotConfig) -> Path:
+def live_cache_dir(cfg: BotSettings) -> Path:
     """``<data dir>/live/<exchange>`` (``data.path`` when given)."""
     from indexer.data.live import live_root
 
@@ -45,18 +45,18 @@ def live_cache_dir(cfg: BotConfig) -> Path:
     return cfg.data.path if cfg.data.path is not None else live_root((live.exchange if live else None) or cfg.exchange.id)
 
 
-def freshness_enabled(cfg: BotConfig) -> bool:
+def freshness_enabled(cfg: BotSettings) -> bool:
     """``data.check_freshness``, by default on for live data (and in a rehearsal), off for files."""
     return cfg.data.source == "live" if cfg.data.check_freshness is None else bool(cfg.data.check_freshness)
 
 
-def _strategy(cfg: BotConfig) -> Any:
+def _strategy(cfg: BotSettings) -> Any:
     from indexer.strategy import Strategy
 
     return Strategy.from_yaml(cfg.strategy)
 
 
-def refresh(cfg: BotConfig, now: dt.datetime | pd.Timestamp) -> "RefreshReport | None":
+def refresh(cfg: BotSettings, now: dt.datetime | pd.Timestamp) -> "RefreshReport | None":
     """Refresh the strategy's inputs in the live cache (``None`` unless ``data.source: live``)."""
     if cfg.data.source != "live":
         return None
@@ -67,14 +67,14 @@ def refresh(cfg: BotConfig, now: dt.datetime | pd.Timestamp) -> "RefreshReport |
                           exchange=cfg.exchange.id)
 
 
-def check(cfg: BotConfig, data: "MarketData", now: dt.datetime | pd.Timestamp, as_of: Any = None) -> "FreshnessReport":
+def check(cfg: BotSettings, data: "MarketData", now: dt.datetime | pd.Timestamp, as_of: Any = None) -> "FreshnessReport":
     """Every input's age at ``now`` in ``data.until(as_of)``."""
     from indexer.strategy.freshness import check_freshness
 
     return check_freshness(_strategy(cfg), data, now, as_of=as_of)
 
 
-def decide(cfg: BotConfig, data: "MarketData", as_of: pd.Timestamp, now: dt.datetime | pd.Timestamp,
+def decide(cfg: BotSettings, data: "MarketData", as_of: pd.Timestamp, now: dt.datetime | pd.Timestamp,
            previous: pd.Series | None) -> "TargetPortfolio":
     """The target after the freshness check (when enabled), fallbacks applied and recorded in its diagnostics."""
     from indexer.strategy.freshness import decide as _decide
@@ -107,7 +107,7 @@ class FreshStrategy:
         return _decide(self.strategy, data.until(as_of), as_of, now=self.now, previous=previous)
 
 
-def status_inputs(cfg: BotConfig, now: dt.datetime | pd.Timestamp | None = None) -> dict[str, Any]:
+def status_inputs(cfg: BotSettings, now: dt.datetime | pd.Timestamp | None = None) -> dict[str, Any]:
     """Each input's age and source now (from the cache; no network), or ``{"error": ...}``."""
     from indexer.bot.accounts import load_market_data
     from indexer.exceptions import IndexerError
@@ -120,7 +120,7 @@ def status_inputs(cfg: BotConfig, now: dt.datetime | pd.Timestamp | None = None)
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def rehearsal(cfg: BotConfig) -> BotConfig:
+def rehearsal(cfg: BotSettings) -> BotSettings:
     """The config of an offline rehearsal: reference data, ``<account>-rehearsal``, freshness checked."""
     data = cfg.data.model_copy(update={"source": "reference", "path": None, "check_freshness": True,
                                        "max_age_hours": max(cfg.data.max_age_hours, 36.0)})
@@ -128,7 +128,7 @@ def rehearsal(cfg: BotConfig) -> BotConfig:
     return cfg.model_copy(update={"data": data, "account": account})
 
 
-def rehearsal_now(cfg: BotConfig) -> dt.datetime:
+def rehearsal_now(cfg: BotSettings) -> dt.datetime:
     """The rehearsal clock: 00:05 UTC after the last day on which every input that would block has data.
 
     E.g. ``ai_index`` on the reference data: the Fear & Greed file ends 2025-05-02, prices 2025-10-24,

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import requests
 
-from indexer.bot.config import NotifyTarget
+from indexer.bot.settings import NotifyTarget
 from indexer.bot.redact import Redactor
 
 __all__ = ["Notifier", "payload"]

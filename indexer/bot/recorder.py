@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from indexer._typing import Fill, OrderIntent
-from indexer.bot.faults import crash_point
+from indexer.bot.crash_points import crash_point
 from indexer.bot.store import Store
 from indexer.exceptions import OrderRejected
 from indexer.execution.client_ids import parse_client_order_id

@@ -1,7 +1,7 @@
 """The bot's :class:`~indexer.execution.RebalanceHooks`: persist each step of a run, snapshot, kill switch.
 
 :func:`indexer.execution.rebalance_once` calls them between its steps; the
-:class:`~indexer.bot.run.Rebalancer` owns the store, events and notifier they use.
+:class:`~indexer.bot.rebalancer.Rebalancer` owns the store, events and notifier they use.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from indexer._typing import TargetPortfolio
-from indexer.bot import guards
+from indexer.execution import guards
 
 if TYPE_CHECKING:  # pragma: no cover
-    from indexer.bot.run import Rebalancer
+    from indexer.bot.rebalancer import Rebalancer
     from indexer.data.market import MarketData
 
 __all__ = ["BotHooks"]

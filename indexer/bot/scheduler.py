@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from indexer.bot.config import cron_trigger
+from indexer.bot.settings import cron_trigger
 from indexer.bot.service import Bot
 from indexer.bot.store import utcnow
 
@@ -32,7 +32,7 @@ def serve(bot: Bot, *, live: bool = False, run_now: bool = False, max_runs: int 
     runs = 0
     metrics = None
     if cfg.metrics_port is not None:
-        from indexer.bot.metrics import BotMetrics
+        from indexer.bot.prometheus import BotMetrics
 
         metrics = BotMetrics(cfg.account)
         port = metrics.serve(cfg.metrics_port)

@@ -1,7 +1,7 @@
 """The bot as a service: state, lock, logs and notifications wired around :class:`Rebalancer`.
 
->>> from indexer.bot import load_bot_config, run_once          # doctest: +SKIP
->>> result = run_once(load_bot_config("examples/bot/paper.yaml"))  # doctest: +SKIP
+>>> from indexer.bot import load_bot_settings, run_once          # doctest: +SKIP
+>>> result = run_once(load_bot_settings("examples/bot/paper.yaml"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from indexer.bot.config import BotConfig
+from indexer.bot.settings import BotSettings
 from indexer.bot.lock import AccountLock
 from indexer.bot.logs import setup_logging
 from indexer.bot.notify import Notifier
 from indexer.bot.redact import Redactor
-from indexer.bot.run import Rebalancer, RunResult
+from indexer.bot.rebalancer import Rebalancer, RunResult
 from indexer.bot.store import Store, utcnow
 
 __all__ = ["Bot", "open_bot", "run_once", "set_paused"]
@@ -29,7 +29,7 @@ log = logging.getLogger("indexer.bot")
 class Bot:
     """An opened bot: configuration, state store, redactor and notifier."""
 
-    cfg: BotConfig
+    cfg: BotSettings
     store: Store
     redactor: Redactor
     notifier: Notifier
@@ -48,7 +48,7 @@ class Bot:
             return self.rebalancer(live=live).once(now or utcnow())
 
 
-def _redactor(cfg: BotConfig) -> Redactor:
+def _redactor(cfg: BotSettings) -> Redactor:
     import os
 
     r = Redactor()
@@ -64,7 +64,7 @@ def _redactor(cfg: BotConfig) -> Redactor:
 
 
 @contextmanager
-def open_bot(cfg: BotConfig, *, logs: bool = True) -> Iterator[Bot]:
+def open_bot(cfg: BotSettings, *, logs: bool = True) -> Iterator[Bot]:
     """Open the state database (migrating it), set up JSON logs and notifications."""
     redactor = _redactor(cfg)
     if logs:
@@ -76,13 +76,13 @@ def open_bot(cfg: BotConfig, *, logs: bool = True) -> Iterator[Bot]:
         store.close()
 
 
-def run_once(cfg: BotConfig, *, now: dt.datetime | None = None, live: bool = False) -> RunResult:
+def run_once(cfg: BotSettings, *, now: dt.datetime | None = None, live: bool = False) -> RunResult:
     """Open the bot, rebalance once, close it."""
     with open_bot(cfg) as bot:
         return bot.once(now=now, live=live)
 
 
-def set_paused(cfg: BotConfig, paused: bool, reason: str | None = None) -> None:
+def set_paused(cfg: BotSettings, paused: bool, reason: str | None = None) -> None:
     """Persist pause / resume of the account (takes effect at the next run)."""
     with open_bot(cfg, logs=False) as bot:
         bot.store.set_paused(cfg.account, paused, reason)

@@ -10,7 +10,7 @@ import typer
 from indexer.cli.common import console, err_console, handle_errors
 
 if TYPE_CHECKING:  # pragma: no cover
-    from indexer.backtest import BacktestResult
+    from indexer.backtesting import BacktestResult
 
 __all__ = ["register", "print_stats"]
 
@@ -19,8 +19,8 @@ def print_stats(result: "BacktestResult") -> None:
     """Print the stats table: the strategy against each benchmark (rich)."""
     from rich.table import Table
 
-    from indexer.backtest.benchmarks import BENCHMARK_SHORT
-    from indexer.backtest.format import display_table
+    from indexer.backtesting.benchmarks import BENCHMARK_SHORT
+    from indexer.backtesting.format import display_table
 
     stats = {result.name: result.stats, **{BENCHMARK_SHORT.get(k, k): b.stats for k, b in result.benchmarks.items()}}
     df = display_table(stats, short=True)
@@ -80,8 +80,8 @@ def register(app: typer.Typer) -> None:
         """Backtest STRATEGY on the reference data; print stats; write weights/equity CSV, stats JSON, HTML report (PNGs with --png)."""
         import sys
 
-        from indexer.backtest import CostModel, backtest, load_strategy
-        from indexer.backtest.outdir import check_out_dir, write_run
+        from indexer.backtesting import CostModel, backtest, load_strategy
+        from indexer.backtesting.outdir import check_out_dir, write_run
         from indexer.data import load_reference
 
         strat = load_strategy(strategy)
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         print_stats(result)
         if attribution:
-            from indexer.backtest.attribution import attach_attribution
+            from indexer.backtesting.attribution import attach_attribution
 
             with console.status("ablations for the attribution ..."):
                 table = attach_attribution(result, strat, data, costs=costs, init_cash=init_cash, execution=execution,

@@ -148,10 +148,10 @@ def register(app: typer.Typer) -> None:
         With ``data.source: live`` every input the strategy needs is refreshed first; ``--offline`` rehearses on
         the reference data instead.
         """
-        from indexer.bot import load_bot_config, run_once
+        from indexer.bot import load_bot_settings, run_once
         from indexer.cli.common import refuse
 
-        cfg, clock = load_bot_config(config), _now(now)
+        cfg, clock = load_bot_settings(config), _now(now)
         if offline:
             from indexer.bot.live_inputs import REHEARSAL_LABEL, rehearsal, rehearsal_now
 
@@ -180,10 +180,10 @@ def register(app: typer.Typer) -> None:
             run_now: bool = typer.Option(False, "--run-now", help="Also rebalance right away at start."),
             max_runs: Optional[int] = typer.Option(None, help="Stop after this many runs (default: until SIGTERM).")) -> None:
         """Rebalance on the config's cron schedule (UTC) until SIGTERM / Ctrl-C."""
-        from indexer.bot import load_bot_config, open_bot
+        from indexer.bot import load_bot_settings, open_bot
         from indexer.bot.scheduler import serve
 
-        cfg = load_bot_config(config)
+        cfg = load_bot_settings(config)
         _refusals(cfg, live)
         with open_bot(cfg) as bot:
             serve(bot, live=live, run_now=run_now, max_runs=max_runs,
@@ -197,10 +197,10 @@ def register(app: typer.Typer) -> None:
                plot: Optional[Path] = typer.Option(None, help="Also write a PNG: value over time, current vs target."),
                rehearsal: bool = typer.Option(False, "--rehearsal", help="The account of `bot once --offline` rehearsals.")) -> None:
         """Recent runs, current vs target weights, P&L since inception, open orders, each input's age and source."""
-        from indexer.bot import load_bot_config, open_bot
+        from indexer.bot import load_bot_settings, open_bot
         from indexer.bot.status import collect_status
 
-        cfg = load_bot_config(config)
+        cfg = load_bot_settings(config)
         if rehearsal:
             from indexer.bot.live_inputs import rehearsal as as_rehearsal
 
@@ -221,9 +221,9 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def pause(config: Path = CONFIG, reason: str = typer.Option("paused by operator", help="Why (kept in the log).")) -> None:
         """Stop trading this account (persisted) until `indexer bot resume`."""
-        from indexer.bot import load_bot_config, set_paused
+        from indexer.bot import load_bot_settings, set_paused
 
-        cfg = load_bot_config(config)
+        cfg = load_bot_settings(config)
         set_paused(cfg, True, reason)
         console.print(f"account {cfg.account} [yellow]paused[/]: {reason}")
 
@@ -231,8 +231,8 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def resume(config: Path = CONFIG) -> None:
         """Resume trading (also clears a kill switch)."""
-        from indexer.bot import load_bot_config, set_paused
+        from indexer.bot import load_bot_settings, set_paused
 
-        cfg = load_bot_config(config)
+        cfg = load_bot_settings(config)
         set_paused(cfg, False, None)
         console.print(f"account {cfg.account} [green]resumed[/]")

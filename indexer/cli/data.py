@@ -105,7 +105,7 @@ def info(
     from rich.table import Table
 
     from indexer.data import load_reference
-    from indexer.data.reference import reference_cache_dir
+    from indexer.data.reference_data import reference_cache_dir
 
     data = load_reference(data_dir=data_dir, full_history=full_history)
     prov = data.provenance
@@ -164,7 +164,7 @@ def import_(
     import time
 
     from indexer.data import import_reference
-    from indexer.data.reference import reference_cache_dir
+    from indexer.data.reference_data import reference_cache_dir
 
     t0 = time.perf_counter()
     with console.status(f"importing {src} ..."):
@@ -203,8 +203,8 @@ def fetch(
     """Download daily OHLCV via ccxt (paged, resumable) and CoinGecko market caps into the cache."""
     from rich.table import Table
 
-    from indexer.data.fetch import parse_symbols
-    from indexer.data.fetch_cache import fetch_to_cache
+    from indexer.data.sources.ccxt_ohlcv import parse_symbols
+    from indexer.data.fetched_data import fetch_to_cache
 
     pairs = parse_symbols(symbols, quote)
     report = fetch_to_cache(

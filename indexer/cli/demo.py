@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
 
         Data comes from the local cache, else ../shared/data, else a ccxt download.
         """
-        from indexer.backtest import run_and_report
+        from indexer.backtesting import run_and_report
         from indexer.cli.backtest import print_stats
 
         data = _obtain_data(exchange)

@@ -70,8 +70,8 @@ def register(app: typer.Typer) -> None:
             Path("sim.yaml"), help="Write a rebalance --config YAML (and a 0600 key file next to it) for this simulator."),
     ) -> None:
         """Serve a Binance-like spot REST API on 127.0.0.1 (real filters, signed requests, faults)."""
-        from indexer.execution.reference import last_prices
-        from indexer.execution.simulator import SimServer, parse_faults
+        from indexer.execution.market_info import last_prices
+        from indexer.sim import SimServer, parse_faults
 
         rules, balances = parse_faults(faults), _parse_balances(balance)
         closes = None

@@ -41,9 +41,9 @@ def register(app: typer.Typer) -> None:
         """Run every parameter set of SWEEP_FILE; write results.parquet/.csv ranked by the metric, with deflated Sharpe."""
         from rich.table import Table
 
-        from indexer.backtest.sweep import load_sweep, run_sweep
+        from indexer.backtesting.sweep import load_sweep, run_sweep
 
-        from indexer.backtest.outdir import atomic_folder, check_out_dir
+        from indexer.backtesting.outdir import atomic_folder, check_out_dir
 
         spec, strat = load_sweep(sweep_file)
         out_dir = out if out is not None else Path("out") / "sweep" / sweep_file.stem

@@ -78,7 +78,7 @@ class MarketData:
     membership
         Point-in-time index membership tables by source name (e.g.
         ``cmc_monthly_top200``), columns of
-        :data:`indexer.data.membership.MEMBERSHIP_COLUMNS`; :meth:`until` keeps
+        :data:`indexer.data.sources.cmc_membership.MEMBERSHIP_COLUMNS`; :meth:`until` keeps
         the snapshots known at ``as_of`` only.
     """
 

@@ -16,7 +16,7 @@ Rules (stated in provenance and docs/data.md):
   every ~3 days) > Etherscan (ETH, only after Coin Metrics' last ETH day,
   2020-07-27; ``AdrActCnt`` rescaled by the 2020 overlap's median ratio).
 * **Social sentiment** (BTC, 2014-11-28..2021-05-09) becomes metrics named in
-  :data:`indexer.data.social_sentiment.SOCIAL_METRICS`.
+  :data:`indexer.data.sources.social_sentiment.SOCIAL_METRICS`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indexer.data.coinmetrics_io import COINMETRICS_FIELDS, combine_coinmetrics, read_coinmetrics_sources
-from indexer.data.etherscan import read_etherscan_dir
-from indexer.data.social_sentiment import read_social_sentiment
+from indexer.data.sources.coinmetrics_archive import COINMETRICS_FIELDS, combine_coinmetrics, read_coinmetrics_sources
+from indexer.data.sources.etherscan import read_etherscan_dir
+from indexer.data.sources.social_sentiment import read_social_sentiment
 
 __all__ = ["CM_PRICE_FROM", "CoinMetricsHistory", "load_coinmetrics", "extend_prices", "fill_market_cap", "onchain_metrics"]
 

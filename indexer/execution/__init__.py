@@ -9,7 +9,7 @@
 * :class:`RebalanceSettings`: exchange, paper, execution and risk settings (one model for the CLI
   flags, the ``--config`` file and the bot config).
 * Frozen boundary types: :class:`Market`, :class:`AccountBalance`, :class:`OrderState`, :class:`OrderBook`.
-* :mod:`indexer.execution.simulator`: a loopback Binance-like exchange.
+* :mod:`indexer.sim`: a loopback Binance-like exchange.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from indexer.execution.broker import Broker, TradingBroker
 from indexer.execution.ccxt_broker import CcxtBroker
 from indexer.execution.client_ids import client_order_id, parse_client_order_id
 from indexer.execution.credentials import Credentials, load_credentials
-from indexer.execution.executor import ExecutionOptions, ExecutionReport, execute
+from indexer.execution.executor import ExecutorSettings, ExecutionReport, execute
 from indexer.execution.paper import PaperBroker
 from indexer.execution.recovery import ExecutionHooks, KnownOrder, recover
 from indexer.execution.guards import Guards
@@ -67,7 +67,7 @@ __all__ = [
     "ExecutionHooks",
     "KnownOrder",
     "recover",
-    "ExecutionOptions",
+    "ExecutorSettings",
     "ExecutionReport",
     "execute",
 ]

@@ -45,14 +45,14 @@ from indexer.execution.planner import OrderPlan, PlannedOrder
 from indexer.execution.recovery import ExecutionHooks, KnownOrder, LegProgress, recover
 from indexer.execution.types import Market, OrderState
 
-__all__ = ["ExecutionOptions", "ExecutionReport", "execute", "check_compliance"]
+__all__ = ["ExecutorSettings", "ExecutionReport", "execute", "check_compliance"]
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
-class ExecutionOptions:
+class ExecutorSettings:
     """How to work the orders of a plan."""
 
     order_type: Literal["market", "limit"] = "market"
@@ -129,7 +129,7 @@ def check_compliance(plan: OrderPlan, compliance: Callable[[pd.Series], Any] | N
 class _Leg:
     """Works one planned order into fills, telling ``hooks`` about every order."""
 
-    def __init__(self, broker: TradingBroker, run_id: str, opts: ExecutionOptions, market: Market,
+    def __init__(self, broker: TradingBroker, run_id: str, opts: ExecutorSettings, market: Market,
                  sleep: Callable[[float], None], hooks: ExecutionHooks) -> None:
         self.b, self.run_id, self.o, self.m, self.sleep, self.h = broker, run_id, opts, market, sleep, hooks
         self.orders: list[OrderState] = []
@@ -285,7 +285,7 @@ def execute(
     broker: TradingBroker,
     run_id: str,
     *,
-    options: ExecutionOptions | None = None,
+    options: ExecutorSettings | None = None,
     compliance: Callable[[pd.Series], Any] | None = None,
     progress: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -305,7 +305,7 @@ def execute(
     the run goes on; a retryable failure that outlasts the retries stops
     further legs (``report.interrupted``).  Either way the report says so.
     """
-    opts = options or ExecutionOptions()
+    opts = options or ExecutorSettings()
     hooks = hooks or ExecutionHooks()
     check_compliance(plan, compliance)
     markets = broker.markets()

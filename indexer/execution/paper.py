@@ -43,7 +43,7 @@ class PaperBroker:
     ----------
     exchange
         A ccxt exchange object whose ``markets`` are loaded (e.g.
-        :func:`indexer.execution.reference.ccxt_markets`, parsed offline); its
+        :func:`indexer.execution.market_info.ccxt_markets`, parsed offline); its
         ``amount_to_precision`` / ``price_to_precision`` do the rounding.
     prices
         Current price per market symbol (quote units).
@@ -102,7 +102,7 @@ class PaperBroker:
         Each asset's price is its last positive close labelled at or before
         ``as_of`` (USD); no later row is read.  ``quote`` is the account's unit
         and is priced at exactly 1.  Markets come from
-        :func:`indexer.execution.reference.ccxt_markets` (recorded Binance
+        :func:`indexer.execution.market_info.ccxt_markets` (recorded Binance
         filters where known, derived ones otherwise, plus ``ETH/BTC``).
 
         Parameters
@@ -135,7 +135,7 @@ class PaperBroker:
             A negative or non-finite balance, ``fee_rate`` outside ``[0, 1)``,
             ``slippage_bps`` negative or ``max_age`` not positive.
         """
-        from indexer.execution.reference import ccxt_markets
+        from indexer.execution.market_info import ccxt_markets
 
         close = data.close
         if close.empty:

@@ -257,7 +257,7 @@ def rebalance_once(
             hooks.on_target(target)
         wanted = [a for a, w in target.invested.items() if w > 0]
         valuation = value_account(broker, quote, wanted, balance=valuation.balance)  # balances read once
-        from indexer.execution.reference import last_prices
+        from indexer.execution.market_info import last_prices
 
         guards.on_prices({a: float(v) for a, v in valuation.asset_prices.items()}, last_prices(data, target.as_of))
         plan = plan_orders(target, valuation.balance, valuation.prices, broker.markets(), quote=quote,
@@ -275,7 +275,7 @@ def rebalance_once(
         return RebalanceResult("stopped", **common)  # type: ignore[arg-type]
     if not plan.orders and not known:
         return RebalanceResult("nothing_to_do", **common)  # type: ignore[arg-type]
-    report = execute(plan, broker, rid, options=ep.options(), compliance=None, progress=hooks.progress,
+    report = execute(plan, broker, rid, options=ep.executor_settings(), compliance=None, progress=hooks.progress,
                      sleep=sleep, hooks=hooks.orders, known=known)
     return RebalanceResult("executed", report=report, **common)  # type: ignore[arg-type]
 

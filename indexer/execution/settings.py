@@ -135,7 +135,7 @@ class PaperSettings(_Model):
 
 
 class ExecutionSettings(_Model):
-    """How a plan is made and worked (:class:`~indexer.execution.executor.ExecutionOptions`)."""
+    """How a plan is made and worked (:class:`~indexer.execution.executor.ExecutorSettings`)."""
 
     order_type: Literal["market", "limit"] = "market"
     limit_price: Literal["mid", "touch"] = "mid"
@@ -151,11 +151,11 @@ class ExecutionSettings(_Model):
     cash_buffer: float = Field(0.003, ge=0, lt=0.2, description="fraction of value kept in cash at least "
                                                                  "(fees, price moves between orders)")
 
-    def options(self) -> Any:
-        """The :class:`~indexer.execution.executor.ExecutionOptions` these settings give."""
-        from indexer.execution.executor import ExecutionOptions
+    def executor_settings(self) -> Any:
+        """The :class:`~indexer.execution.executor.ExecutorSettings` (how orders are worked) these settings give."""
+        from indexer.execution.executor import ExecutorSettings
 
-        return ExecutionOptions(**self.model_dump(exclude={"drift_threshold", "cash_buffer"}))
+        return ExecutorSettings(**self.model_dump(exclude={"drift_threshold", "cash_buffer"}))
 
 
 class RiskSettings(_Model):

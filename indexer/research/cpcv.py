@@ -5,7 +5,7 @@ Observations are days of the design period (default 2017-2022).  skfolio's
 tests every choice of ``n_test_folds`` folds, purges ``purge`` days (the
 forward-return horizon: training targets that overlap a test fold) on both
 sides of each test fold and embargoes ``embargo`` days after it.  Each
-configuration of :data:`DEFAULT_CONFIGS` is trained on the (date, asset) rows
+configuration of :data:`DEFAULT_CANDIDATES` is trained on the (date, asset) rows
 of the training days (every ``sample_every``-th day) and scored on the test
 days; the test folds recombine into ``n_paths`` full out-of-sample paths.
 
@@ -38,13 +38,13 @@ from indexer.signals.spec import ScoringSpec
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["BlendConfig", "DEFAULT_CONFIGS", "CPCVResult", "cpcv_splits", "cpcv_evaluate", "top_third_returns"]
+__all__ = ["BlendCandidate", "DEFAULT_CANDIDATES", "CPCVResult", "cpcv_splits", "cpcv_evaluate", "top_third_returns"]
 
 ANNUAL = np.sqrt(365.0)
 
 
 @dataclass(frozen=True)
-class BlendConfig:
+class BlendCandidate:
     """One tried configuration: ``kind`` fixed (``equal`` weights or the spec's), ridge or gbr, with estimator params."""
 
     name: str
@@ -65,11 +65,11 @@ class BlendConfig:
         raise ValueError(f"config {self.name}: no estimator for kind {self.kind!r}")
 
 
-DEFAULT_CONFIGS: list[BlendConfig] = [
-    BlendConfig("fixed (spec weights)", "fixed"),
-    BlendConfig("fixed (equal weights)", "fixed", equal_weights=True),
-    *[BlendConfig(f"ridge alpha={a:g}", "ridge", {"alpha": a}) for a in (0.1, 1.0, 10.0, 100.0)],
-    *[BlendConfig(f"gbr depth={d}", "gbr", {"max_depth": d}) for d in (2, 3)],
+DEFAULT_CANDIDATES: list[BlendCandidate] = [
+    BlendCandidate("fixed (spec weights)", "fixed"),
+    BlendCandidate("fixed (equal weights)", "fixed", equal_weights=True),
+    *[BlendCandidate(f"ridge alpha={a:g}", "ridge", {"alpha": a}) for a in (0.1, 1.0, 10.0, 100.0)],
+    *[BlendCandidate(f"gbr depth={d}", "gbr", {"max_depth": d}) for d in (2, 3)],
 ]
 
 
@@ -138,7 +138,7 @@ def _fixed_spec(spec: ScoringSpec, equal: bool) -> ScoringSpec:
 def cpcv_evaluate(
     data: "MarketData",
     spec: ScoringSpec,
-    configs: Sequence[BlendConfig] = DEFAULT_CONFIGS,
+    configs: Sequence[BlendCandidate] = DEFAULT_CANDIDATES,
     *,
     n_folds: int = 8,
     n_test_folds: int = 2,

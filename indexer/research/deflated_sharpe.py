@@ -8,7 +8,7 @@ Sharpe ratio expected from the best of ``N`` unskilled trials,
 ``SR0 = sqrt(V) ((1 - gamma) Z^-1(1 - 1/N) + gamma Z^-1(1 - 1/(N e)))``, where
 ``V`` is the variance of the trials' Sharpe ratios and ``gamma`` the
 Euler-Mascheroni constant.  The formulas are those of the sweep's
-:mod:`indexer.backtest.sweep.dsr` (reused here); this module adds the Sharpe
+:mod:`indexer.backtesting.sweep.dsr` (reused here); this module adds the Sharpe
 of a return series and the DSR of one chosen configuration among trials.
 """
 
@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from indexer.backtest.sweep.dsr import expected_max_sharpe, probabilistic_sharpe
+from indexer.backtesting.sweep.dsr import expected_max_sharpe, probabilistic_sharpe
 
 __all__ = ["sharpe", "probabilistic_sharpe", "expected_max_sharpe", "deflated_sharpe"]
 

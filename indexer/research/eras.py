@@ -6,7 +6,7 @@ and returns plain-language notes on what is thin or missing.
 
 Candidates (:func:`era_membership`): on each day, the members of the latest
 index snapshot known that day (``known_from <= day``, see
-:mod:`indexer.data.membership`), whether or not the coin survived; a member
+:mod:`indexer.data.sources.cmc_membership`), whether or not the coin survived; a member
 counts in a cross-section only while it has a daily price and a signal value.
 Each era names its rule (:data:`MEMBERSHIP_RULES`):
 

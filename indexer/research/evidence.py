@@ -71,7 +71,7 @@ def _fear_greed(data: "MarketData") -> pd.Series | None:
     return fear_greed(data)
 
 
-#: BTC social sentiment metrics (``indexer.data.social_sentiment``): Stocktwits, Reddit posts, Reddit comments.
+#: BTC social sentiment metrics (``indexer.data.sources.social_sentiment``): Stocktwits, Reddit posts, Reddit comments.
 SOCIAL_SENTIMENT_METRICS = ("SocialSentStocktwits", "SocialSentRedditPosts", "SocialSentRedditComments")
 
 

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indexer.backtest import backtest, load_strategy
+from indexer.backtesting import backtest, load_strategy
 from indexer.data.market import MarketData
-from indexer.data.membership import members_at
+from indexer.data.sources.cmc_membership import members_at
 from indexer.data.snapshot_prices import snapshot_price_panel
 from indexer.exceptions import ConfigError
 from indexer.strategy.missing_prices import nominal_weights
@@ -169,7 +169,7 @@ def survivorship(
     data
         Reference data with membership tables.
     start, end
-        Backtest period (UTC); defaults as in :func:`indexer.backtest.backtest`.
+        Backtest period (UTC); defaults as in :func:`indexer.backtesting.backtest`.
     survivor_rank
         Survivors are the last snapshot's assets ranked at most this
         (default: the strategy's ``universe.top_n``, i.e. today's constituents).

@@ -17,7 +17,7 @@ from indexer.signals.evaluate import ic_decay, ic_series, ic_summary, quantile_s
 from indexer.signals.normalise import NORMALISERS, cs_rank, cs_zscore, normalise, ts_zscore, winsorise
 from indexer.signals.regime import fear_greed, risk_on
 from indexer.signals.report import cross_sectional_report, default_spec, time_series_report
-from indexer.signals.score import ScoreResult, clear_model_cache, score
+from indexer.signals.score import ScoreResult, score
 from indexer.signals.spec import ModelSpec, ScoringSpec, SignalSpec
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "ScoringSpec",
     "ScoreResult",
     "score",
-    "clear_model_cache",
     "signal_panels",
     "normalised_panels",
     "fixed_blend",

@@ -37,14 +37,9 @@ from indexer.signals.spec import ScoringSpec
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["ScoreResult", "score", "clear_model_cache", "last_row_window"]
+__all__ = ["ScoreResult", "score", "last_row_window"]
 
 _MODELS = "signals.models"
-
-
-def clear_model_cache() -> None:
-    """Forget the fitted ML blend models of the whole-history path (``signals.models`` of the active run cache)."""
-    active().clear(_MODELS)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 With ``universe.membership`` set, the candidates at ``as_of`` are the assets
 (stable ids) of the latest CoinMarketCap snapshot with ``known_from <= as_of``
-(:func:`indexer.data.membership.members_at`), whether or not the coin
+(:func:`indexer.data.sources.cmc_membership.members_at`), whether or not the coin
 survived.  The usual screens (``exclude``, kinds, themes) apply, then the
 ``top_n`` best snapshot ranks are chosen.  A chosen member without a daily
 close at ``as_of`` (or with fewer than ``min_history_days`` closes) is
@@ -62,7 +62,7 @@ def membership_candidates(data: "MarketData", spec: "UniverseSpec", screen: Any)
             f"universe.membership {name!r}: the data has no such membership table (has: {have}); "
             "import ../shared/data (cmc_top10_weekly/, coinbase_cmc/coinmarketcap_monthly_all_snapshots.csv)"
         )
-    from indexer.data.membership import members_at
+    from indexer.data.sources.cmc_membership import members_at
 
     as_of = data.close.index[-1]
     snap = members_at(table, as_of)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import warnings
 
@@ -152,44 +152,66 @@ def select_universe(
     """
     if len(data.close) == 0:
         raise DataError("select_universe: no bars in the data (is as_of before the first bar?)")
-    reg = data.assets
     log: list[dict[str, Any]] = []
+    screen = _static_screen(data, spec, log)
+    if spec.membership is not None:
+        return _select_members(data, spec, screen, log, compliance)
+    last = data.close.iloc[-1]
+    cands = _priced_candidates(data, spec, screen, log)
+    eligible, key = _eligible(data, spec, cands, log)
+    if compliance is not None:
+        eligible, clog = screen_assets(eligible, compliance.profile, compliance.rules, data.assets)
+        log.extend(clog)
+    chosen, ranks = _rank_and_pick(eligible, key, spec, previous, log)
+    log = _force_includes(chosen, spec, last, compliance, data, log)
+    return UniverseResult(assets=chosen, log=log, ranks=ranks)
 
-    def drop(asset: str, rule: str, detail: str) -> None:
-        log.append({"stage": "universe", "rule": rule, "asset": asset, "action": "excluded", "detail": detail})
 
-    symbols = data.symbols
-    close = data.close.to_numpy(dtype="float64")
-    last = dict(zip(symbols, close[-1].tolist()))
+def _excluded(asset: str, rule: str, detail: str) -> dict[str, Any]:
+    """One universe log entry for an excluded asset."""
+    return {"stage": "universe", "rule": rule, "asset": asset, "action": "excluded", "detail": detail}
+
+
+def _static_screen(data: "MarketData", spec: UniverseSpec, log: list[dict[str, Any]]) -> Callable[[str], bool]:
+    """The registry screens (``exclude``, kinds, themes) as a predicate that logs each exclusion."""
+    reg = data.assets
 
     def screen(s: str) -> bool:
         if s in spec.exclude:
-            drop(s, "exclude", f"{s} is in universe.exclude")
+            log.append(_excluded(s, "exclude", f"{s} is in universe.exclude"))
         elif reg.kind(s) in spec.exclude_kinds:
-            drop(s, "exclude_kinds", f"{s} has kind {reg.kind(s)}")
+            log.append(_excluded(s, "exclude_kinds", f"{s} has kind {reg.kind(s)}"))
         elif spec.themes is not None and not (set(spec.themes) & ({reg.kind(s)} | set(reg.themes(s)))):
-            drop(s, "themes", f"{s} has none of the themes {spec.themes}")
+            log.append(_excluded(s, "themes", f"{s} has none of the themes {spec.themes}"))
         elif set(spec.exclude_themes) & ({reg.kind(s)} | set(reg.themes(s))):
-            drop(s, "exclude_themes", f"{s} has an excluded theme {sorted(set(spec.exclude_themes) & set(reg.themes(s)) or {reg.kind(s)})}")
+            log.append(_excluded(s, "exclude_themes", f"{s} has an excluded theme "
+                                 f"{sorted(set(spec.exclude_themes) & set(reg.themes(s)) or {reg.kind(s)})}"))
         else:
             return True
         return False
 
-    if spec.membership is not None:
-        return _select_members(data, spec, screen, log, compliance)
-    cands: list[str] = []
-    for s in symbols:
-        if not np.isfinite(last[s]):
-            continue  # not trading at as_of: not a candidate (not logged, it would flood the log)
-        if screen(s):
-            cands.append(s)
+    return screen
 
+
+def _priced_candidates(data: "MarketData", spec: UniverseSpec, screen: Callable[[str], bool],
+                       log: list[dict[str, Any]]) -> list[str]:
+    """Assets priced at the last bar that pass the registry screens and, when set, ``tradable_on``."""
+    last = data.close.iloc[-1].to_numpy(dtype="float64")
+    # not trading at as_of: not a candidate (not logged, it would flood the log)
+    cands = [s for s, px in zip(data.symbols, last) if np.isfinite(px) and screen(s)]
     if spec.tradable_on:
         from indexer.universe.tradable import screen_tradable
 
         cands, entries = screen_tradable(cands, spec.tradable_on, data.close.index[-1])
         log.extend(entries)
-    hist = dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist()))
+    return cands
+
+
+def _eligible(data: "MarketData", spec: UniverseSpec, cands: list[str],
+              log: list[dict[str, Any]]) -> tuple[list[str], dict[str, float]]:
+    """Candidates with enough history, volume and market cap; and the ranking key (USD) per asset."""
+    symbols = data.symbols
+    hist = dict(zip(symbols, (~np.isnan(data.close.to_numpy(dtype="float64"))).sum(axis=0).tolist()))
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:
         raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")
@@ -202,41 +224,50 @@ def select_universe(
     eligible: list[str] = []
     for s in cands:
         if hist[s] < spec.min_history_days:
-            drop(s, "min_history_days", f"{s} has {int(hist[s])} bars < {spec.min_history_days}")
+            log.append(_excluded(s, "min_history_days", f"{s} has {int(hist[s])} bars < {spec.min_history_days}"))
         elif needs_vol and not (vol[s] >= spec.min_median_volume_usd):
-            drop(s, "min_median_volume_usd", f"{s} median volume {vol[s]:.4g} USD < {spec.min_median_volume_usd:.4g}")
+            log.append(_excluded(s, "min_median_volume_usd",
+                                 f"{s} median volume {vol[s]:.4g} USD < {spec.min_median_volume_usd:.4g}"))
         elif needs_cap and not np.isfinite(cap[s]):
-            drop(s, "market_cap", f"{s} has no market cap in the last {spec.max_stale_days} bars")
+            log.append(_excluded(s, "market_cap", f"{s} has no market cap in the last {spec.max_stale_days} bars"))
         elif needs_cap and cap[s] < spec.min_market_cap_usd:
-            drop(s, "min_market_cap_usd", f"{s} market cap {cap[s]:.4g} USD < {spec.min_market_cap_usd:.4g}")
+            log.append(_excluded(s, "min_market_cap_usd",
+                                 f"{s} market cap {cap[s]:.4g} USD < {spec.min_market_cap_usd:.4g}"))
         else:
             eligible.append(s)
+    return eligible, (cap if spec.rank_by == "market_cap" else vol)
 
-    if compliance is not None:
-        eligible, clog = screen_assets(eligible, compliance.profile, compliance.rules, reg)
-        log.extend(clog)
 
-    key = cap if spec.rank_by == "market_cap" else vol
+def _rank_and_pick(eligible: list[str], key: dict[str, float], spec: UniverseSpec, previous: pd.Series | None,
+                   log: list[dict[str, Any]]) -> tuple[list[str], pd.Series]:
+    """Rank ``eligible`` by ``key`` (descending, ties by symbol), apply ``top_n`` and the buffer; log the rest."""
     ranked = sorted(eligible, key=lambda s: (-float(key[s]), s))
     ranks = pd.Series({s: i + 1 for i, s in enumerate(ranked)}, dtype="float64")
     chosen = _pick_ranked(ranked, spec, _held(previous))
     for s in ranked:
         if s not in chosen:
-            drop(s, "rank", f"{s} ranks {int(ranks[s])} by {spec.rank_by}, outside the selection")
+            log.append(_excluded(s, "rank", f"{s} ranks {int(ranks[s])} by {spec.rank_by}, outside the selection"))
+    return chosen, ranks
 
+
+def _force_includes(chosen: list[str], spec: UniverseSpec, last: pd.Series, compliance: ComplianceSpec | None,
+                    data: "MarketData", log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Append ``universe.include`` assets priced at the last bar to ``chosen`` (compliance still applies).
+
+    Returns the log with a forced asset's earlier universe exclusions replaced by one ``included`` entry.
+    """
     for s in spec.include:
         if s in chosen:
             continue
-        if s not in last or not np.isfinite(last[s]):
-            drop(s, "include", f"{s} is in universe.include but has no price at the last bar")
+        if s not in last.index or not np.isfinite(last[s]):
+            log.append(_excluded(s, "include", f"{s} is in universe.include but has no price at the last bar"))
             continue
         if compliance is not None:
-            ok, clog = screen_assets([s], compliance.profile, compliance.rules, reg)
+            ok, clog = screen_assets([s], compliance.profile, compliance.rules, data.assets)
             if not ok:
                 log.extend(clog)
                 continue
         chosen.append(s)
         log = [e for e in log if e["asset"] != s or e["stage"] != "universe" or e["rule"] == "include"]
         log.append({"stage": "universe", "rule": "include", "asset": s, "action": "included", "detail": f"{s} forced by universe.include"})
-    return UniverseResult(assets=chosen, log=log, ranks=ranks)
-
+    return log

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from indexer.backtest.attribution import RUNGS, ablation_specs, attribution_table
+from indexer.backtesting.attribution import RUNGS, ablation_specs, attribution_table
 from indexer.cli.main import app
 from indexer.strategy import Strategy
 
@@ -63,7 +63,7 @@ def test_cli_attribution_contributions_add_up_and_reach_the_report(reference, tm
 
 
 def test_attribution_table_by_hand(reference) -> None:
-    from indexer.backtest import backtest, benchmark_strategy
+    from indexer.backtesting import backtest, benchmark_strategy
 
     kw = dict(start="2022-06-01", end="2022-12-31", benchmarks=False)
     rungs = ablation_specs(SMALL)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from indexer.backtest import backtest
+from indexer.backtesting import backtest
 from indexer.runcache import RunCache
 from indexer.strategy import Strategy
 
@@ -57,7 +57,7 @@ def test_benchmarks_are_reused_by_fingerprint_of_data_and_costs(reference) -> No
 
 
 def test_benchmarks_are_reused_across_processes_from_disk(reference, monkeypatch) -> None:
-    from indexer.backtest import bench_store
+    from indexer.backtesting import bench_store
 
     strat = Strategy.from_yaml(REPO / "strategies" / "top10_capped.yaml")
     data = reference.between("2022-01-01", "2022-12-31")

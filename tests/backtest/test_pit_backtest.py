@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indexer.backtest import backtest
-from indexer.backtest.membership_report import collapsed_held, unholdable_members
-from indexer.backtest.report.html import render_html
+from indexer.backtesting import backtest
+from indexer.backtesting.membership_report import collapsed_held, unholdable_members
+from indexer.backtesting.report.html import render_html
 
 STRATEGIES = Path(__file__).resolve().parents[2] / "strategies"
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indexer.backtest import STAT_KEYS, backtest
+from indexer.backtesting import STAT_KEYS, backtest
 
 REPO = Path(__file__).resolve().parents[2]
 TOP10 = REPO / "strategies" / "top10_capped.yaml"

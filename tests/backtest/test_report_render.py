@@ -44,7 +44,7 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def report(reference, tmp_path_factory) -> Path:
-    from indexer.backtest import run_and_report
+    from indexer.backtesting import run_and_report
 
     repo = Path(__file__).resolve().parents[2]
     out = tmp_path_factory.mktemp("report")
@@ -56,7 +56,7 @@ def report(reference, tmp_path_factory) -> Path:
 def test_report_renders_headless_without_js_errors(chromium, report, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from indexer.backtest.report import FIGURES
+    from indexer.backtesting.report import FIGURES
 
     errors: list[str] = []
     requests: list[str] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.backtest import run_and_report
+from indexer.backtesting import run_and_report
 from indexer.exceptions import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.backtest import CostModel, backtest
+from indexer.backtesting import CostModel, backtest
 from indexer.exceptions import ConfigError, DataError
 
 
@@ -117,7 +117,7 @@ def test_fully_invested_cash_holding_has_no_negative_float_noise(reference, fixe
 def test_clip_noise_only_clips_within_tolerance():
     import pandas as pd
 
-    from indexer.backtest.simulate import clip_noise
+    from indexer.backtesting.simulate import clip_noise
 
     h = pd.DataFrame({"A": [1.0, 1.0 + 5e-18, 1.2], "CASH": [0.0, -5e-18, -0.2]})
     out = clip_noise(h)

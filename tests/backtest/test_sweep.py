@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from indexer.backtest import backtest
-from indexer.backtest.sweep import deflated_sharpe, expected_max_sharpe, load_sweep, run_sweep, run_trial
+from indexer.backtesting import backtest
+from indexer.backtesting.sweep import deflated_sharpe, expected_max_sharpe, load_sweep, run_sweep, run_trial
 from indexer.exceptions import ConfigError
 
 STRATEGY = {

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from indexer.backtest.sweep import load_sweep, run_sweep
-from indexer.backtest.sweep.run import apply_overrides, expand_params, worker_cache, worker_cache_info
+from indexer.backtesting.sweep import load_sweep, run_sweep
+from indexer.backtesting.sweep.runner import apply_overrides, expand_params, worker_cache, worker_cache_info
 from indexer.exceptions import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

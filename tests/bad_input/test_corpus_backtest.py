@@ -128,7 +128,7 @@ def test_a_start_moved_by_the_lookback_is_said(cli, reference, tmp_path: Path) -
 
 def test_all_cash_from_the_regime_filter_is_not_called_an_empty_universe(reference) -> None:
     """ai_index goes to 100% CASH through its regime filter with a full universe: not an empty-universe decision."""
-    from indexer.backtest import backtest
+    from indexer.backtesting import backtest
     from indexer.strategy import Strategy
 
     res = backtest(Strategy.from_yaml(Path(STRATEGY).parent / "ai_index.yaml"), reference, start="2022-01-01",

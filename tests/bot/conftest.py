@@ -27,7 +27,7 @@ def bot_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProce
 
 @pytest.fixture(scope="session")
 def last_close(reference) -> dict[str, float]:
-    from indexer.execution.reference import last_prices
+    from indexer.execution.market_info import last_prices
 
     return last_prices(reference)
 
@@ -35,7 +35,7 @@ def last_close(reference) -> dict[str, float]:
 @pytest.fixture
 def sim(last_close):
     """A fresh simulator account with 10,000 USDT and known keys."""
-    from indexer.execution.simulator import SimServer
+    from indexer.sim import SimServer
 
     s = SimServer(last_close, {"USDT": 10_000}, api_key=API_KEY, api_secret=API_SECRET).start()
     yield s

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from botkit import STRATEGY, write_config
 
-from indexer.bot import load_bot_config
+from indexer.bot import load_bot_settings
 from indexer.bot.accounts import build_broker
 from indexer.exceptions import ConfigError
 
@@ -24,22 +24,22 @@ def _write(tmp_path: Path, **cfg) -> Path:
 
 def test_example_configs_load() -> None:
     for path in sorted((REPO / "examples" / "bot").glob("*.yaml")):
-        cfg = load_bot_config(path)
+        cfg = load_bot_settings(path)
         assert cfg.strategy.is_file()
         assert cfg.mode in ("paper", "sandbox", "live")
 
 
 def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     p = _write(tmp_path, database={"url": "sqlite:///state/bot.sqlite"})
-    cfg = load_bot_config(p)
+    cfg = load_bot_settings(p)
     assert cfg.mode == "paper" and cfg.schedule.cron == "5 0 * * *"
     assert cfg.db_url() == f"sqlite:///{(tmp_path / 'state' / 'bot.sqlite').resolve()}"
     assert cfg.risk.max_turnover == 1.0 and cfg.data.max_age_hours == 36.0
-    from indexer.execution import ExecutionOptions
+    from indexer.execution import ExecutorSettings
 
-    assert cfg.execution.options() == ExecutionOptions()  # the executor's defaults: market orders
-    limit = load_bot_config(_write(tmp_path, execution={"order_type": "limit", "on_timeout": "replace"}))
-    assert limit.execution.options() == ExecutionOptions(order_type="limit", on_timeout="replace")
+    assert cfg.execution.executor_settings() == ExecutorSettings()  # the executor's defaults: market orders
+    limit = load_bot_settings(_write(tmp_path, execution={"order_type": "limit", "on_timeout": "replace"}))
+    assert limit.execution.executor_settings() == ExecutorSettings(order_type="limit", on_timeout="replace")
 
 
 @pytest.mark.parametrize("cfg, words", [
@@ -61,7 +61,7 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
 def test_errors_name_file_field_and_allowed(tmp_path: Path, cfg, words) -> None:
     p = _write(tmp_path, **cfg)
     with pytest.raises(ConfigError) as err:
-        load_bot_config(p)
+        load_bot_settings(p)
     msg = str(err.value)
     assert str(p) in msg
     for w in words:
@@ -71,16 +71,16 @@ def test_errors_name_file_field_and_allowed(tmp_path: Path, cfg, words) -> None:
 def test_missing_strategy_and_bad_yaml(tmp_path: Path) -> None:
     p = _write(tmp_path, strategy="nope.yaml")
     with pytest.raises(ConfigError, match="strategy: file .*nope.yaml does not exist"):
-        load_bot_config(p)
+        load_bot_settings(p)
     p.write_text("account: [unclosed")
     with pytest.raises(ConfigError, match="invalid YAML"):
-        load_bot_config(p)
+        load_bot_settings(p)
 
 
 def test_live_needs_setting_and_flag(tmp_path: Path, reference) -> None:
-    live = load_bot_config(_write(tmp_path, mode="live"))
+    live = load_bot_settings(_write(tmp_path, mode="live"))
     with pytest.raises(ConfigError, match="pass --live"):
         build_broker(live, reference, [], live=False)
-    paper = load_bot_config(write_config(tmp_path / "p.yaml", db_url="sqlite://"))
+    paper = load_bot_settings(write_config(tmp_path / "p.yaml", db_url="sqlite://"))
     with pytest.raises(ConfigError, match="set mode: live"):
         build_broker(paper, reference, [], live=True)

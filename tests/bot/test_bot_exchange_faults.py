@@ -7,13 +7,13 @@ from pathlib import Path
 
 from botkit import write_config
 
-from indexer.bot import load_bot_config, open_bot
+from indexer.bot import load_bot_settings, open_bot
 
 
 def test_exchange_down_mid_run_resumes_without_duplicates(tmp_path: Path, sim) -> None:
     cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}", sim=sim)
     sim.control("faults", [{"kind": "5xx", "target": "POST order", "times": 50, "skip": 3}])
-    with open_bot(load_bot_config(cfg), logs=False) as bot:
+    with open_bot(load_bot_settings(cfg), logs=False) as bot:
         first = bot.once()
         assert first.status == "failed" and "RetryableExecutionError" in first.message
         run = bot.store.run(first.run_id)
@@ -31,7 +31,7 @@ def test_exchange_down_mid_run_resumes_without_duplicates(tmp_path: Path, sim) -
 def test_rejected_order_is_recorded_and_the_run_finishes(tmp_path: Path, sim) -> None:
     cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}", sim=sim)
     sim.control("faults", [{"kind": "reject_balance", "target": "POST order", "times": 1, "skip": 9}])
-    with open_bot(load_bot_config(cfg), logs=False) as bot:
+    with open_bot(load_bot_settings(cfg), logs=False) as bot:
         res = bot.once()
         assert res.status == "done" and "(1 rejected)" in res.message
         orders = bot.store.orders_of(res.run_id)
@@ -56,7 +56,7 @@ def test_interrupted_run_of_an_older_bar_is_settled_and_sends_nothing_new(tmp_pa
 
     cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}", sim=sim)
     sim.control("faults", [{"kind": "5xx", "target": "POST order", "times": 50, "skip": 3}])
-    with open_bot(load_bot_config(cfg), logs=False) as bot:
+    with open_bot(load_bot_settings(cfg), logs=False) as bot:
         first = bot.once()
         assert first.status == "failed" and bot.store.run(first.run_id)["status"] == "running"
         sim.control("faults", method="DELETE")

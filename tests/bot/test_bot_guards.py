@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from indexer.bot import guards
+from indexer.execution import guards
 from indexer.exceptions import StaleDataError
 
 UTC = dt.timezone.utc

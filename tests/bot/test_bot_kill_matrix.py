@@ -103,7 +103,7 @@ def test_kill_at_every_step_converges_without_duplicates(backend, sim, receiver,
 def test_paper_account_after_kills_equals_an_uninterrupted_one(tmp_path: Path, bot_processes: BotProcesses) -> None:
     """Paper fills live in the database: a paper order sent but not recorded never happened and is
     placed again, so the recovered account ends exactly where an uninterrupted one does."""
-    from indexer.bot import load_bot_config, open_bot
+    from indexer.bot import load_bot_settings, open_bot
 
     killed = write_config(tmp_path / "killed.yaml", db_url=f"sqlite:///{tmp_path / 'k.sqlite'}")
     for point in ("order_sent:1",):
@@ -112,10 +112,10 @@ def test_paper_account_after_kills_equals_an_uninterrupted_one(tmp_path: Path, b
     final = bot_processes.run(["bot", "once", str(killed)])
     assert final.returncode == 0 and "done" in final.stdout, final.stderr[-2000:]
     clean = write_config(tmp_path / "clean.yaml", db_url=f"sqlite:///{tmp_path / 'c.sqlite'}")
-    with open_bot(load_bot_config(clean), logs=False) as bot:
+    with open_bot(load_bot_settings(clean), logs=False) as bot:
         assert bot.once().status == "done"
         want = bot.rebalancer().valuation()[0].balances
-    with open_bot(load_bot_config(killed), logs=False) as bot:
+    with open_bot(load_bot_settings(killed), logs=False) as bot:
         got = bot.rebalancer().valuation()[0].balances
         orders = bot.store.all_orders(bot.cfg.account)
     assert got == want

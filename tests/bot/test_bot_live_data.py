@@ -21,7 +21,7 @@ from botkit import API_KEY, API_SECRET, REPO, Receiver, write_config
 sys.path.insert(0, str(REPO / "tests"))
 from live_loopback import LiveSources  # noqa: E402
 
-from indexer.bot import load_bot_config, open_bot, run_once  # noqa: E402
+from indexer.bot import load_bot_settings, open_bot, run_once  # noqa: E402
 from indexer.bot.status import collect_status  # noqa: E402
 
 ASSETS = ("AAVE", "ALGO", "BCH", "BNT", "BTC", "DASH", "EOS", "ETC", "ETH", "FIL", "GRT", "LINK", "LTC", "OXT", "ADA")
@@ -42,7 +42,7 @@ def _live_cfg(path: Path, srv: LiveSources, *, strategy: Path = AI_INDEX, sim=No
 @pytest.fixture(scope="module")
 def traded(reference, tmp_path_factory: pytest.TempPathFactory, shared_data: Path):
     """One sandbox run of ai_index against the simulator and the live loopback sources (shared by the tests)."""
-    from indexer.execution.simulator import SimServer
+    from indexer.sim import SimServer
 
     tmp = tmp_path_factory.mktemp("bot-live")
     receiver = Receiver()
@@ -54,7 +54,7 @@ def traded(reference, tmp_path_factory: pytest.TempPathFactory, shared_data: Pat
         mp.setenv("TEST_SIM_SECRET", API_SECRET)
         try:
             path = _live_cfg(tmp / "bot.yaml", srv, sim=sim, hook=receiver.url(), seed_news=True)
-            cfg = load_bot_config(path)
+            cfg = load_bot_settings(path)
             result = run_once(cfg, now=NOW)
             first_requests = list(srv.requests)
             srv.requests.clear()
@@ -124,22 +124,23 @@ def test_status_lists_every_input_with_age_and_source(traded) -> None:
 
 
 def test_backtest_on_the_live_cache_gives_the_bots_target(traded) -> None:
-    from indexer.backtest.costs import CostModel
-    from indexer.backtest.walk import walk_forward
+    from indexer.backtesting.costs import CostModel
+    from indexer.backtesting.walk import walk_forward
     from indexer.bot.live_inputs import live_cache_dir
     from indexer.data.live import load_live
-    from indexer.signals import clear_model_cache
+    from indexer.runcache import RunCache
     from indexer.strategy import Strategy
     from indexer.strategy.freshness import apply_fallbacks
 
     run = traded["run"]
     data = load_live(live_cache_dir(traded["cfg"]))  # the loader every backtest on this cache uses
     strategy = apply_fallbacks(Strategy.from_yaml(AI_INDEX), run["target"]["diagnostics"]["freshness"])
-    clear_model_cache()
     day = pd.Timestamp("2023-05-30", tz="UTC")
-    # the backtest's decision loop (indexer.backtest.backtest without the vectorbt simulation), deciding at the
-    # last bar from all cash like the bot's fresh account
-    bt = walk_forward(strategy, data, start=day, end=day, costs=CostModel(), init_cash=10_000.0, execution="same_close")
+    # the backtest's decision loop (indexer.backtesting.backtest without the vectorbt simulation), deciding at the
+    # last bar from all cash like the bot's fresh account; a fresh run cache, so its ML models are fitted anew
+    with RunCache():
+        bt = walk_forward(strategy, data, start=day, end=day, costs=CostModel(), init_cash=10_000.0,
+                          execution="same_close")
     last = bt.targets[-1]
     assert last.as_of == pd.Timestamp("2023-05-30", tz="UTC")
     bot = pd.Series(run["target"]["weights"]).sort_index()
@@ -152,7 +153,7 @@ def test_stale_required_input_blocks_the_run_with_a_notification(reference, tmp_
                                                                  receiver: Receiver) -> None:
     with LiveSources(shared_data, ("BTC", "ETH", "LTC")) as srv:
         srv.faults = {"/fng": ["500"] * 20}  # alternative.me down from the start: Fear & Greed never observed
-        cfg = load_bot_config(_live_cfg(tmp_path / "bot.yaml", srv, hook=receiver.url(), retries=1))
+        cfg = load_bot_settings(_live_cfg(tmp_path / "bot.yaml", srv, hook=receiver.url(), retries=1))
         res = run_once(cfg, now=NOW)
     assert res.status == "blocked"
     assert "overlay regime_filter" in res.message and "fear_greed never observed" in res.message
@@ -177,7 +178,7 @@ def test_stale_optional_signal_is_dropped_and_recorded(reference, tmp_path: Path
     with LiveSources(shared_data, ("BTC", "ETH", "LTC")) as srv:
         srv.faults = {"/feeds/": ["timeout"] * 20}
         srv.timeout_s = 0.3
-        cfg = load_bot_config(_live_cfg(tmp_path / "bot.yaml", srv, strategy=strategy, hook=receiver.url(),
+        cfg = load_bot_settings(_live_cfg(tmp_path / "bot.yaml", srv, strategy=strategy, hook=receiver.url(),
                                         retries=1, timeout_s=0.2))
         res = run_once(cfg, now=NOW)
     assert res.status == "done", res.message
@@ -196,7 +197,7 @@ def test_paper_example_rehearses_offline_and_says_so(reference, tmp_path: Path) 
 
     from indexer.cli.main import app
 
-    cfg = load_bot_config(REPO / "examples" / "bot" / "paper.yaml")
+    cfg = load_bot_settings(REPO / "examples" / "bot" / "paper.yaml")
     assert cfg.data.source == "live" and cfg.strategy == AI_INDEX and "coindesk" in cfg.data.live.feeds
     res = CliRunner().invoke(app, ["bot", "once", str(REPO / "examples" / "bot" / "paper.yaml"), "--offline"],
                              env={"COLUMNS": "250"})
@@ -217,8 +218,8 @@ def test_live_settings_only_with_source_live(tmp_path: Path) -> None:
 
     path = write_config(tmp_path / "bot.yaml", db_url="sqlite://", data={"source": "reference", "live": {"since": "2021-01-01"}})
     with pytest.raises(ConfigError, match="data.live is only read with source: live"):
-        load_bot_config(path)
+        load_bot_settings(path)
     path = write_config(tmp_path / "bot.yaml", db_url="sqlite://",
                         data={"source": "live", "live": {"rates": {"onchain": [10, 6]}, "feed": {}}})
     with pytest.raises(ConfigError, match="data.live.feed"):
-        load_bot_config(path)
+        load_bot_settings(path)

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from botkit import unique_account, write_config
 
-from indexer.bot import AccountLock, AlreadyRunning, load_bot_config, open_bot
+from indexer.bot import AccountLock, AlreadyRunning, load_bot_settings, open_bot
 from indexer.bot.store import Store
 
 
 def test_second_bot_on_the_same_account_is_refused(tmp_path: Path) -> None:
     cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}")
-    with open_bot(load_bot_config(cfg), logs=False) as bot:
+    with open_bot(load_bot_settings(cfg), logs=False) as bot:
         with bot.lock():
             with pytest.raises(AlreadyRunning, match="locked by another bot process"):
                 bot.once()

@@ -6,7 +6,7 @@ import logging
 
 from botkit import API_SECRET, HOOK_TOKEN
 
-from indexer.bot.config import NotifyTarget
+from indexer.bot.settings import NotifyTarget
 from indexer.bot.notify import Notifier
 from indexer.bot.redact import Redactor
 

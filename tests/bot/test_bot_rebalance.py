@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from botkit import write_config
 
-from indexer.bot import load_bot_config, open_bot
+from indexer.bot import load_bot_settings, open_bot
 from indexer.bot.status import collect_status
 
 UTC = dt.timezone.utc
 
 
 def _bot(path: Path):
-    return open_bot(load_bot_config(path), logs=False)
+    return open_bot(load_bot_settings(path), logs=False)
 
 
 def _te(w: dict, t: dict) -> float:
@@ -52,12 +52,12 @@ def test_pause_and_resume_are_persisted(tmp_path: Path) -> None:
     cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}")
     from indexer.bot import set_paused
 
-    set_paused(load_bot_config(cfg), True, "maintenance")
+    set_paused(load_bot_settings(cfg), True, "maintenance")
     with _bot(cfg) as bot:
         res = bot.once()
         assert res.status == "paused" and "maintenance" in res.message
         assert bot.store.runs_for(bot.cfg.account) == []
-    set_paused(load_bot_config(cfg), False)
+    set_paused(load_bot_settings(cfg), False)
     with _bot(cfg) as bot:
         assert bot.once().status == "done"
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from execution.scenarios import (STALE_OURS, scenario_base, scenario_prices, STRATEGIES, account_weights, client_ids_accepted_once, make_sim,
                                  start_balances, tracking_error)
-from indexer.bot import load_bot_config, open_bot
+from indexer.bot import load_bot_settings, open_bot
 from indexer.cli.main import app
 
 runner = CliRunner()
@@ -58,7 +58,7 @@ def _once(cfg: Path):
 
 
 def _run_target(cfg: Path) -> dict[str, float]:
-    with open_bot(load_bot_config(cfg), logs=False) as bot:
+    with open_bot(load_bot_settings(cfg), logs=False) as bot:
         run = bot.store.runs_for(bot.cfg.account)[0]
         plan = run["plan"]
     return {a: float(w) for a, w in plan["target_weights"].items() if w > 0}
@@ -153,7 +153,7 @@ def test_bot_never_buys_a_restricted_asset(usd, tmp_path, reference):
     try:
         cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'bot.sqlite'}", sim=sim,
                            strategy=str(strat))
-        with open_bot(load_bot_config(cfg), logs=False) as bot:
+        with open_bot(load_bot_settings(cfg), logs=False) as bot:
             as_of = pd.Timestamp(reference.close.index[-1])
             run_id = bot.store.create_run(bot.cfg.account, as_of.to_pydatetime(), bot.cfg.mode)
             from indexer._typing import TargetPortfolio

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from botkit import API_KEY, API_SECRET, env_for_subprocess, write_config
 from typer.testing import CliRunner
 
-from indexer.bot import load_bot_config, open_bot
-from indexer.bot.config import cron_trigger
+from indexer.bot import load_bot_settings, open_bot
+from indexer.bot.settings import cron_trigger
 from indexer.bot.scheduler import serve
 from indexer.cli.main import app
-from indexer.execution.simulator import free_port
+from indexer.sim import free_port
 
 
 def test_cron_trigger_is_utc_with_optional_seconds() -> None:
@@ -35,7 +35,7 @@ def test_cron_trigger_is_utc_with_optional_seconds() -> None:
 def test_paper_account_on_schedule(tmp_path: Path) -> None:
     cfg = write_config(tmp_path / "bot.yaml", db_url=f"sqlite:///{tmp_path / 'b.sqlite'}",
                        schedule={"cron": "* * * * * *"})
-    with open_bot(load_bot_config(cfg), logs=False) as bot:
+    with open_bot(load_bot_settings(cfg), logs=False) as bot:
         t0 = time.monotonic()
         assert serve(bot, max_runs=2) == 2
         assert time.monotonic() - t0 < 30
@@ -46,8 +46,8 @@ def test_paper_account_on_schedule(tmp_path: Path) -> None:
 
 
 def test_metrics_endpoint_on_loopback() -> None:
-    from indexer.bot.metrics import BotMetrics
-    from indexer.bot.run import RunResult
+    from indexer.bot.prometheus import BotMetrics
+    from indexer.bot.rebalancer import RunResult
 
     m = BotMetrics("acct")
     port = m.serve(0)

@@ -11,7 +11,7 @@ import pytest
 from data_loopback import LoopbackMarket
 
 from indexer.data import load_reference
-from indexer.data.fetch_cache import fetch_to_cache, load_fetched
+from indexer.data.fetched_data import fetch_to_cache, load_fetched
 from indexer.exceptions import DataError, StaleDataError
 
 SYMBOLS = ["BTC/USDT", "ETH/USDT"]

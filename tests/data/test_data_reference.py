@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from indexer.data import MarketData, default_registry, load_reference
-from indexer.data.cache import load_market_data
-from indexer.data.reference import MIN_HISTORY_DAYS, REFERENCE_START
+from indexer.data.parquet_cache import load_market_data
+from indexer.data.reference_data import MIN_HISTORY_DAYS, REFERENCE_START
 
 
 def test_universe_size_span_and_stablecoins(reference: MarketData) -> None:
@@ -81,7 +81,7 @@ def test_sentiment(reference: MarketData) -> None:
     assert idx is not None and idx.between(0, 100).all() and idx.index.tz is not None
     tx = reference.sentiment.texts
     assert {"timestamp", "text", "label", "url", "assets"} <= set(tx.columns)
-    assert len(tx) == 8113 + 7524 + 2260  # every dated news file (indexer.data.news_sources)
+    assert len(tx) == 8113 + 7524 + 2260  # every dated news file (indexer.data.sources.news_archive)
     assert int(tx["label"].notna().sum()) == 8113  # price-momentum labels only in news/
     assert tx["assets"].map(lambda a: "BTC" in a).mean() > 0.5
     assert tx["assets"].map(lambda a: "ETH" in a).sum() > 500

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from indexer.data import MarketData
-from indexer.data.reference import import_reference
-from indexer.data.shared_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
-from indexer.data.shared_prices import PriceFrame, merge_sources
+from indexer.data.reference_data import import_reference
+from indexer.data.sources.market_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
+from indexer.data.sources.daily_prices import PriceFrame, merge_sources
 from indexer.exceptions import DataError
 
 

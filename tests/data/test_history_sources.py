@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indexer.data.coinmetrics_io import combine_coinmetrics, read_coinmetrics_csv, read_coinmetrics_sources
-from indexer.data.etherscan import read_etherscan_dir, read_etherscan_export
-from indexer.data.membership import read_cmc_weekly_top10
+from indexer.data.sources.coinmetrics_archive import combine_coinmetrics, read_coinmetrics_csv, read_coinmetrics_sources
+from indexer.data.sources.etherscan import read_etherscan_dir, read_etherscan_export
+from indexer.data.sources.cmc_membership import read_cmc_weekly_top10
 from indexer.data.panel import validate_panel
-from indexer.data.social_sentiment import read_social_sentiment
+from indexer.data.sources.social_sentiment import read_social_sentiment
 from indexer.exceptions import DataError
 
 
@@ -127,7 +127,7 @@ def test_weekly_top10_reads_dead_coins_and_checks_dates(shared_data: Path, tmp_p
 
 def test_reference_build_without_new_folders_still_works(shared_data: Path, tmp_path: Path) -> None:
     """The new folders are optional: a copy without them imports as before (no on-chain beyond blockchain.com)."""
-    from indexer.data.reference import import_reference
+    from indexer.data.reference_data import import_reference
 
     src = tmp_path / "src"
     src.mkdir()

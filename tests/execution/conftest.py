@@ -6,7 +6,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from indexer.execution.simulator import SimServer
+from indexer.sim import SimServer
 
 from .helpers import PRICES
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from indexer._typing import TargetPortfolio
 from indexer.execution import CcxtBroker, Credentials
-from indexer.execution.simulator import SimServer
+from indexer.sim import SimServer
 
 #: A small market for fast tests (USD prices near the reference data's last closes).
 PRICES = {"BTC": 111466.2, "ETH": 3931.0, "ADA": 0.6512, "LTC": 96.17, "XRP": 2.43, "LINK": 17.985,

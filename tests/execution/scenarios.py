@@ -37,7 +37,7 @@ def start_balances(kind: str, usd: dict[str, float], base: pd.Series) -> dict[st
 
 def make_sim(usd: dict[str, float], balances: dict[str, float], **kw: Any) -> Any:
     """The scenario simulator (see module docstring), started, with our stale resting order on it."""
-    from indexer.execution.simulator import SimServer
+    from indexer.sim import SimServer
 
     kw.setdefault("missing", ["CRO"])
     kw.setdefault("clock_skew_ms", -3000)
@@ -79,7 +79,7 @@ def client_ids_accepted_once(sim: Any) -> bool:
 
 def scenario_prices(reference: Any) -> dict[str, float]:
     """USD last closes of the reference data: the simulator's prices in every scenario."""
-    from indexer.execution.reference import last_prices
+    from indexer.execution.market_info import last_prices
 
     return last_prices(reference)
 

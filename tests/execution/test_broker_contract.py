@@ -10,7 +10,7 @@ from indexer._typing import OrderIntent
 from indexer.exceptions import ConfigError, OrderRejected
 from indexer.execution import Broker, CcxtBroker, PaperBroker, TradingBroker, client_order_id
 from indexer.execution.client_ids import CLIENT_ID_PATTERN
-from indexer.execution.reference import ccxt_markets
+from indexer.execution.market_info import ccxt_markets
 
 from .helpers import PRICES, broker_for
 

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from indexer.cli.main import app
-from indexer.execution.reference import last_prices
-from indexer.execution.simulator import SimServer, free_port
+from indexer.execution.market_info import last_prices
+from indexer.sim import SimServer, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 STRATEGY = str(REPO / "strategies" / "top10_capped.yaml")

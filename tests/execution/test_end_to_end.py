@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from indexer.exceptions import ComplianceError
-from indexer.execution import ExecutionOptions, execute, plan_orders, symbols_to_price
+from indexer.execution import ExecutorSettings, execute, plan_orders, symbols_to_price
 
 from .helpers import assert_no_duplicates, broker_for, target
 
@@ -56,7 +56,7 @@ def test_market_orders_reach_the_target_and_rerun_never_doubles(make_sim):
 def test_partially_filled_limit_is_cancelled_and_completed_at_market(sim):
     b = broker_for(sim)
     sim.control("faults", [{"kind": "partial", "target": "POST order", "times": 1, "value": "0.5"}])
-    opts = ExecutionOptions(order_type="limit", limit_price="touch", limit_timeout_s=0.3, poll_interval_s=0.1)
+    opts = ExecutorSettings(order_type="limit", limit_price="touch", limit_timeout_s=0.3, poll_interval_s=0.1)
     plan = plan_for(b, target({"BTC": 0.9}))
     report = execute(plan, b, "e2e-limit-partial", options=opts)
     assert report.ok and report.tracking_error < 0.005
@@ -70,7 +70,7 @@ def test_partially_filled_limit_is_cancelled_and_completed_at_market(sim):
 def test_limit_orders_at_mid_fill_as_limit(sim):
     b = broker_for(sim)
     report = execute(plan_for(b, target({"BTC": 0.5, "ETH": 0.4})), b, "e2e-limit",
-                     options=ExecutionOptions(order_type="limit", limit_price="mid", limit_timeout_s=5,
+                     options=ExecutorSettings(order_type="limit", limit_price="mid", limit_timeout_s=5,
                                               poll_interval_s=0.1))
     assert report.ok and report.tracking_error < 0.005
     assert {(o.type, o.status) for o in sim.engine.orders.values()} == {("LIMIT", "FILLED")}
@@ -79,7 +79,7 @@ def test_limit_orders_at_mid_fill_as_limit(sim):
 @pytest.mark.parametrize("on_timeout, limits_per_leg", [("market", 1), ("replace", 2)])
 def test_passive_limit_times_out_then_replaces_or_goes_to_market(sim, on_timeout, limits_per_leg):
     b = broker_for(sim)
-    opts = ExecutionOptions(order_type="limit", limit_price="touch", limit_timeout_s=0.3, poll_interval_s=0.1,
+    opts = ExecutorSettings(order_type="limit", limit_price="touch", limit_timeout_s=0.3, poll_interval_s=0.1,
                             on_timeout=on_timeout, max_replacements=1)
     plan = plan_for(b, target({"BTC": 0.5, "ETH": 0.4}))
     report = execute(plan, b, f"e2e-touch-{on_timeout}", options=opts)
@@ -96,7 +96,7 @@ def test_large_orders_are_sliced_against_a_thin_book(make_sim):
     sim = make_sim(depth_usd=400.0)
     b = broker_for(sim)
     plan = plan_for(b, target({"BTC": 0.6, "ETH": 0.3}))
-    report = execute(plan, b, "e2e-slices", options=ExecutionOptions(max_book_fraction=0.25, depth_bps=50))
+    report = execute(plan, b, "e2e-slices", options=ExecutorSettings(max_book_fraction=0.25, depth_bps=50))
     assert report.ok and report.tracking_error < 0.005
     per_symbol: dict[str, int] = {}
     for o in sim.engine.orders.values():

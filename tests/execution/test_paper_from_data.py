@@ -12,7 +12,7 @@ from indexer._typing import Holdings
 from indexer.data import MarketData
 from indexer.exceptions import ConfigError, DataError, ExecutionError
 from indexer.execution import PaperBroker, execute, plan_orders, symbols_to_price
-from indexer.execution.reference import last_prices
+from indexer.execution.market_info import last_prices
 
 from .helpers import target
 

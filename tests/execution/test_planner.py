@@ -13,7 +13,7 @@ from indexer._typing import Holdings, TargetPortfolio
 from indexer.exceptions import ExecutionError
 from indexer.execution import PaperBroker, execute, plan_orders, symbols_to_price
 from indexer.execution.ccxt_broker import markets_from_ccxt
-from indexer.execution.reference import ccxt_markets, last_prices
+from indexer.execution.market_info import ccxt_markets, last_prices
 
 from .helpers import PRICES, target
 

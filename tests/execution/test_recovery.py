@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from indexer._typing import OrderIntent
-from indexer.execution import (ExecutionHooks, ExecutionOptions, KnownOrder, OrderPlan, client_order_id, execute,
+from indexer.execution import (ExecutionHooks, ExecutorSettings, KnownOrder, OrderPlan, client_order_id, execute,
                                parse_client_order_id, recover)
 
 from .helpers import assert_no_duplicates, broker_for, target
@@ -161,7 +161,7 @@ def test_client_order_ids_parse_back() -> None:
 
 def test_limit_orders_resume_after_a_crash_while_resting(sim) -> None:
     b = broker_for(sim)
-    opts = ExecutionOptions(order_type="limit", limit_price="touch", limit_timeout_s=0.2, poll_interval_s=0.05)
+    opts = ExecutorSettings(order_type="limit", limit_price="touch", limit_timeout_s=0.2, poll_interval_s=0.05)
     plan = plan_for(b, target({"BTC": 0.5, "ETH": 0.4}))
     cid = client_order_id("lim-resume", plan.orders[0].leg, 0)
     first, second, report = _crash_then_resume(b, plan, "lim-resume", ("on_sent", cid), options=opts)

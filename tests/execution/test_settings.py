@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from indexer.bot.config import load_bot_config
+from indexer.bot.settings import load_bot_settings
 from indexer.exceptions import ConfigError
 from indexer.execution import RebalanceSettings, load_settings
 
@@ -22,10 +22,10 @@ def test_rebalance_file_and_bot_config_give_the_same_settings(tmp_path):
     strat.write_text("name: x\nuniverse: {top_n: 3}\noptimiser: {objective: equal_weight}\n")
     bot = tmp_path / "bot.yaml"
     bot.write_text(yaml.safe_dump({"account": "a", "strategy": str(strat), **SECTIONS}))
-    a, b = load_settings(reb), load_bot_config(bot).settings()
+    a, b = load_settings(reb), load_bot_settings(bot).settings()
     assert isinstance(a, RebalanceSettings) and a == b
     assert a.exchange.untradeable == "cash" and a.risk.max_order_notional is None
-    assert a.execution.options().order_type == "limit" and a.paper.slippage_bps == 7
+    assert a.execution.executor_settings().order_type == "limit" and a.paper.slippage_bps == 7
 
 
 def test_flat_legacy_file_cli_overrides_and_older_bot_keys(tmp_path):
@@ -40,7 +40,7 @@ def test_flat_legacy_file_cli_overrides_and_older_bot_keys(tmp_path):
     bot = tmp_path / "bot.yaml"
     bot.write_text(yaml.safe_dump({"account": "a", "strategy": str(strat),
                                    "risk": {"drift_threshold": 0.01, "fee_reserve": 0.002}}))
-    cfg = load_bot_config(bot)
+    cfg = load_bot_settings(bot)
     assert (cfg.execution.drift_threshold, cfg.execution.cash_buffer) == (0.01, 0.002)
     bad = tmp_path / "bad.yaml"
     bad.write_text("exchange: {id: binance, untradeable: skip}\n")

@@ -11,8 +11,8 @@ import pytest
 from indexer._typing import OrderIntent
 from indexer.exceptions import ConfigError, ExecutionError, OrderRejected
 from indexer.execution import CcxtBroker, Credentials
-from indexer.execution.simulator import parse_faults
-from indexer.execution.simulator.markets import RECORDED_FILTERS, build_markets, derived_filters
+from indexer.sim import parse_faults
+from indexer.execution.market_filters import RECORDED_FILTERS, build_markets, derived_filters
 
 from .helpers import assert_no_duplicates, broker_for
 
@@ -138,7 +138,7 @@ def test_market_table_covers_routed_assets():
 
 
 def test_klines_serve_the_daily_closes(reference, make_sim):
-    from indexer.execution.reference import last_prices
+    from indexer.execution.market_info import last_prices
 
     sim = make_sim(prices=last_prices(reference), closes=reference.close, btc_only=[])
     b = broker_for(sim)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indexer.backtest import backtest
+from indexer.backtesting import backtest
 from indexer.data import MarketData
 
 pytestmark = pytest.mark.perf
@@ -125,7 +125,7 @@ def test_walk_forward_100_assets_weekly_full_history(benchmark, sizes):
 
 @pytest.mark.parametrize("engine", ["vectorbt", "numpy_loop"])
 def test_simulation_only(benchmark, sizes, engine):
-    from indexer.backtest.simulate import simulate
+    from indexer.backtesting.simulate import simulate
 
     n_assets, days = sizes
     data = synthetic_market(n_assets, days, seed=3)

@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from indexer.backtest import backtest
+from indexer.backtesting import backtest
 from indexer.strategy import Strategy
 
 pytestmark = pytest.mark.perf

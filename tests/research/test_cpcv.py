@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from indexer.cli.main import app
 from indexer.exceptions import ConfigError
-from indexer.research.cpcv import BlendConfig, cpcv_evaluate, cpcv_splits, top_third_returns
+from indexer.research.cpcv import BlendCandidate, cpcv_evaluate, cpcv_splits, top_third_returns
 from indexer.research.deflated_sharpe import deflated_sharpe, expected_max_sharpe, probabilistic_sharpe, sharpe
 from indexer.research.pbo import pbo_cscv
 from indexer.signals import ScoringSpec
@@ -78,7 +78,7 @@ def test_cpcv_on_real_data(reference) -> None:
     d = d.select([a for a in d.symbols if a not in stables])
     spec = ScoringSpec(signals=[{"name": "amihud"}, {"name": "momentum", "params": {"horizon": 30}}],
                        normalise="zscore", model={"type": "ridge", "horizon": 30})
-    cfg = [BlendConfig("fixed", "fixed"), BlendConfig("ridge", "ridge", {"alpha": 1.0})]
+    cfg = [BlendCandidate("fixed", "fixed"), BlendCandidate("ridge", "ridge", {"alpha": 1.0})]
     res = cpcv_evaluate(d, spec, cfg, n_folds=6, n_test_folds=2, embargo=5)
     assert res.n_splits == 15 and res.n_paths == 5 and res.path_sharpe.shape == (5, 2)
     assert res.path_sharpe["fixed"].nunique() == 1  # not fitted: every path is the same series
@@ -100,7 +100,7 @@ def test_cpcv_cross_sections_hold_point_in_time_candidates_only(reference) -> No
     d = d.select([a for a in d.symbols if a not in stables])
     spec = ScoringSpec(signals=[{"name": "amihud"}, {"name": "momentum", "params": {"horizon": 30}}],
                        normalise="zscore", model={"type": "ridge", "horizon": 30})
-    cfg = [BlendConfig("fixed", "fixed"), BlendConfig("ridge", "ridge", {"alpha": 1.0})]
+    cfg = [BlendCandidate("fixed", "fixed"), BlendCandidate("ridge", "ridge", {"alpha": 1.0})]
     outsider = "BTC"
     cand = pd.DataFrame(True, index=d.close.index, columns=d.symbols)
     cand[outsider] = False

@@ -114,7 +114,7 @@ def test_membership_mask_uses_the_latest_snapshot_known_each_day() -> None:
 
 def test_point_in_time_candidates_in_the_cross_section(full, panels) -> None:
     """CVC is priced 2022-2025 but a top-200 member only 2022-01..2023-02: it counts while a member, not after it left."""
-    from indexer.data.membership import members_at
+    from indexer.data.sources.cmc_membership import members_at
 
     era = ERAS["news"]
     stables = set(full.assets.stablecoins())
@@ -149,7 +149,7 @@ def test_news_era_ic_matches_scipy_and_ignores_the_future(full, panels) -> None:
     data, _ = era_data(full, era, exclude=stables)
     fwd = data.close.shift(-30).loc[day] / data.close.loc[day] - 1
     sig = panels["amihud"].loc[day, data.symbols]
-    from indexer.data.membership import members_at
+    from indexer.data.sources.cmc_membership import members_at
 
     ok = fwd.notna() & sig.notna() & sig.index.isin(sorted(members_at(full.membership["cmc_monthly_top200"], day)["asset"]))
     assert ev.daily_ic["amihud|30d"].loc[day] == pytest.approx(stats.spearmanr(sig[ok], fwd[ok]).statistic, rel=1e-10)

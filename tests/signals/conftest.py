@@ -24,7 +24,7 @@ def btc_history(shared_data, tmp_path_factory) -> MarketData:
     reference prefers daily Coin Metrics metrics (and has them for ETH and LTC too, see
     ``onchain_history``); these tests check the sparse blockchain.com series by hand.
     """
-    from indexer.data.reference import import_reference
+    from indexer.data.reference_data import import_reference
 
     src = tmp_path_factory.mktemp("blockchain-com-only")
     for name in ("daily_ohlcv_usd", "coinbase_cmc", "onchain_btc_blockchain_com"):

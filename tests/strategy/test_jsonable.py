@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from indexer.backtest.result import jsonable as backtest_jsonable
+from indexer.backtesting.result import jsonable as backtest_jsonable
 from indexer.strategy.jsonable import jsonable
 
 

@@ -1,6 +1,6 @@
 """Daily market caps and circulating supply from CoinGecko's public API, resumed from the cache.
 
-Endpoint (the one ``indexer data fetch`` uses, :mod:`indexer.data.coingecko`):
+Endpoint (the one ``indexer data fetch`` uses, :mod:`indexer.data.sources.coingecko`):
 ``GET {base}/coins/{id}/market_chart/range?vs_currency=usd&from=<unix s>&to=<unix s>``
 answering ``{"prices": [[ms, usd], ...], "market_caps": [[ms, usd], ...], "total_volumes": [...]}``.
 A value is labelled with its UTC day (the last value of a day wins); days from
@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from indexer.data.coingecko import COINGECKO_IDS, coingecko_url
+from indexer.data.sources.coingecko import COINGECKO_IDS, coingecko_url
 from indexer.data.live.http import SourceClient, SourceError
 from indexer.data.live.store import SourceUpdate, read_frame
 

@@ -8,7 +8,7 @@ an asset is simply absent).  Metric names are Coin Metrics' (``AdrActCnt``,
 ``TxCnt``, ``TxTfrValAdjUSD``, ``CapMrktCurUSD``, ``FeeTotUSD``, ...), the
 names the on-chain signals read.  One file per asset in the Coin Metrics
 layout (``onchain/<asset>.parquet``: ``time`` + one column per metric), read
-back by :func:`indexer.data.onchain.read_coinmetrics`.  Days from today on are
+back by :func:`indexer.data.sources.onchain_metrics.read_coinmetrics`.  Days from today on are
 dropped (not final).  Rate limit of the community API: 10 requests per 6 s per
 IP (the client keeps to it).  Licence: Coin Metrics community data, CC BY-NC
 4.0 (non-commercial use, attribute Coin Metrics).

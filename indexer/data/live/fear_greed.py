@@ -4,7 +4,7 @@ Endpoint: ``GET {base}/fng/?limit=<n>&format=json`` answering
 ``{"name": ..., "data": [{"value": "40", "value_classification": "Fear",
 "timestamp": "1551157200"}, ...], "metadata": {"error": null}}`` (newest
 first; ``limit=0``: the whole history since 2018-02-01).  A value is labelled
-with its UTC day, as :func:`indexer.data.sentiment_io.read_fear_greed` does for
+with its UTC day, as :func:`indexer.data.sources.sentiment_inputs.read_fear_greed` does for
 the reference file.  Only days after the cached cursor are asked for.
 Terms: free, attribution to alternative.me required; no stated rate limit
 (the client keeps to 30 requests per minute).

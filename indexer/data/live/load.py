@@ -1,8 +1,8 @@
 """``load_live``: the live cache as :class:`~indexer.data.MarketData` (the same loader for the bot and a backtest).
 
-Prices, volumes and market caps come from :func:`indexer.data.fetch_cache.load_fetched`
+Prices, volumes and market caps come from :func:`indexer.data.fetched_data.load_fetched`
 (the ``indexer data fetch`` layout), on-chain metrics from the Coin Metrics
-files (:func:`indexer.data.onchain.read_coinmetrics`, aligned to the close
+files (:func:`indexer.data.sources.onchain_metrics.read_coinmetrics`, aligned to the close
 panel, NaN where unobserved), the Fear & Greed index and the news texts from
 their parquet files.  ``provenance["live"]`` holds each source's cursor,
 fetch time, URL and licence.
@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from indexer.data.fetch_cache import FETCH_MAX_GAP, load_fetched
+from indexer.data.fetched_data import FETCH_MAX_GAP, load_fetched
 from indexer.data.live.fear_greed import fear_greed_path
 from indexer.data.live.news import read_news_cache
 from indexer.data.live.store import read_frame, read_state
 from indexer.data.market import MarketData, Sentiment
-from indexer.data.onchain import metric_panels, read_coinmetrics
+from indexer.data.sources.onchain_metrics import metric_panels, read_coinmetrics
 from indexer.data.registry import AssetRegistry
 from indexer.exceptions import DataError
 

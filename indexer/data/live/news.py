@@ -6,7 +6,7 @@ limited :class:`~indexer.data.live.http.SourceClient` and parsed with
 ``feedparser``.  An entry becomes a dated text: ``timestamp`` (UTC day of its
 ``published``/``updated`` time), ``text`` (title + summary without HTML),
 ``url``, ``feed``, ``assets`` tagged from the url slug and the text with
-:func:`indexer.data.sentiment_io.tag_assets` (the reference news rule) and no
+:func:`indexer.data.sources.sentiment_inputs.tag_assets` (the reference news rule) and no
 ``label``.  Feeds show only their latest entries, so each run keeps what is
 new since the feed's cursor (newest entry seen); entries are de-duplicated by
 url.  A feed that is not RSS/Atom or an entry without a link, title or date
@@ -28,7 +28,7 @@ import pandas as pd
 
 from indexer.data.live.http import SourceClient, SourceError
 from indexer.data.live.store import SourceUpdate, read_frame
-from indexer.data.sentiment_io import _SLUG, tag_assets
+from indexer.data.sources.sentiment_inputs import _SLUG, tag_assets
 
 __all__ = ["NEWS_LICENCE", "NEWS_COLUMNS", "parse_feed", "refresh_news", "news_path", "read_news_cache"]
 

@@ -1,7 +1,7 @@
 """Closed daily OHLCV bars through ccxt from the trading exchange, resumed from the cache.
 
-Reuses the ``indexer data fetch`` machinery (:func:`indexer.data.fetch.make_exchange`,
-:func:`~indexer.data.fetch.with_retries`: ccxt's own rate limiter, network
+Reuses the ``indexer data fetch`` machinery (:func:`indexer.data.sources.ccxt_ohlcv.make_exchange`,
+:func:`~indexer.data.sources.ccxt_ohlcv.with_retries`: ccxt's own rate limiter, network
 errors incl. HTTP 429 retried with backoff) and its file layout.  Only bars
 dated before today (UTC) are kept: the bar of the current day is still open
 and never used.  Every page is checked before anything is written: a bar
@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from indexer.data.fetch import make_exchange, read_ohlcv_cache, with_retries
+from indexer.data.sources.ccxt_ohlcv import make_exchange, read_ohlcv_cache, with_retries
 from indexer.data.live.http import SourceError
 from indexer.data.live.store import SourceUpdate
 from indexer.exceptions import DataError

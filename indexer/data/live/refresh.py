@@ -77,7 +77,7 @@ def _write_meta(root: Path, exchange: str, symbols: list[str], now: pd.Timestamp
 
 def _reference_news() -> pd.DataFrame | None:
     """Labelled reference news (the text model's training history), when the reference data is available."""
-    from indexer.data.reference import load_reference
+    from indexer.data.reference_data import load_reference
 
     try:
         texts = load_reference().sentiment.texts

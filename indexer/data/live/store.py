@@ -3,7 +3,7 @@
 Layout of one live cache (``<data_dir>/live/<exchange>/``)::
 
     meta.json                 exchange, symbols, fetched_at (the layout ``indexer data fetch`` writes,
-                              so :func:`indexer.data.fetch_cache.load_fetched` reads prices and caps)
+                              so :func:`indexer.data.fetched_data.load_fetched` reads prices and caps)
     ohlcv/<BASE>_<QUOTE>.parquet   closed daily bars (timestamp, open, high, low, close, volume)
     market_cap/<ASSET>.parquet     daily market cap and circulating supply (USD, units)
     fear_greed.parquet        daily Fear & Greed value (0-100)
