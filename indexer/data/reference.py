@@ -73,7 +73,7 @@ def reference_cache_dir(data_dir: str | Path | None = None) -> Path:
 
 
 def reference_cached(data_dir: str | Path | None = None) -> bool:
-    """True when ``<data_dir>/reference`` holds a complete cache of the current format."""
+    """Return True when ``<data_dir>/reference`` holds a complete cache of the current format."""
     return is_complete(reference_cache_dir(data_dir))
 
 
@@ -122,7 +122,8 @@ def _price_end_notes(close: pd.DataFrame, frames: list, snaps: pd.DataFrame | No
 def _build(src: Path) -> MarketData:
     t0 = time.perf_counter()
     cb_file = _find(src, "coinbase_cmc/coinbase_top200_daily_*.csv")
-    frames, files = [], []
+    frames = []
+    files: list[str] = []
     if cb_file is not None:
         frames.append(read_coinbase_daily(cb_file))
     if (src / "daily_ohlcv_usd").is_dir():
@@ -301,7 +302,7 @@ def load_reference(
     refresh: bool = False,
     full_history: bool = False,
 ) -> MarketData:
-    """The reference :class:`MarketData`: the cache, else an import of ``source``, else fetched data.
+    """Load the reference :class:`MarketData`: the cache, else an import of ``source``, else fetched data.
 
     Order: (1) the reference cache unless ``refresh``; (2) import ``source``
     (default ``../shared/data``) into the cache; (3) the first exchange cache

@@ -100,5 +100,5 @@ def build_market_cap(
 def snapshot_names(snapshots: pd.DataFrame) -> dict[str, str]:
     """Latest CoinMarketCap display name per symbol."""
     last = snapshots.sort_values("snapshot").drop_duplicates("symbol", keep="last")
-    return dict(zip(last["symbol"], last["name"].astype(str)))
+    return dict(zip(last["symbol"], last["name"].astype(str), strict=True))
 

@@ -92,7 +92,7 @@ def _pick_ranked(ranked: list[str], spec: UniverseSpec, held: set[str]) -> list[
 
 def _select_members(data: "MarketData", spec: UniverseSpec, screen: Any, log: list[dict[str, Any]],
                     compliance: ComplianceSpec | None) -> UniverseResult:
-    """The membership branch of :func:`select_universe` (see :mod:`indexer.universe.membership`)."""
+    """Run the membership branch of :func:`select_universe` (see :mod:`indexer.universe.membership`)."""
     res = membership_candidates(data, spec, screen)
     info: dict[str, Any] = {"source": spec.membership, "snapshot": None if res.snapshot is None else res.snapshot.isoformat(),
                             "chosen": res.chosen, "missing": res.missing}
@@ -160,7 +160,7 @@ def select_universe(
 
     symbols = data.symbols
     close = data.close.to_numpy(dtype="float64")
-    last = dict(zip(symbols, close[-1].tolist()))
+    last = dict(zip(symbols, close[-1].tolist(), strict=True))
 
     def screen(s: str) -> bool:
         if s in spec.exclude:
@@ -189,7 +189,7 @@ def select_universe(
 
         cands, entries = screen_tradable(cands, spec.tradable_on, data.close.index[-1])
         log.extend(entries)
-    hist = dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist()))
+    hist = dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist(), strict=True))
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:
         raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import time
 from decimal import Decimal, InvalidOperation
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Literal, Sequence, overload
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -38,6 +38,10 @@ def _err(status: int, code: int, msg: str) -> web.Response:
     return web.json_response({"code": code, "msg": msg}, status=status)
 
 
+@overload
+def _dec(params: dict[str, str], name: str, required: Literal[True] = ...) -> Decimal: ...
+@overload
+def _dec(params: dict[str, str], name: str, required: bool) -> Decimal | None: ...
 def _dec(params: dict[str, str], name: str, required: bool = True) -> Decimal | None:
     raw = params.get(name)
     if raw is None:
@@ -51,7 +55,7 @@ def _dec(params: dict[str, str], name: str, required: bool = True) -> Decimal | 
 
 
 def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBook) -> web.Application:
-    """The aiohttp application serving ``engine`` for one account."""
+    """Build the aiohttp application serving ``engine`` for one account."""
     requests_log: list[dict[str, Any]] = []
 
     def verify(request: web.Request, raw: str, params: dict[str, str]) -> None:
@@ -132,7 +136,7 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
                 "requireSelfTradePrevention": False, "preventSor": False, "updateTime": int(time.time() * 1000),
                 "accountType": "SPOT", "balances": engine.account(), "permissions": ["SPOT"], "uid": 1}
 
-    async def order(request: web.Request, p: dict[str, str], rules: list[FaultRule] = ()) -> Any:
+    async def order(request: web.Request, p: dict[str, str], rules: Sequence[FaultRule] = ()) -> Any:
         sym = p.get("symbol", "")
         if request.method == "GET":
             return order_json(engine.find(sym, p.get("orderId"), p.get("origClientOrderId")))
@@ -169,7 +173,7 @@ def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBoo
         start, end = p.get("startTime"), p.get("endTime")
         ms = bars.index.as_unit("ms").asi8 if len(bars) else []
         rows = []
-        for t, close in zip(ms, bars.to_numpy()):
+        for t, close in zip(ms, bars.to_numpy(), strict=True):
             if (start and t < int(start)) or (end and t > int(end)) or close != close:
                 continue
             c = f"{close:.8f}"
