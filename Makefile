@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: venv demo test perf backtests lint-imports clean
+.PHONY: venv demo lint test perf backtests lint-imports clean
 
 venv: $(STAMP)
 
@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml
 demo: venv
 	$(BIN)/indexer demo --out $(OUT)
 
-test: venv
+# Style, docstrings (numpy convention, indexer/ only) and types; settings in pyproject.toml.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: venv lint
 	bash tests/setup_env.sh
 	$(BIN)/python -m pytest -q
 
@@ -33,4 +38,4 @@ lint-imports: venv
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .benchmarks
+	rm -rf $(VENV) out .pytest_cache .benchmarks .mypy_cache .ruff_cache

@@ -161,7 +161,8 @@ class StrategyLike(Protocol):
     first decision.
     """
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     @property
     def lookback(self) -> int: ...

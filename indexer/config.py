@@ -35,7 +35,7 @@ def shared_data_dir() -> Path:
 
 
 def read_yaml_mapping(path: str | Path, what: str, *, allow_empty: bool = False) -> dict:
-    """The mapping in the YAML file ``path`` read through :mod:`indexer.gate` (``ConfigError`` naming the file)."""
+    """Read the mapping in the YAML file ``path`` read through :mod:`indexer.gate` (``ConfigError`` naming the file)."""
     from indexer.gate import read_yaml_mapping as _read
 
     return _read(path, what, allow_empty=allow_empty)
@@ -58,7 +58,7 @@ def reject_loose_numbers(model: type, raw: object, where: str, path: str = "") -
         return
 
     def kinds(ann: object) -> tuple[set[type], list[type], object | None]:
-        """(number types, nested models, dict value annotation) found in ``ann``."""
+        """Return (number types, nested models, dict value annotation) found in ``ann``."""
         nums: set[type] = set()
         models: list[type] = []
         dict_val = None
@@ -67,7 +67,7 @@ def reject_loose_numbers(model: type, raw: object, where: str, path: str = "") -
             a = stack.pop()
             origin = typing.get_origin(a)
             if a in (int, float, str, bool):
-                nums.add(a)  # type: ignore[arg-type]
+                nums.add(a)
             elif isinstance(a, type) and issubclass(a, BaseModel):
                 models.append(a)
             elif origin is dict:
@@ -96,7 +96,7 @@ def reject_loose_numbers(model: type, raw: object, where: str, path: str = "") -
 
 
 def _loose(types: set[type], models: list[type], v: object) -> bool:
-    """A bool or str given where the annotation allows numbers but neither bool nor str (nor a model)."""
+    """Return True when ``v`` is a bool or str given where the annotation allows numbers but neither bool nor str (nor a model)."""
     if models or not types & {int, float}:
         return False
     return (isinstance(v, bool) and bool not in types) or (isinstance(v, str) and str not in types)

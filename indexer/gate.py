@@ -125,7 +125,7 @@ def decode(data: bytes, p: Path, what: str, error: type[IndexerError] = ConfigEr
 def read_text(
     path: str | Path, what: str, *, max_bytes: int = MAX_BYTES, error: type[IndexerError] = ConfigError
 ) -> str:
-    """The UTF-8 text of a file that passes :func:`check_file` (errors name ``what`` and the file)."""
+    """Read the UTF-8 text of a file that passes :func:`check_file` (errors name ``what`` and the file)."""
     p = check_file(path, what, max_bytes=max_bytes, error=error)
     try:
         data = p.read_bytes()
@@ -223,7 +223,7 @@ def parse_yaml(text: str, where: str, error: type[IndexerError] = ConfigError, *
 
 
 def load_yaml(path: str | Path, what: str, *, max_bytes: int = MAX_BYTES, label: str = "invalid YAML") -> Any:
-    """The YAML (or JSON, a YAML subset) document in ``path`` after the gate's checks.
+    """Load the YAML (or JSON, a YAML subset) document in ``path`` after the gate's checks.
 
     Raises
     ------
@@ -272,7 +272,7 @@ def parse_json(text: str, where: str, error: type[IndexerError] = ConfigError) -
 
 
 def read_yaml_mapping(path: str | Path, what: str, *, allow_empty: bool = False) -> dict:
-    """The mapping in the YAML file ``path``; ``ConfigError`` naming ``what`` and the file otherwise.
+    """Read the mapping in the YAML file ``path``; ``ConfigError`` naming ``what`` and the file otherwise.
 
     ``allow_empty`` reads an empty file (or one holding only comments) as ``{}``.
     """

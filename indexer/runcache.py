@@ -79,10 +79,14 @@ class RunCache:
         self._tokens: list[Token] = []
 
     # -- access --------------------------------------------------------------------------------
+    def _delegate(self, bucket: str) -> "RunCache | None":
+        """Return the parent cache when ``bucket`` is shared with it, else None."""
+        return self.parent if bucket in self._shared else None
+
     def get(self, bucket: str, key: Hashable, default: Any = None) -> Any:
-        """The value stored under ``key`` in ``bucket`` (marked as recently used), else ``default``."""
-        if bucket in self._shared:
-            return self.parent.get(bucket, key, default)  # type: ignore[union-attr]
+        """Return the value stored under ``key`` in ``bucket`` (marked as recently used), else ``default``."""
+        if (parent := self._delegate(bucket)) is not None:
+            return parent.get(bucket, key, default)
         with self._lock:
             b = self._buckets.get(bucket)
             if b is not None and key in b:
@@ -94,8 +98,8 @@ class RunCache:
 
     def put(self, bucket: str, key: Hashable, value: Any) -> Any:
         """Store ``value``; drops the least recently used entries beyond the bucket's size. Returns ``value``."""
-        if bucket in self._shared:
-            return self.parent.put(bucket, key, value)  # type: ignore[union-attr]
+        if (parent := self._delegate(bucket)) is not None:
+            return parent.put(bucket, key, value)
         with self._lock:
             b = self._buckets.setdefault(bucket, OrderedDict())
             b[key] = value
@@ -107,13 +111,14 @@ class RunCache:
 
     def pop(self, bucket: str, key: Hashable) -> None:
         """Forget one entry (no error when absent)."""
-        if bucket in self._shared:
-            return self.parent.pop(bucket, key)  # type: ignore[union-attr]
+        if (parent := self._delegate(bucket)) is not None:
+            parent.pop(bucket, key)
+            return
         with self._lock:
             self._buckets.get(bucket, OrderedDict()).pop(key, None)
 
     def get_or_make(self, bucket: str, key: Hashable, make: Callable[[], T]) -> T:
-        """The cached value, or ``make()`` stored and returned (``make`` runs outside the lock)."""
+        """Return the cached value, or ``make()`` stored and returned (``make`` runs outside the lock)."""
         sentinel = _MISSING
         hit = self.get(bucket, key, sentinel)
         if hit is not sentinel:
@@ -122,14 +127,14 @@ class RunCache:
 
     def size(self, bucket: str) -> int:
         """Most entries ``bucket`` keeps (0 disables it)."""
-        if bucket in self._shared:
-            return self.parent.size(bucket)  # type: ignore[union-attr]
+        if (parent := self._delegate(bucket)) is not None:
+            return parent.size(bucket)
         return self._sizes.get(bucket, _FALLBACK_SIZE)
 
     def values(self, bucket: str) -> list[Any]:
-        """A snapshot of the values in ``bucket`` (oldest first)."""
-        if bucket in self._shared:
-            return self.parent.values(bucket)  # type: ignore[union-attr]
+        """Return a snapshot of the values in ``bucket`` (oldest first)."""
+        if (parent := self._delegate(bucket)) is not None:
+            return parent.values(bucket)
         with self._lock:
             return list(self._buckets.get(bucket, {}).values())
 
@@ -154,13 +159,16 @@ class RunCache:
 
     # -- scope ---------------------------------------------------------------------------------
     def __enter__(self) -> "RunCache":
+        """Make this the active cache of the block."""
         self._tokens.append(_ACTIVE.set(self))
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        """Restore the cache that was active before the block."""
         _ACTIVE.reset(self._tokens.pop())
 
     def __repr__(self) -> str:
+        """Return the entries per bucket."""
         sizes = ", ".join(f"{k}={v['entries']}" for k, v in self.info().items())
         return f"RunCache({sizes})"
 
@@ -171,20 +179,23 @@ _ACTIVE: ContextVar[RunCache | None] = ContextVar("indexer_run_cache", default=N
 
 
 def active() -> RunCache:
-    """The cache in force: the innermost ``with RunCache():`` block, else the process default."""
+    """Return the cache in force: the innermost ``with RunCache():`` block, else the process default."""
     c = _ACTIVE.get()
     return _DEFAULT if c is None else c
 
 
 def scoped() -> RunCache | None:
-    """The cache of the innermost ``with RunCache():`` block, or ``None`` outside any (what needs a run's
-    guarantees, such as data that is not mutated while it runs, uses only this)."""
+    """Return the cache of the innermost ``with RunCache():`` block, or ``None`` outside any.
+
+    What needs a run's guarantees, such as data that is not mutated while it runs, uses only this."""
     return _ACTIVE.get()
 
 
 def run_scope() -> RunCache:
-    """The cache a new run should enter: the innermost ``with RunCache():`` block when there is one (the
-    caller shares it on purpose), else a fresh one whose shared buckets live in the process default."""
+    """Return the cache a new run should enter.
+
+    The innermost ``with RunCache():`` block when there is one (the caller shares it on purpose),
+    else a fresh one whose shared buckets live in the process default."""
     c = _ACTIVE.get()
     return c if c is not None else RunCache(parent=_DEFAULT)
 

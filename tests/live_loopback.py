@@ -217,7 +217,7 @@ class LiveSources:
         caps = caps[(caps.index >= lo) & (caps.index <= hi)]
         px = self.bars[asset]["close"].reindex(caps.index)
         ms = [int(t.timestamp() * 1000) for t in caps.index]
-        return {"prices": [[m, float(p)] for m, p in zip(ms, px)], "market_caps": [[m, float(v)] for m, v in zip(ms, caps)],
+        return {"prices": [[m, float(p)] for m, p in zip(ms, px, strict=True)], "market_caps": [[m, float(v)] for m, v in zip(ms, caps, strict=True)],
                 "total_volumes": [[m, 0.0] for m in ms]}
 
     def fear_greed(self, q: dict[str, str]) -> dict[str, Any]:
@@ -260,7 +260,7 @@ class LiveSources:
             f"<description>{escape(str(r['text']))}</description>"
             f"<pubDate>{format_datetime((ts + pd.Timedelta(hours=12)).to_pydatetime())}</pubDate>"
             f"<guid>{escape(str(r['url']))}</guid></item>"
-            for ts, r in zip(rows["ts"], rows.to_dict("records")))
+            for ts, r in zip(rows["ts"], rows.to_dict("records"), strict=True))
         return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{feed}</title>'
                 f"<link>{self.url}</link><description>recorded news</description>{items}</channel></rss>")
 

@@ -17,7 +17,7 @@ _SKIP = ("ccxt.base.exchange", "binance.client")
 
 
 def vbt() -> ModuleType:
-    """The ``vectorbt`` module (imported once)."""
+    """Return the ``vectorbt`` module (imported once)."""
     mod = sys.modules.get("vectorbt")
     if mod is not None:
         return mod

@@ -86,7 +86,7 @@ def attribution_table(results: dict[str, "BacktestResult"], benchmark: "Backtest
     runs = list(results.values()) + [benchmark]
     logs = [_ann_log(r) for r in runs]
     rows = []
-    for i, (name, r) in enumerate(zip(names, runs)):
+    for i, (name, r) in enumerate(zip(names, runs, strict=True)):
         nxt = logs[i + 1] if i + 1 < len(logs) else np.nan
         rows.append({
             "run": name, "cagr": r.stats.get("cagr"), "sharpe": r.stats.get("sharpe"), "max_drawdown": r.stats.get("max_drawdown"),
@@ -132,7 +132,7 @@ def attach_attribution(result: "BacktestResult", strategy: Any, data: Any, **kwa
 
 
 def attribution_html(res: "BacktestResult") -> str:
-    """The report section of ``res.settings['attribution']`` (records of :func:`attribution_table`), or ''."""
+    """Return the report section of ``res.settings['attribution']`` (records of :func:`attribution_table`), or ''."""
     rows = (res.settings or {}).get("attribution")
     if not rows:
         return ""

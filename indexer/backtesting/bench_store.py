@@ -53,7 +53,7 @@ def _path(key: tuple) -> Path:
 
 
 def load(key: tuple) -> tuple[BacktestResult, dict[Any, dict[str, Any]]] | None:
-    """The stored ``(result, stats per reference benchmark)`` for ``key``, or ``None``."""
+    """Return the stored ``(result, stats per reference benchmark)`` for ``key``, or ``None``."""
     if os.environ.get(DISABLE_ENV):
         return None
     p = _path(key)

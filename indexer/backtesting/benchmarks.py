@@ -55,7 +55,7 @@ HOLD_BENCHMARKS = frozenset({"btc"})
 
 
 def benchmark_strategy(name: str):
-    """The :class:`~indexer.strategy.Strategy` of a standard benchmark."""
+    """Return the :class:`~indexer.strategy.Strategy` of a standard benchmark."""
     from indexer.exceptions import ConfigError
     from indexer.strategy import Strategy
 

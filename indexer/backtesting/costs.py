@@ -47,6 +47,7 @@ class CostModel:
     min_trade_usd: float = 0.0
 
     def __post_init__(self) -> None:
+        """Check each cost parameter lies in its range (ConfigError naming the field)."""
         checks = {
             "taker_fee": (self.taker_fee, 0.0, 0.5),
             "maker_fee": (self.maker_fee if self.maker_fee is not None else 0.0, -0.01, 0.5),

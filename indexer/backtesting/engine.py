@@ -42,7 +42,7 @@ def data_fingerprint(data: "MarketData") -> tuple:
 
 
 def load_strategy(strategy: StrategyLike | str | Path) -> StrategyLike:
-    """A strategy object from itself or a YAML path."""
+    """Return a strategy object from itself or a YAML path."""
     if isinstance(strategy, (str, Path)):
         from indexer.strategy import Strategy
 
@@ -81,8 +81,10 @@ def _to_utc(t: Any) -> pd.Timestamp | None:
 
 
 def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, stats: bool = True, **walk: Any) -> BacktestResult:
-    """One walk-forward run simulated and packed as a result; ``walk`` are :func:`walk_forward`'s keywords
-    (``start``, ``end``, ``costs``, ``init_cash``, ``execution``, ``drift_abs``, ``drift_rel``, ``hold``, ``history``)."""
+    """Simulate one walk-forward run and pack it as a result.
+
+    ``walk`` are :func:`walk_forward`'s keywords (``start``, ``end``, ``costs``, ``init_cash``,
+    ``execution``, ``drift_abs``, ``drift_rel``, ``hold``, ``history``)."""
     bar = None
     if progress:
         from rich.progress import Progress
@@ -222,7 +224,7 @@ def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e
               init_cash: float, execution: Execution, d_abs: float | None, d_rel: float | None, hold: bool,
               progress: bool, history: int | None, benchmark: str | None,
               benchmarks: Iterable[str] | bool, *, strat_data: "MarketData") -> BacktestResult:  # fmt: skip
-    """The strategy run on ``strat_data`` (its prepared data), the benchmarks on ``data``, stats once per result."""
+    """Run the strategy on ``strat_data`` (its prepared data) and the benchmarks on ``data``; stats once per result."""
     result = _run_one(
         strat, strat_data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
         drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history, stats=False,
@@ -272,8 +274,10 @@ def attach_benchmarks(
     result: BacktestResult, benchmarks: dict[str, BacktestResult], data: "MarketData", *, benchmark: str | None = "btc",
     _final: dict[int, dict[str, Any]] | None = None,
 ) -> BacktestResult:
-    """Set ``result.benchmarks`` (results run on the same period and costs) and recompute every stat
-    with tracking error / information ratio against ``benchmark`` and beta to BTC; returns ``result``."""
+    """Set ``result.benchmarks`` (results run on the same period and costs) and recompute every stat.
+
+    The stats gain tracking error / information ratio against ``benchmark`` and beta to BTC;
+    returns ``result``."""
     result.benchmarks = dict(benchmarks)
     btc = data.close["BTC"] if "BTC" in data.close.columns else None
     bench = result.benchmarks.get(benchmark) if benchmark else None

@@ -70,7 +70,7 @@ def format_stat(key: str, value: Any) -> str:
 def display_table(
     stats: dict[str, dict[str, Any]], keys: tuple[str, ...] = DISPLAY_KEYS, *, short: bool = False
 ) -> pd.DataFrame:
-    """Formatted table: rows = stat labels, columns = the given names (strategy first, then benchmarks)."""
+    """Format a table: rows = stat labels, columns = the given names (strategy first, then benchmarks)."""
     labels = SHORT_LABELS if short else STAT_LABELS
     return pd.DataFrame(
         {name: [format_stat(k, s.get(k)) for k in keys] for name, s in stats.items()},

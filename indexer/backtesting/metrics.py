@@ -167,7 +167,7 @@ def compute_stats(
 
 
 def rolling_metrics(equity: pd.Series, window: int = 90) -> pd.DataFrame:
-    """Rolling ``window``-day annualised Sharpe and volatility of daily returns."""
+    """Compute the rolling ``window``-day annualised Sharpe and volatility of daily returns."""
     r = equity.pct_change()
     roll = r.rolling(window, min_periods=window)
     vol = roll.std(ddof=1) * np.sqrt(_A)

@@ -47,7 +47,7 @@ def data_fingerprint(data: "MarketData") -> str:
 
 
 def run_manifest(result: "BacktestResult", data: "MarketData | None" = None, command: list[str] | None = None) -> dict[str, Any]:
-    """What identifies a run: strategy hash, settings, data fingerprint, UTC time, indexer version."""
+    """Return what identifies a run: strategy hash, settings, data fingerprint, UTC time, indexer version."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -70,7 +70,7 @@ def run_manifest(result: "BacktestResult", data: "MarketData | None" = None, com
 
 def clean_leftovers(out: Path) -> list[Path]:
     """Remove ``.<name>.tmp-<pid>-*`` folders beside ``out`` whose process is gone; returns them."""
-    removed = []
+    removed: list[Path] = []
     parent = out.parent
     if not parent.is_dir():
         return removed

@@ -152,8 +152,10 @@ class BacktestResult:
         )
 
     def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write ``weights.csv``, ``holdings.csv``, ``equity.csv`` (with benchmarks), ``orders.csv``,
-        ``decisions.csv``, ``monthly_returns.csv`` and ``stats.json`` to ``out_dir``; returns the paths."""
+        """Write the result's CSV and JSON files to ``out_dir``; return the paths.
+
+        The files: ``weights.csv``, ``holdings.csv``, ``equity.csv`` (with benchmarks), ``orders.csv``,
+        ``decisions.csv``, ``monthly_returns.csv`` and ``stats.json``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {

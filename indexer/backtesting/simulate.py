@@ -46,7 +46,7 @@ HOLDING_NOISE = 1e-12
 
 
 def clip_noise(holdings: pd.DataFrame, tol: float = HOLDING_NOISE) -> pd.DataFrame:
-    """``holdings`` with tiny negatives (within ``tol``, e.g. CASH at -5e-18) set to 0.0; larger ones kept.
+    """Return ``holdings`` with tiny negatives (within ``tol``, e.g. CASH at -5e-18) set to 0.0; larger ones kept.
 
     A fully invested portfolio leaves cash of about -1e-16 of its value after
     vectorbt's fee arithmetic; left in, it breaks consumers that require

@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from indexer._typing import CASH, Holdings
-from indexer.bot.settings import MAX_PAPER_BALANCE, BotSettings
+from indexer.bot.settings import BotSettings
 from indexer.exceptions import ConfigError
+from indexer.execution.settings import MAX_PAPER_BALANCE
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
@@ -39,22 +40,22 @@ def load_market_data(cfg: BotSettings) -> "MarketData":
         from indexer.data.live import load_live
 
         return load_live(live_cache_dir(cfg))
-    if cfg.data.source == "csv":
-        return d.read_csv(cfg.data.path)
-    if cfg.data.source == "parquet":
-        return d.read_parquet(cfg.data.path)
+    if cfg.data.source in ("csv", "parquet"):
+        if cfg.data.path is None:
+            raise ConfigError(f"data.source {cfg.data.source!r} needs data.path (a {cfg.data.source} file)")
+        return d.read_csv(cfg.data.path) if cfg.data.source == "csv" else d.read_parquet(cfg.data.path)
     return d.load_reference()
 
 
 def load_keys(cfg: BotSettings) -> "Credentials | None":
-    """API keys from the configured environment variable names or key file (never from the config)."""
+    """Return the API keys from the configured environment variable names or key file (never from the config)."""
     from indexer.execution.ccxt_broker import settings_credentials
 
     return settings_credentials(cfg.exchange)
 
 
 def paper_balances(start: Mapping[str, float], fills: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
-    """Starting balances plus recorded fills (dicts with symbol, side, amount, price, fee, fee_currency)."""
+    """Return the starting balances plus recorded fills (dicts with symbol, side, amount, price, fee, fee_currency)."""
     bal = {c: Decimal(str(v)) for c, v in start.items()}
     for f in fills:
         base, quote = f["symbol"].split("/")
@@ -78,7 +79,7 @@ def paper_balances(start: Mapping[str, float], fills: Iterable[Mapping[str, Any]
 
 def build_broker(cfg: BotSettings, data: "MarketData", recorded_fills: Iterable[Mapping[str, Any]],
                  *, live: bool = False) -> tuple["TradingBroker", list[str]]:
-    """The account's broker and the secrets to redact.
+    """Return the account's broker and the secrets to redact.
 
     Raises
     ------

@@ -49,6 +49,7 @@ class AccountLock:
         return int.from_bytes(hashlib.sha256(f"indexer-bot:{self.account}".encode()).digest()[:8], "big", signed=True)
 
     def __enter__(self) -> "AccountLock":
+        """Take the file lock (plus a PostgreSQL advisory lock); AlreadyRunning when another bot holds it."""
         try:
             self._file.acquire(timeout=self.timeout_s)
         except Timeout:
@@ -65,6 +66,7 @@ class AccountLock:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Release the lock."""
         if self._conn is not None:
             try:
                 self._conn.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": self.key})

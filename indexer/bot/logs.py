@@ -19,6 +19,7 @@ class JsonFormatter(logging.Formatter):
     """``{"ts", "level", "logger", "msg", ...extra fields}`` per record, UTC ISO time."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """Format ``record`` as one JSON line (UTC timestamp, level, logger, message, extras)."""
         import datetime as dt
 
         out: dict[str, Any] = {

@@ -24,7 +24,7 @@ ICON = {"run": "✅", "error": "❌", "kill_switch": "🛑"}
 
 def payload(target: NotifyTarget, event: str, account: str, title: str, text: str,
             data: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The request body for ``target`` (already redacted inputs expected)."""
+    """Return the request body for ``target`` (already redacted inputs expected)."""
     line = f"{ICON.get(event, '')} [{account}] {title}".strip()
     if target.kind == "slack":
         return {"text": f"{line}\n{text}", "blocks": [

@@ -117,7 +117,7 @@ class Rebalancer:
         crash_point(step)
 
     def data(self) -> "MarketData":
-        """The market data (loaded once per call of :meth:`once`)."""
+        """Return the market data (loaded once per call of :meth:`once`)."""
         if self._data is None:
             data = load_market_data(self.cfg)
             if self._now is not None:  # bars dated from the clock's day on have not closed (rehearsals, --now)
@@ -129,7 +129,7 @@ class Rebalancer:
         return self._data
 
     def broker(self) -> "TradingBroker":
-        """The account's broker (paper balances rebuilt from the recorded fills).
+        """Return the account's broker (paper balances rebuilt from the recorded fills).
 
         A paper account's assets without a recent enough close are kept in :attr:`unpriced`.
         """
@@ -143,7 +143,7 @@ class Rebalancer:
         return self._broker
 
     def valuation(self, extra: list[str] | None = None) -> tuple[Any, dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
-        """``(holdings, symbol prices, asset prices, weights, value)`` of the account now (quote units).
+        """Return ``(holdings, symbol prices, asset prices, weights, value)`` of the account now (quote units).
 
         The same valuation as :func:`indexer.execution.value_account` (``rebalance_once``)."""
         from indexer.execution import value_account
@@ -248,7 +248,7 @@ class Rebalancer:
             return RunResult(status, msg, run_id=run_id, as_of=as_of)
 
     def refresh_data(self, data: "MarketData", valuation: Any) -> "MarketData | None":
-        """Called just before the strategy is asked: return fresher market data to decide on, or ``None``.
+        """Return fresher market data to decide on, or ``None`` (called just before the strategy is asked).
 
         The hook point of a live data refresh (the default keeps ``data``)."""
         return None
@@ -279,7 +279,7 @@ class Rebalancer:
             save_market_list(self.broker().markets(), self.cfg.exchange.id, self.cfg.exchange.quote, now)
         else:
             load_market_list(self.cfg.exchange.id, self.cfg.exchange.quote)
-        strategy = Strategy.from_yaml(self.cfg.strategy)
+        strategy: Strategy | live_inputs.FreshStrategy = Strategy.from_yaml(self.cfg.strategy)
         if live_inputs.freshness_enabled(self.cfg):  # the declared fallbacks for stale inputs, recorded in the target
             strategy = live_inputs.FreshStrategy(strategy, now)
         result = rebalance_once(
@@ -314,7 +314,7 @@ class Rebalancer:
 
 
     def _unpriced_text(self) -> str:
-        """``"A, B: reason; C: other reason"`` (assets grouped by reason)."""
+        """Return ``"A, B: reason; C: other reason"`` (assets grouped by reason)."""
         by_reason: dict[str, list[str]] = {}
         for a, why in sorted(self.unpriced.items()):
             by_reason.setdefault(why, []).append(a)

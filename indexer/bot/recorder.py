@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from indexer._typing import Fill, OrderIntent
 from indexer.bot.crash_points import crash_point
@@ -29,13 +29,13 @@ __all__ = ["OrderRecorder", "known_orders", "fill_dict"]
 
 
 def fill_dict(f: Fill) -> dict[str, Any]:
-    """A fill as stored in ``bot_orders.fills`` (Decimals as text)."""
+    """Return a fill as stored in ``bot_orders.fills`` (Decimals as text)."""
     return {"symbol": f.symbol, "side": f.side, "amount": str(f.amount), "price": str(f.price), "fee": str(f.fee),
             "fee_currency": f.fee_currency, "order_id": f.order_id}
 
 
-def known_orders(rows: list[Mapping[str, Any]]) -> list[KnownOrder]:
-    """Recorded ``bot_orders`` rows of a run as :class:`KnownOrder` (for recovery)."""
+def known_orders(rows: Sequence[Mapping[str, Any]]) -> list[KnownOrder]:
+    """Convert recorded ``bot_orders`` rows of a run to :class:`KnownOrder` (for recovery)."""
     out = []
     for r in rows:
         _, part = parse_client_order_id(r["client_order_id"])
@@ -61,30 +61,36 @@ class OrderRecorder(ExecutionHooks):
         return parse_client_order_id(intent.client_order_id or "")[0]
 
     def on_intent(self, intent: OrderIntent) -> None:
+        """Record the intent before it is sent (crash-safe: a restart finds it)."""
         leg = self._leg(intent)
         self.store.record_intent(self.run_id, leg, intent.client_order_id or "", intent.symbol, intent.side,
                                  intent.type, str(intent.amount), str(intent.price) if intent.price else None)
         crash_point("order_intent", leg)
 
     def on_sent(self, intent: OrderIntent, order: OrderState) -> None:
+        """Record the exchange's order id; status ``sent``."""
         crash_point("order_sent", self._leg(intent))
         self.store.update_order(intent.client_order_id or "", exchange_order_id=order.id, status="sent")
 
     def on_fill(self, intent: OrderIntent, order: OrderState, fills: list[Fill]) -> None:
+        """Record the order's final state, filled amount and fills."""
         self.store.update_order(intent.client_order_id or "", exchange_order_id=order.id,
                                 status=order.status or "open", filled=str(order.filled),
                                 fills=[fill_dict(f) for f in fills])
         crash_point("order_recorded", self._leg(intent))
 
     def on_rejected(self, intent: OrderIntent, error: OrderRejected) -> None:
+        """Record the rejection and emit a ``rejected`` event."""
         msg = self.redact(str(error))
         self.store.update_order(intent.client_order_id or "", status="rejected", error=msg)
         self.event("rejected", f"order {intent.client_order_id} rejected: {msg}", level="warning")
 
     def on_found(self, intent: OrderIntent, order: OrderState) -> None:
+        """Emit a ``reconcile`` event: the order was found on the exchange, not resent."""
         self.event("reconcile", f"order {intent.client_order_id} found on the exchange after a restart: not resent")
 
     def on_lost(self, intent: OrderIntent) -> None:
+        """Mark an order the exchange never received as ``canceled`` and emit a ``reconcile`` event."""
         self.store.update_order(intent.client_order_id or "", status="canceled",
                                 error="unknown to the exchange: never placed")
         self.event("reconcile", f"order {intent.client_order_id} is unknown to the exchange: not sent")

@@ -53,7 +53,7 @@ class Redactor:
         return s
 
     def obj(self, x: Any) -> Any:
-        """A JSON-like structure with every string masked."""
+        """Return a JSON-like structure with every string masked."""
         if isinstance(x, str):
             return self.text(x)
         if isinstance(x, dict):
@@ -71,6 +71,7 @@ class RedactingFormatterFilter(logging.Filter):
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact secrets in ``record``'s message and traceback (the record is always kept)."""
         msg = record.getMessage()
         clean = self.redactor.text(msg)
         if clean != msg:

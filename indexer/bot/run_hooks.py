@@ -14,6 +14,7 @@ import pandas as pd
 
 from indexer._typing import TargetPortfolio
 from indexer.execution import guards
+from indexer.execution.rebalance import RebalanceHooks
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.bot.rebalancer import Rebalancer
@@ -24,7 +25,7 @@ __all__ = ["BotHooks"]
 log = logging.getLogger("indexer.bot")
 
 
-class BotHooks:
+class BotHooks(RebalanceHooks):
     """:class:`~indexer.execution.RebalanceHooks` of one bot run: persist each step, snapshot, kill switch."""
 
     def __init__(self, reb: Rebalancer, run_id: int, now: dt.datetime) -> None:
@@ -33,9 +34,11 @@ class BotHooks:
         self.risk: dict[str, float] = {}
 
     def before_decision(self, data: "MarketData", valuation: Any) -> "MarketData | None":
+        """Refresh the data (live inputs) before the strategy decides."""
         return self.reb.refresh_data(data, valuation)
 
     def on_valuation(self, valuation: Any) -> None:
+        """Snapshot the valuation, run the kill switch and report unpriced assets."""
         reb, cfg = self.reb, self.reb.cfg
         value = float(valuation.value)
         snaps = reb.store.snapshots(reb.account)["value"]
@@ -53,14 +56,16 @@ class BotHooks:
                        level="warning", run_id=self.run_id, data={"unpriced": reb.unpriced, "held": held})
 
     def on_target(self, target: TargetPortfolio) -> None:
+        """Record the target (step ``target_decided``)."""
         self.reb._step(self.run_id, "target_decided", target=target.to_dict())
 
     def on_plan(self, plan: Any, run_key: str) -> bool:
+        """Record the plan with client order ids, turnover and risk (step ``plan_made``); always proceed."""
         reb = self.reb
         if reb.store.run(self.run_id)["step"] == "plan_made":  # resumed from the recorded plan
             return True
         out = plan.to_dict()
-        for o, po in zip(out["orders"], plan.orders):
+        for o, po in zip(out["orders"], plan.orders, strict=True):
             o["client_order_id"] = po.intent(run_key).client_order_id
         out["turnover"] = plan.turnover
         out["risk"] = self.risk
@@ -71,4 +76,5 @@ class BotHooks:
         return True
 
     def progress(self, message: str) -> None:
+        """Log progress at DEBUG."""
         log.debug(message)

@@ -35,11 +35,11 @@ class Bot:
     notifier: Notifier
 
     def rebalancer(self, *, live: bool = False) -> Rebalancer:
-        """A :class:`Rebalancer` for this account."""
+        """Return a :class:`Rebalancer` for this account."""
         return Rebalancer(self.cfg, self.store, self.notifier, live=live)
 
     def lock(self, timeout_s: float = 0.0) -> AccountLock:
-        """The single-instance lock of the account."""
+        """Return the single-instance lock of the account."""
         return AccountLock(self.cfg.lock_path(), self.cfg.account, self.store.engine, timeout_s=timeout_s)
 
     def once(self, *, now: dt.datetime | None = None, live: bool = False, lock_timeout_s: float = 0.0) -> RunResult:

@@ -89,7 +89,7 @@ class ScheduleSettings(_Model):
 
 
 def cron_trigger(expr: str) -> Any:
-    """An APScheduler ``CronTrigger`` in UTC from 5 cron fields (or 6 with seconds first)."""
+    """Return an APScheduler ``CronTrigger`` in UTC from 5 cron fields (or 6 with seconds first)."""
     from apscheduler.triggers.cron import CronTrigger
 
     fields = expr.split()
@@ -124,6 +124,10 @@ class DataSettings(_Model):
         return self
 
 
+NotifyEvent = Literal["run", "error", "kill_switch"]
+NOTIFY_EVENTS: tuple[NotifyEvent, ...] = ("run", "error", "kill_switch")
+
+
 class NotifyTarget(_Model):
     """One notification target; URLs holding tokens should come from ``url_env``."""
 
@@ -131,8 +135,7 @@ class NotifyTarget(_Model):
     url: str | None = None
     url_env: str | None = Field(None, description="env var holding the URL (e.g. a Slack or Telegram token URL)")
     chat_id: str | None = Field(None, description="Telegram chat id")
-    events: list[Literal["run", "error", "kill_switch"]] = Field(
-        default_factory=lambda: ["run", "error", "kill_switch"])
+    events: list[NotifyEvent] = Field(default_factory=lambda: list(NOTIFY_EVENTS))
     timeout_s: float = Field(5.0, gt=0)
 
     @model_validator(mode="after")
@@ -144,7 +147,7 @@ class NotifyTarget(_Model):
         return self
 
     def resolve_url(self) -> str:
-        """The URL (from the environment when ``url_env`` is set)."""
+        """Return the URL (from the environment when ``url_env`` is set)."""
         if self.url:
             return self.url
         url = os.environ.get(self.url_env or "")
@@ -190,7 +193,9 @@ class BotSettings(_Model):
     @model_validator(mode="before")
     @classmethod
     def _moved_fields(cls, raw: Any) -> Any:
-        """``risk.drift_threshold`` / ``risk.fee_reserve`` (older files) are ``execution.drift_threshold`` /
+        """Move settings of older files to their current place.
+
+        ``risk.drift_threshold`` / ``risk.fee_reserve`` are ``execution.drift_threshold`` /
         ``execution.cash_buffer`` now."""
         if isinstance(raw, dict) and isinstance(raw.get("risk"), dict):
             risk = dict(raw["risk"])
@@ -205,7 +210,7 @@ class BotSettings(_Model):
         return raw
 
     def settings(self) -> RebalanceSettings:
-        """The exchange, paper, execution and risk sections as :class:`~indexer.execution.RebalanceSettings`."""
+        """Return the exchange, paper, execution and risk sections as :class:`~indexer.execution.RebalanceSettings`."""
         return RebalanceSettings(exchange=self.exchange, paper=self.paper, execution=self.execution, risk=self.risk)
 
     @model_validator(mode="after")
@@ -215,7 +220,7 @@ class BotSettings(_Model):
         return self
 
     def db_url(self) -> str:
-        """The database URL (default: a SQLite file per account in the data directory)."""
+        """Return the database URL (default: a SQLite file per account in the data directory)."""
         if self.database.url_env:
             url = os.environ.get(self.database.url_env)
             if not url:
@@ -228,7 +233,7 @@ class BotSettings(_Model):
         return f"sqlite:///{path}"
 
     def lock_path(self) -> Path:
-        """The single-instance lock file of this account."""
+        """Return the single-instance lock file of this account."""
         d = self.lock_dir or data_dir() / "bot"
         d.mkdir(parents=True, exist_ok=True)
         return d / f"{self.account}.lock"
@@ -272,7 +277,7 @@ def load_bot_settings(path: str | Path) -> BotSettings:
     cfg.exchange.credentials.key_file = _resolve(base, cfg.exchange.credentials.key_file)
     if cfg.database.url:
         cfg.database.url = _fix_sqlite(cfg.database.url, base)
-    if not cfg.strategy.is_file():  # type: ignore[union-attr]
+    if not cfg.strategy.is_file():
         raise ConfigError(f"bot config {p}: strategy: file {cfg.strategy} does not exist")
     return cfg
 

@@ -10,7 +10,7 @@ __all__ = ["collect_status"]
 
 
 def collect_status(bot: Bot, *, limit: int = 10, query_exchange: bool = True) -> dict[str, Any]:
-    """A JSON-friendly status of the account.
+    """Return a JSON-friendly status of the account.
 
     Current weights come from the exchange (``query_exchange``) or, when it
     cannot be reached, the newest balance snapshot; target weights from the

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -27,7 +28,7 @@ HEAD = "0001"
 
 
 def utcnow() -> dt.datetime:
-    """The current UTC time (the bot is the layer that reads the clock)."""
+    """Return the current UTC time (the bot is the layer that reads the clock)."""
     return dt.datetime.now(dt.timezone.utc)
 
 
@@ -42,7 +43,7 @@ def _row(r: Any) -> dict[str, Any]:
 
 
 def _current(engine: sa.Engine) -> str | None:
-    """The schema revision recorded in the version table (None when absent)."""
+    """Return the schema revision recorded in the version table (None when absent)."""
     if not sa.inspect(engine).has_table(VERSION_TABLE):
         return None
     with engine.connect() as c:
@@ -50,7 +51,7 @@ def _current(engine: sa.Engine) -> str | None:
 
 
 def safe_url(engine_or_url: sa.Engine | str) -> str:
-    """The database URL with its password replaced by ``***`` (for messages and logs)."""
+    """Return the database URL with its password replaced by ``***`` (for messages and logs)."""
     url = engine_or_url.url if isinstance(engine_or_url, sa.Engine) else sa.engine.make_url(engine_or_url)
     return url.render_as_string(hide_password=True)
 
@@ -167,12 +168,14 @@ class Store:
 
     # ------------------------------------------------------------------ runs
     def create_run(self, account: str, as_of: dt.datetime, mode: str) -> int:
-        """A new run in status ``running`` at step ``started``; returns its id."""
+        """Create a run in status ``running`` at step ``started``; return its id."""
         now = utcnow()
         with self.engine.begin() as c:
-            return int(c.execute(runs.insert().values(
+            key = c.execute(runs.insert().values(
                 account=account, as_of=as_of, mode=mode, status="running", step="started",
-                started_at=now, updated_at=now)).inserted_primary_key[0])
+                started_at=now, updated_at=now)).inserted_primary_key
+        assert key is not None, "an INSERT into runs returns its primary key"
+        return int(key[0])
 
     def update_run(self, run_id: int, **values: Any) -> None:
         """Set columns of a run (``step``, ``status``, ``target``, ``plan``, ``error``)."""
@@ -188,7 +191,7 @@ class Store:
         return _row(r)
 
     def unfinished_runs(self, account: str) -> list[dict[str, Any]]:
-        """Runs still ``running`` (interrupted), oldest first."""
+        """Return the runs still ``running`` (interrupted), oldest first."""
         q = sa.select(runs).where(runs.c.account == account, runs.c.status == "running").order_by(runs.c.id)
         with self.engine.connect() as c:
             return [_row(r) for r in c.execute(q)]
@@ -240,7 +243,7 @@ class Store:
             return [_row(r) for r in c.execute(q)]
 
     # ------------------------------------------------------------------ balances
-    def snapshot(self, account: str, quantities: Mapping[str, Any], prices: Mapping[str, float], value: float,
+    def snapshot(self, account: str, quantities: Mapping[str, Any], prices: Mapping[str, float | Decimal], value: float,
                  run_id: int | None = None, taken_at: dt.datetime | None = None) -> None:
         """Store a balance snapshot (quantities as strings, prices and value in quote units)."""
         with self.engine.begin() as c:
@@ -260,7 +263,7 @@ class Store:
         return frame.set_index("taken_at")
 
     def last_snapshot(self, account: str) -> dict[str, Any] | None:
-        """The newest balance snapshot."""
+        """Return the newest balance snapshot."""
         q = sa.select(balances).where(balances.c.account == account).order_by(balances.c.id.desc()).limit(1)
         with self.engine.connect() as c:
             r = c.execute(q).first()

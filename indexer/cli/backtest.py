@@ -48,6 +48,7 @@ def print_stats(result: "BacktestResult") -> None:
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``backtest`` command to ``app``."""
     @app.command("backtest")
     @handle_errors
     def backtest_cmd(

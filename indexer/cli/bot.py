@@ -40,8 +40,8 @@ def _fmt_weights(current: dict[str, float], target: dict[str, float]) -> Any:
     from rich.table import Table
 
     t = Table(title="Weights (fractions of value)")
-    for c in ("asset", "current", "target", "diff"):
-        t.add_column(c, justify="left" if c == "asset" else "right")
+    for col in ("asset", "current", "target", "diff"):
+        t.add_column(col, justify="left" if col == "asset" else "right")
     for a in sorted(set(current) | set(target), key=lambda a: (a == "CASH", -target.get(a, 0.0), a)):
         c, g = current.get(a, 0.0), target.get(a, 0.0)
         if abs(c) < 1e-9 and abs(g) < 1e-9:
@@ -121,7 +121,7 @@ def _refusals_printed_once() -> Any:
 
 
 def _refusals(cfg: Any, live: bool) -> None:
-    """What is refused before the database is opened: live mode without --live, unusable API keys."""
+    """Refuse, before the database is opened, live mode without --live and unusable API keys."""
     from indexer.exceptions import ConfigError
 
     if cfg.mode == "live" and not live:

@@ -56,7 +56,7 @@ def handle_errors(func: F) -> F:
         with warnings.catch_warnings():
             warnings.simplefilter("always", IndexerWarning)
             previous = warnings.showwarning
-            warnings.showwarning = lambda m, c, *a, **k: (  # type: ignore[assignment]
+            warnings.showwarning = lambda m, c, *a, **k: (
                 _show_warning(m, c, *a, **k) if issubclass(c, IndexerWarning) else previous(m, c, *a, **k)
             )
             try:

@@ -16,7 +16,7 @@ FLAGSHIP = REPO / "strategies" / "ai_index.yaml"
 
 
 def _obtain_data(fetch_exchange: str):
-    """Reference data from the local cache, else ../shared/data, else a ccxt download; say which."""
+    """Load the reference data from the local cache, else ../shared/data, else a ccxt download; say which."""
     from indexer.config import data_dir, shared_data_dir
     from indexer.data import load_reference, reference_cached
     from indexer.exceptions import DataError
@@ -49,6 +49,7 @@ DEMO_OUT = Path("out/demo")
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``demo`` command to ``app``."""
     @app.command("demo")
     @handle_errors
     def demo(

@@ -72,16 +72,18 @@ def register(app: typer.Typer) -> None:
         with console.status("loading data"):
             data = load_reference()
         as_of = data.close.index[-1]
+        broker: CcxtBroker | PaperBroker
         if live:
             broker = CcxtBroker.from_settings(settings.exchange)
         else:
             p = settings.paper
-            broker = PaperBroker.from_market_data(
+            paper = PaperBroker.from_market_data(
                 data, balances=p.balances, quote=settings.quote, fee_rate=p.fee_rate, slippage_bps=p.slippage_bps,
                 as_of=as_of, max_age=None if p.max_price_age_hours is None else f"{p.max_price_age_hours}h")
-            if broker.unpriced:
-                console.print(f"[dim]paper: no market for {len(broker.unpriced)} assets without a recent close "
-                              f"({', '.join(sorted(broker.unpriced))})[/]")
+            if paper.unpriced:
+                console.print(f"[dim]paper: no market for {len(paper.unpriced)} assets without a recent close "
+                              f"({', '.join(sorted(paper.unpriced))})[/]")
+            broker = paper
         from indexer.execution.market_lists import load_market_list, save_market_list
 
         today = dt.datetime.now(dt.timezone.utc)
@@ -114,8 +116,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _cli_hooks(*, live: bool, yes: bool, dry_run: bool) -> Any:
-    """:class:`~indexer.execution.RebalanceHooks` of the command: print the plan, then ask (live) or stop
-    (dry run, nothing to trade) before any order; progress on the status line."""
+    """Build the command's :class:`~indexer.execution.RebalanceHooks`.
+
+    They print the plan, then ask (live) or stop (dry run, nothing to trade) before any order,
+    and show progress on the status line."""
     from indexer.execution import RebalanceHooks
 
     class CliHooks(RebalanceHooks):

@@ -72,6 +72,7 @@ def _plot(path: Path, xs, ts_table, horizon: int) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``signals`` command group to ``app``."""
     group = typer.Typer(help="Signals: list the registered ones, evaluate them (IC report).", no_args_is_help=True)
     app.add_typer(group, name="signals")
     from indexer.cli.signals_eval import register_eval
@@ -81,7 +82,7 @@ def register(app: typer.Typer) -> None:
     @group.command("list")
     @handle_errors
     def list_signals() -> None:
-        """Registered signal names, default lookback (bars) and what each computes."""
+        """List the registered signal names, their default lookback (bars) and what each computes."""
         from rich.table import Table
 
         from indexer.signals import available, get

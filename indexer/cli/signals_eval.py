@@ -61,6 +61,7 @@ def register_eval(group: typer.Typer) -> None:
         stables = set(full.assets.stablecoins())
         data = data.select([a for a in data.symbols if a not in stables])
         texts = data.sentiment.texts
+        assert texts is not None  # between() and select() keep the texts checked above
         with console.status("labels, VADER scores and the time-ordered hold-out ...") as st:
             labs = label_sets(texts, data.close)
             vader = vader_scores(texts)

@@ -28,7 +28,7 @@ def _rich(title: str, table, caption: str = "") -> None:
     for c in frame.columns:
         t.add_column(str(c), justify="right")
     for _, row in frame.iterrows():
-        t.add_row(*[escape(cell(str(c), v, 3, sign[str(c)])) for c, v in zip(frame.columns, row.tolist())])
+        t.add_row(*[escape(cell(str(c), v, 3, sign[str(c)])) for c, v in zip(frame.columns, row.tolist(), strict=True)])
     out.print(t)
 
 

@@ -14,6 +14,7 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``validate`` command and the ``strategy`` command group to ``app``."""
     @app.command("validate")
     @handle_errors
     def validate(

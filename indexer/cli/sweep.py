@@ -27,6 +27,7 @@ def _param_labels(params: Iterable[str]) -> dict[str, str]:
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``sweep`` command to ``app``."""
     @app.command("sweep")
     @handle_errors
     def sweep_cmd(

@@ -171,7 +171,7 @@ def _check_gaps(
 def _grid(
     uniq: pd.DatetimeIndex, ts: pd.DatetimeIndex, step: str | pd.Timedelta | None, src: str, kind: str
 ) -> tuple[pd.DatetimeIndex, pd.Timedelta, str]:
-    """The regular bar grid of ``uniq``: explicit ``step`` or the most common spacing; off-grid rows are errors."""
+    """Return the regular bar grid of ``uniq``: explicit ``step`` or the most common spacing; off-grid rows are errors."""
     if step is not None:
         try:
             delta, how = pd.Timedelta(step), "given"
@@ -287,7 +287,7 @@ def _yahoo_to_long(raw: pd.DataFrame, path: Path, asset: str | None) -> pd.DataF
 
 
 def read_csv_text(path: str | Path, what: str, **kwargs: object) -> pd.DataFrame:
-    """A CSV read through the gate (:mod:`indexer.gate`) as strings; ``DataError`` naming ``what``, file and line.
+    """Read a CSV through the gate (:mod:`indexer.gate`) as strings; ``DataError`` naming ``what``, file and line.
 
     Empty files, directories, non-UTF-8 text and malformed lines are refused;
     ``kwargs`` go to :func:`pandas.read_csv` (default: every column as text).

@@ -15,7 +15,7 @@ __all__ = ["MarketData", "Sentiment", "to_utc"]
 
 
 def to_utc(ts: Any) -> pd.Timestamp:
-    """A UTC ``Timestamp`` from a date string or timestamp (naive values are taken as UTC).
+    """Return a UTC ``Timestamp`` from a date string or timestamp (naive values are taken as UTC).
 
     Raises
     ------
@@ -50,6 +50,7 @@ class Sentiment:
     texts: pd.DataFrame | None = None
 
     def until(self, as_of: pd.Timestamp) -> "Sentiment":
+        """Return the index readings and texts known at ``as_of`` (UTC)."""
         idx = self.index.loc[: as_of] if self.index is not None else None
         texts = self.texts[self.texts["timestamp"] <= as_of] if self.texts is not None else None
         return Sentiment(index=idx, texts=texts)
@@ -92,6 +93,7 @@ class MarketData:
     membership: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Check every panel shares ``close``'s index and columns (DataError naming the panel)."""
         idx, cols = self.close.index, self.close.columns
         for name, panel in self._panels().items():
             if panel is None or name == "close":
@@ -103,6 +105,7 @@ class MarketData:
                 )
 
     def __repr__(self) -> str:
+        """Return a one-line summary: panels, assets, bars, span and number of texts."""
         fields = [n for n in ("close", "volume", "market_cap") if getattr(self, n) is not None]
         texts = 0 if self.sentiment.texts is None else len(self.sentiment.texts)
         span = f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}" if len(self.index) else "empty"
@@ -130,10 +133,12 @@ class MarketData:
 
     @property
     def start(self) -> pd.Timestamp:
+        """First bar (UTC)."""
         return self.close.index[0]
 
     @property
     def end(self) -> pd.Timestamp:
+        """Last bar (UTC)."""
         return self.close.index[-1]
 
     def until(self, as_of: Any) -> "MarketData":
@@ -189,5 +194,5 @@ class MarketData:
         )
 
     def returns(self) -> Panel:
-        """Simple daily returns of ``close`` (fractions); NaN where a price is missing."""
+        """Return the simple daily returns of ``close`` (fractions); NaN where a price is missing."""
         return self.close.pct_change(fill_method=None)

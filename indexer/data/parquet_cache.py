@@ -84,7 +84,7 @@ def clean_temp_dirs(directory: Path) -> list[Path]:
 
 
 def is_complete(directory: Path) -> bool:
-    """True when ``directory`` holds a finished cache of the current format."""
+    """Return True when ``directory`` holds a finished cache of the current format."""
     prov = directory / "provenance.json"
     if not (prov.is_file() and (directory / "panels.parquet").is_file()):
         return False
@@ -108,7 +108,7 @@ def save_market_data(data: MarketData, directory: str | Path, *, lock: bool = Tr
 
 
 def cache_lock(directory: Path) -> FileLock:
-    """An inter-process lock guarding writes of one cache directory."""
+    """Return an inter-process lock guarding writes of one cache directory."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(directory.parent / f".{directory.name}.lock"), timeout=300)
 

@@ -20,7 +20,7 @@ claiming the same symbol on the same day are rejected.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -60,6 +60,7 @@ class DatedSymbol:
     end: date | None = None
 
     def covers(self, day: date) -> bool:
+        """Return True when ``day`` falls within this symbol's validity."""
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
 
@@ -83,6 +84,7 @@ class Asset:
 
     @property
     def is_stablecoin(self) -> bool:
+        """Whether the asset is a stablecoin."""
         return self.kind == "stablecoin"
 
     def tickers(self) -> tuple[DatedSymbol, ...]:
@@ -125,15 +127,18 @@ class AssetRegistry(Mapping[str, Asset]):
         return None
 
     def __getitem__(self, symbol: str) -> Asset:
+        """Return the asset of ``symbol``; KeyError when it is not registered."""
         try:
             return self._assets[symbol]
         except KeyError:
             raise KeyError(f"asset {symbol!r} is not in the registry") from None
 
     def __iter__(self) -> Iterator[str]:
+        """Iterate over the registered symbols."""
         return iter(self._assets)
 
     def __len__(self) -> int:
+        """Return the number of registered assets."""
         return len(self._assets)
 
     def kind(self, symbol: str, default: str = "currency") -> str:
@@ -156,10 +161,11 @@ class AssetRegistry(Mapping[str, Asset]):
         return [s for s, a in self._assets.items() if a.kind in kinds]
 
     def stablecoins(self) -> list[str]:
+        """Return the symbols of kind ``stablecoin``."""
         return self.of_kind("stablecoin")
 
     def merge(self, other: "AssetRegistry") -> "AssetRegistry":
-        """A new registry: ``other``'s entries override this one's."""
+        """Return a new registry: ``other``'s entries override this one's."""
         return AssetRegistry([*self._assets.values(), *other.values()])
 
     @classmethod
@@ -195,7 +201,7 @@ class AssetRegistry(Mapping[str, Asset]):
 
 def _as_date(day: object) -> date:
     if isinstance(day, date):
-        return day.date() if hasattr(day, "hour") else day  # datetime / Timestamp -> date
+        return day.date() if isinstance(day, datetime) else day  # datetime / Timestamp -> date
     import pandas as pd
 
     return pd.Timestamp(str(day)).date()
@@ -226,7 +232,7 @@ _DEFAULT: AssetRegistry | None = None
 
 
 def default_registry() -> AssetRegistry:
-    """The project's registry (``indexer/data/assets.yaml``), loaded once."""
+    """Return the project's registry (``indexer/data/assets.yaml``), loaded once."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = AssetRegistry.from_yaml(REGISTRY_FILE) if REGISTRY_FILE.exists() else AssetRegistry()

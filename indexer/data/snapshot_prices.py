@@ -58,7 +58,7 @@ def snapshot_price_panel(table: pd.DataFrame, index: pd.DatetimeIndex, assets: l
 
 
 def with_snapshot_prices(data: "MarketData", membership: str = "cmc_monthly_top200", max_rank: int | None = None) -> "MarketData":
-    """``data`` plus snapshot-priced closes for member ids lacking daily prices (see module docstring).
+    """Return ``data`` plus snapshot-priced closes for member ids lacking daily prices (see module docstring).
 
     Parameters
     ----------

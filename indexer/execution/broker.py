@@ -65,11 +65,11 @@ class TradingBroker(Broker, Protocol):
     def fetch_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
     ) -> OrderState | None:
-        """An order by exchange id or client id, ``None`` when the exchange does not know it."""
+        """Fetch an order by exchange id or client id, ``None`` when the exchange does not know it."""
         ...
 
     def order_fills(self, order: OrderState) -> list[Fill]:
-        """The executions of an order (fees included)."""
+        """Return the executions of an order (fees included)."""
         ...
 
     def fetch_order_book(self, symbol: str, limit: int = 20) -> OrderBook:

@@ -138,8 +138,10 @@ class CcxtBroker:
 
     @classmethod
     def from_settings(cls, settings: ExchangeSettings, **kwargs: Any) -> "CcxtBroker":
-        """Build from :class:`~indexer.execution.settings.ExchangeSettings` (keys from the named environment
-        variables or key file, else ``INDEXER_<EXCHANGE>_API_KEY`` / ``_SECRET``)."""
+        """Build from :class:`~indexer.execution.settings.ExchangeSettings`.
+
+        Keys come from the named environment variables or key file, else
+        ``INDEXER_<EXCHANGE>_API_KEY`` / ``_SECRET``."""
         kwargs.setdefault("credentials", settings_credentials(settings))
         return cls(
             settings.id, sandbox=settings.sandbox, options=settings.options, urls=settings.urls,
@@ -152,6 +154,7 @@ class CcxtBroker:
         return RedactingLogger(logging.getLogger(f"indexer.execution.ccxt.{exchange_id}"), self._secrets)
 
     def __repr__(self) -> str:
+        """Return the exchange id and whether keys are set (never the keys)."""
         return f"CcxtBroker({self.id!r}, authenticated={bool(self._secrets)})"
 
     # ------------------------------------------------------------------ errors
@@ -283,7 +286,7 @@ class CcxtBroker:
     def fetch_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
     ) -> OrderState | None:
-        """An order by id or client id; ``None`` if the exchange does not know it."""
+        """Fetch an order by id or client id; ``None`` if the exchange does not know it."""
         params = {"clientOrderId": client_order_id} if client_order_id and not order_id else {}
         try:
             raw = self._call(f"fetch_order {symbol}", self._fetch_order_raw, order_id, symbol, params)
@@ -336,7 +339,7 @@ class CcxtBroker:
         raise AssertionError("unreachable")
 
     def order_fills(self, order: OrderState) -> list[Fill]:
-        """Executions of ``order``: its own trades, else ``fetch_my_trades``, else one fill at its average."""
+        """Return the executions of ``order``: its own trades, else ``fetch_my_trades``, else one fill at its average."""
         if not order.filled:
             return []
         if order.fills:
@@ -346,7 +349,7 @@ class CcxtBroker:
                                 order.symbol, None, None, {"orderId": order.id})
             trades = [t for t in trades if str(t.get("order")) == str(order.id)]
             if trades:
-                return fills_from_trades(trades, order.client_order_id, order.side)  # type: ignore[arg-type]
+                return fills_from_trades(trades, order.client_order_id, order.side)
         return [Fill(symbol=order.symbol, side=order.side, amount=order.filled,  # type: ignore[arg-type]
                      price=order.average or order.price or ZERO, fee=order.fee, fee_currency=order.fee_currency,
                      order_id=order.id, client_order_id=order.client_order_id)]
@@ -371,7 +374,7 @@ class CcxtBroker:
 
 
 def settings_credentials(settings: ExchangeSettings) -> Credentials | None:
-    """API keys named by ``settings`` (key file or environment variable names), else the default environment."""
+    """Return the API keys named by ``settings`` (key file or environment variable names), else the default environment."""
     import os
 
     c = settings.credentials

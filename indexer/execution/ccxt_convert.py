@@ -1,14 +1,17 @@
-"""ccxt's dicts -> the frozen types of :mod:`indexer.execution.types` (the ccxt boundary of
-``CcxtBroker`` and ``PaperBroker``; nothing else reads ccxt structures)."""
+"""ccxt's dicts -> the frozen types of :mod:`indexer.execution.types`.
+
+The ccxt boundary of ``CcxtBroker`` and ``PaperBroker``; nothing else reads ccxt structures.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 import pandas as pd
 
 from indexer._typing import Fill
+from indexer.exceptions import ExecutionError
 from indexer.execution.types import AccountBalance, Balance, BookLevel, Market, OrderBook, OrderState
 
 __all__ = ["fills_from_trades", "market_from_ccxt", "markets_from_ccxt", "order_from_ccxt", "book_from_ccxt",
@@ -22,7 +25,7 @@ def _dec(x: Any) -> Decimal | None:
 
 
 def market_from_ccxt(m: Mapping[str, Any]) -> Market:
-    """A ccxt market structure -> :class:`Market` (TICK_SIZE precision, as ccxt's binance)."""
+    """Convert a ccxt market structure to :class:`Market` (TICK_SIZE precision, as ccxt's binance)."""
     lim, prec = m.get("limits") or {}, m.get("precision") or {}
     info = m.get("info") or {}
     status = info.get("status") if isinstance(info, Mapping) else None
@@ -45,7 +48,7 @@ def markets_from_ccxt(markets: Mapping[str, Mapping[str, Any]]) -> dict[str, Mar
 
 
 def book_from_ccxt(symbol: str, book: Mapping[str, Any]) -> OrderBook:
-    """A ccxt order book -> :class:`OrderBook`."""
+    """Convert a ccxt order book to :class:`OrderBook`."""
     def side(rows: Any) -> tuple[BookLevel, ...]:
         return tuple(BookLevel(Decimal(str(r[0])), Decimal(str(r[1]))) for r in rows or [])
 
@@ -53,7 +56,7 @@ def book_from_ccxt(symbol: str, book: Mapping[str, Any]) -> OrderBook:
 
 
 def balance_from_ccxt(bal: Mapping[str, Any], quote: str, as_of: Any = None) -> AccountBalance:
-    """A ccxt balance structure -> :class:`AccountBalance` (zero lines dropped)."""
+    """Convert a ccxt balance structure to :class:`AccountBalance` (zero lines dropped)."""
     free, used, total = bal.get("free") or {}, bal.get("used") or {}, bal.get("total") or {}
     out = {}
     for c in set(free) | set(used) | set(total):
@@ -66,7 +69,7 @@ def balance_from_ccxt(bal: Mapping[str, Any], quote: str, as_of: Any = None) -> 
 
 
 def order_from_ccxt(o: Mapping[str, Any], fills: Sequence[Fill] = ()) -> OrderState:
-    """A ccxt order structure -> :class:`OrderState`."""
+    """Convert a ccxt order structure to :class:`OrderState`."""
     fee = o.get("fee") or {}
     amount = _dec(o.get("amount")) or ZERO
     filled = _dec(o.get("filled")) or ZERO
@@ -80,6 +83,16 @@ def order_from_ccxt(o: Mapping[str, Any], fills: Sequence[Fill] = ()) -> OrderSt
     )
 
 
+def _side(trade: Mapping[str, Any], default: str | None) -> Literal["buy", "sell"]:
+    """Return the trade's side (``default`` when ccxt leaves it out); anything but buy/sell is an error."""
+    side = trade.get("side") or default
+    if side == "buy":
+        return "buy"
+    if side == "sell":
+        return "sell"
+    raise ExecutionError(f"trade {trade.get('id')!r} on {trade.get('symbol')}: field 'side' is {side!r}; expected 'buy' or 'sell'")
+
+
 def fills_from_trades(trades: Sequence[Mapping[str, Any]], client_order_id: str | None = None,
                       side: str | None = None) -> list[Fill]:
     """ccxt trade structures -> :class:`Fill` (Decimal amounts); ``side`` fills in a missing trade side."""
@@ -88,7 +101,7 @@ def fills_from_trades(trades: Sequence[Mapping[str, Any]], client_order_id: str 
         fee = t.get("fee") or {}
         ts = t.get("timestamp")
         out.append(Fill(
-            symbol=t["symbol"], side=t.get("side") or side, amount=Decimal(str(t["amount"])), price=Decimal(str(t["price"])),
+            symbol=t["symbol"], side=_side(t, side), amount=Decimal(str(t["amount"])), price=Decimal(str(t["price"])),
             fee=Decimal(str(fee.get("cost") or 0)), fee_currency=fee.get("currency") or "",
             order_id=str(t.get("order") or ""), client_order_id=client_order_id,
             timestamp=pd.Timestamp(ts, unit="ms", tz="UTC") if ts else None,

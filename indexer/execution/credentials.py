@@ -34,10 +34,11 @@ class Credentials:
     source: str = ""
 
     def __str__(self) -> str:
+        """Name where the keys came from, never the keys."""
         return f"Credentials(from {self.source or 'unknown'})"
 
     def secrets(self) -> list[str]:
-        """The sensitive strings (for redaction)."""
+        """Return the sensitive strings (for redaction)."""
         return [s for s in (self.api_key, self.secret, self.password) if s]
 
     def ccxt_config(self) -> dict[str, str]:
@@ -120,9 +121,10 @@ class RedactingLogger(logging.LoggerAdapter):
         super().__init__(logger, {})
         self._secrets = [s for s in secrets if s]
 
-    def log(self, level: int, msg: object, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+    def log(self, level: int, msg: object, *args: object, **kwargs: object) -> None:
+        """Log ``msg % args`` at ``level`` with every secret redacted."""
         if not self.isEnabledFor(level):
             return
         text = str(msg) % args if args else str(msg)
         kwargs.pop("extra", None)
-        self.logger.log(level, redact(text, self._secrets), **kwargs)  # type: ignore[arg-type]
+        self.logger.log(level, redact(text, self._secrets), **kwargs)

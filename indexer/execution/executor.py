@@ -111,6 +111,7 @@ class ExecutionReport:
         }
 
     def __rich__(self) -> Any:
+        """Render the report as a rich table."""
         from indexer.execution.views import report_view
 
         return report_view(self)
@@ -142,7 +143,7 @@ class _Leg:
         return self.m.tradeable(amount, price)
 
     def _dust(self, po: PlannedOrder, left: Decimal) -> bool:
-        """True (and logged when positive) if ``left`` is below the market minimums."""
+        """Return True (and log when positive) if ``left`` is below the market minimums."""
         if self._tradeable(left, po.price):
             return False
         if left > 0:

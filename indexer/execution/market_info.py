@@ -25,7 +25,7 @@ def last_prices(data: "MarketData", as_of: pd.Timestamp | None = None) -> dict[s
 
 
 def ccxt_markets(prices_usd: Mapping[str, float], *, exchange_id: str = "binance", **kwargs: Any) -> Any:
-    """A ccxt exchange object holding the simulator's markets, parsed offline by ccxt itself.
+    """Return a ccxt exchange object holding the simulator's markets, parsed offline by ccxt itself.
 
     ``exchange.markets`` then has ccxt's own precision / limits structure and
     ``exchange.amount_to_precision`` works without any network access: the

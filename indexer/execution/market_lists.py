@@ -36,7 +36,7 @@ def market_list_path(exchange: str, quote: str = "USDT") -> Path:
 
 
 def tradable_bases(markets: Mapping[str, Market], quote: str) -> list[str]:
-    """Base assets with a direct or routed active spot market against ``quote``."""
+    """Return the base assets with a direct or routed active spot market against ``quote``."""
     out = []
     for base in sorted({m.base for m in markets.values()} - {quote}):
         try:
@@ -49,7 +49,7 @@ def tradable_bases(markets: Mapping[str, Market], quote: str) -> list[str]:
 
 def load_market_list(exchange: str, quote: str = "USDT", path: str | Path | None = None,
                      *, register: bool = True) -> MarketList:
-    """The saved list (empty when there is no file yet), registered for ``tradable_on`` by default.
+    """Load the saved list (empty when there is no file yet), registered for ``tradable_on`` by default.
 
     Raises :class:`DataError` naming the file and field when the file is malformed.
     """

@@ -97,7 +97,7 @@ class PaperBroker:
         assets: Iterable[str] | None = None,
         max_age: str | pd.Timedelta | None = "7D",
     ) -> "PaperBroker":
-        """A paper account priced at the closes known at ``as_of``, with Binance-like markets.
+        """Create a paper account priced at the closes known at ``as_of``, with Binance-like markets.
 
         Each asset's price is its last positive close labelled at or before
         ``as_of`` (USD); no later row is read.  ``quote`` is the account's unit
@@ -185,11 +185,12 @@ class PaperBroker:
         return broker
 
     def __repr__(self) -> str:
+        """Return the number of prices and the fee rate."""
         return f"PaperBroker({len(self.prices)} prices, fee_rate={self.fee_rate})"
 
     # ------------------------------------------------------------------ Broker
     def markets(self) -> Mapping[str, Market]:
-        """The exchange object's markets as :class:`Market` (converted once)."""
+        """Return the exchange object's markets as :class:`Market` (converted once)."""
         if self._markets is None:
             self._markets = markets_from_ccxt(self.exchange.markets)
         return self._markets
@@ -207,7 +208,7 @@ class PaperBroker:
         return AccountBalance(out, quote=self.quote, as_of=self.as_of)
 
     def fetch_holdings(self) -> Holdings:
-        """Current balances (non-zero)."""
+        """Return the current balances (non-zero)."""
         return Holdings({c: v for c, v in self.balances.items() if v}, quote=self.quote, as_of=self.as_of)
 
     def fetch_prices(self, symbols: Sequence[str]) -> Mapping[str, Decimal]:
@@ -218,7 +219,7 @@ class PaperBroker:
         return {s: self.prices[s] for s in symbols}
 
     def fetch_order_book(self, symbol: str, limit: int = 20) -> OrderBook:
-        """A one-level book at the price (paper liquidity is unlimited)."""
+        """Return a one-level book at the price (paper liquidity is unlimited)."""
         px = self.prices[symbol]
         return OrderBook(symbol, (BookLevel(px, Decimal("1e18")),), (BookLevel(px, Decimal("1e18")),))
 
@@ -235,7 +236,7 @@ class PaperBroker:
     def fetch_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
     ) -> OrderState | None:
-        """An order by id or client id (None when unknown)."""
+        """Fetch an order by id or client id (None when unknown)."""
         oid = order_id or self.by_client.get(client_order_id or "")
         o = self.orders.get(oid) if oid else None
         return self._state(o) if o is not None else None
@@ -319,7 +320,7 @@ class PaperBroker:
         self.fills.append(fill)
 
     def order_fills(self, order: OrderState) -> list[Fill]:
-        """Fills of a paper order."""
+        """Return the fills of a paper order."""
         o = self.orders.get(order.id)
         return list(o.get("_fills", [])) if o else list(order.fills)
 

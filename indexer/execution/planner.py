@@ -70,7 +70,7 @@ class PlannedOrder:
 
     def intent(self, run_id: str, *, type: str = "market", price: Decimal | None = None,
                amount: Decimal | None = None, part: int = 0) -> OrderIntent:
-        """An :class:`OrderIntent` with a client id derived from ``run_id``, leg and part."""
+        """Return an :class:`OrderIntent` with a client id derived from ``run_id``, leg and part."""
         return OrderIntent(symbol=self.symbol, side=self.side, amount=self.amount if amount is None else amount,  # type: ignore[arg-type]
                            type=type, price=price, client_order_id=client_order_id(run_id, self.leg, part),  # type: ignore[arg-type]
                            leg=f"{self.leg}.{part}")
@@ -172,6 +172,7 @@ class OrderPlan:
         )
 
     def __rich__(self) -> Any:
+        """Render the plan as a rich table."""
         from indexer.execution.views import plan_view
 
         return plan_view(self)
@@ -235,8 +236,8 @@ def plan_orders(
             routes[a] = route(a, markets, quote, inter)
         except ExecutionError:
             skipped.append(SkippedTrade(a, "no market to sell it", ZERO))
-    for x in {x for _, x in routes.values() if x} - set(routes):
-        routes[x] = route(x, markets, quote, ())
+    for hop in {x for _, x in routes.values() if x} - set(routes):
+        routes[hop] = route(hop, markets, quote, ())
     px: dict[str, Decimal] = {}
     for a, (sym, x) in routes.items():
         if sym not in prices:

@@ -29,7 +29,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
 
 import pandas as pd
 
@@ -55,8 +55,10 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class Valuation:
-    """The account at one moment: balances, prices (per market symbol and per asset, quote units),
-    weights (fractions, quote as ``CASH``) and total value (quote units, free + locked)."""
+    """The account at one moment.
+
+    Balances, prices (per market symbol and per asset, quote units), weights (fractions, quote
+    as ``CASH``) and total value (quote units, free + locked)."""
 
     balance: AccountBalance
     prices: Mapping[str, Decimal]
@@ -99,7 +101,7 @@ def value_account(broker: TradingBroker, quote: str, extra: Iterable[str] = (),
 
 
 def strategy_compliance(strategy: Any, data: "MarketData") -> Callable[[pd.Series], Any] | None:
-    """The strategy's compliance check (``compliance:`` in its file) as a weights -> violations callable."""
+    """Return the strategy's compliance check (``compliance:`` in its file) as a weights -> violations callable."""
     spec = getattr(getattr(strategy, "spec", None), "compliance", None)
     if spec is None:
         return None
@@ -135,13 +137,13 @@ class RebalanceHooks:
         return None
 
     def on_valuation(self, valuation: Valuation) -> None:
-        """The account was valued (the bot snapshots it and runs its kill switch here)."""
+        """Handle the account's valuation (the bot snapshots it and runs its kill switch here)."""
 
     def on_target(self, target: TargetPortfolio) -> None:
-        """The strategy answered."""
+        """Handle the strategy's answer."""
 
     def on_plan(self, plan: OrderPlan, run_id: str) -> bool:
-        """The plan passed the guards and the compliance check; ``False`` stops before any order."""
+        """Approve the plan (it passed the guards and the compliance check); ``False`` stops before any order."""
         return True
 
     def progress(self, message: str) -> None:
@@ -198,7 +200,7 @@ def rebalance_once(
     now: dt.datetime | None = None,
     hooks: RebalanceHooks | None = None,
     guards: Guards | None = None,
-    compliance: Callable[[pd.Series], Any] | None | str = "strategy",
+    compliance: Callable[[pd.Series], Any] | Literal["strategy"] | None = "strategy",
     target: TargetPortfolio | None = None,
     plan: OrderPlan | None = None,
     known: Iterable[KnownOrder] = (),
@@ -239,7 +241,7 @@ def rebalance_once(
     known = list(known)
     quote, ex, ep = settings.quote, settings.exchange, settings.execution
     as_of = pd.Timestamp(data.close.index[-1]) if as_of is None else pd.Timestamp(as_of)
-    check = strategy_compliance(strategy, data) if compliance == "strategy" else compliance
+    check = strategy_compliance(strategy, data) if isinstance(compliance, str) else compliance
     cancelled: list[OrderState] = []
     valuation, age = None, None
     if plan is None:
@@ -251,7 +253,7 @@ def rebalance_once(
             fresh = hooks.before_decision(data, valuation)
             if fresh is not None:
                 data, as_of = fresh, pd.Timestamp(fresh.close.index[-1])
-                check = strategy_compliance(strategy, data) if compliance == "strategy" else check
+                check = strategy_compliance(strategy, data) if isinstance(compliance, str) else check
             previous = valuation.weights if len(valuation.weights) else None
             target = strategy.target(data, as_of, previous=previous)
             hooks.on_target(target)

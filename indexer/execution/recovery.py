@@ -48,13 +48,13 @@ class ExecutionHooks:
         """``intent`` is about to be sent (nothing has been sent yet): record it."""
 
     def on_sent(self, intent: OrderIntent, order: OrderState) -> None:
-        """The exchange acknowledged ``intent`` as ``order``."""
+        """Handle the exchange acknowledging ``intent`` as ``order``."""
 
     def on_fill(self, intent: OrderIntent, order: OrderState, fills: list[Fill]) -> None:
-        """The executor is done with ``order`` (final, or cancelled): its last state and fills."""
+        """Handle the executor being done with ``order`` (final, or cancelled): its last state and fills."""
 
     def on_rejected(self, intent: OrderIntent, error: OrderRejected) -> None:
-        """The exchange rejected ``intent`` (never retried)."""
+        """Handle the exchange rejecting ``intent`` (never retried)."""
 
     def on_found(self, intent: OrderIntent, order: OrderState) -> None:
         """On recovery: ``intent`` was found on the exchange, so it is not sent again."""
@@ -80,8 +80,10 @@ class KnownOrder:
 
 @dataclass
 class LegProgress:
-    """What recovery found for one leg: base units filled, intents to resend, the next free part number,
-    whether the exchange rejected an order of it (the leg is then not retried)."""
+    """What recovery found for one leg.
+
+    Base units filled, intents to resend, the next free part number, and whether the exchange
+    rejected an order of it (the leg is then not retried)."""
 
     filled: Decimal = ZERO
     rejected: bool = False
@@ -91,7 +93,7 @@ class LegProgress:
 
 
 def _next_base(part: int) -> int:
-    """The first slice base (a multiple of 10) after ``part``."""
+    """Return the first slice base (a multiple of 10) after ``part``."""
     return (part // 10 + 1) * 10
 
 

@@ -58,7 +58,7 @@ def plan_view(plan: "OrderPlan") -> Any:
 
 
 def report_view(report: "ExecutionReport") -> Any:
-    """Fills, fees and post-trade weights of an execution."""
+    """Tabulate the fills, fees and post-trade weights of an execution."""
     fills = Table(title=f"Fills (run {report.run_id})")
     for col in ("side", "symbol", "amount", "price", "fee", "order"):
         fills.add_column(col, justify="right" if col in ("amount", "price", "fee") else "left")

@@ -31,7 +31,7 @@ def models_dir() -> Path:
 
 
 def content_key(*parts: Any) -> str:
-    """A short stable hash of ``parts`` (strings, numbers, sequences of them)."""
+    """Return a short stable hash of ``parts`` (strings, numbers, sequences of them)."""
     h = hashlib.sha1()
     for p in parts:
         if isinstance(p, (list, tuple)):
@@ -63,7 +63,7 @@ def save_model(model: Any, kind: str, key: str, directory: Path | None = None) -
 
 
 def load_model(kind: str, key: str, directory: Path | None = None) -> Any | None:
-    """The stored model for (``kind``, ``key``) if its stamp matches this code, else ``None``."""
+    """Load the stored model for (``kind``, ``key``) if its stamp matches this code, else ``None``."""
     directory = Path(directory) if directory is not None else models_dir()
     path = directory / f"{kind}-v{STORE_VERSION}-{key}.joblib"
     if not path.exists():

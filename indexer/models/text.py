@@ -101,6 +101,7 @@ class TextEvaluation:
         return self.accuracy - self.baseline_accuracy
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the fields and ``accuracy_margin`` as a dict."""
         return {**asdict(self), "accuracy_margin": self.accuracy_margin}
 
 

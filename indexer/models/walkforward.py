@@ -42,13 +42,13 @@ def make_estimator(kind: str | Any, *, random_state: int = 0) -> Any:
 
 
 def refit_date(t: pd.Timestamp, refit_every: int) -> pd.Timestamp:
-    """The last refit-grid date on or before ``t`` (grid: every ``refit_every`` days from 1970-01-01 UTC)."""
+    """Return the last refit-grid date on or before ``t`` (grid: every ``refit_every`` days from 1970-01-01 UTC)."""
     days = (pd.Timestamp(t) - _EPOCH) // pd.Timedelta(days=1)
     return _EPOCH + pd.Timedelta(days=int(days // refit_every * refit_every))
 
 
 def training_mask(times: pd.DatetimeIndex | pd.Series, refit: pd.Timestamp, purge: int, train_window: int | None) -> np.ndarray:
-    """Samples usable by the model of grid date ``refit``: ``s <= refit - purge`` (and inside the rolling window)."""
+    """Return a mask of the samples usable by the model of grid date ``refit``: ``s <= refit - purge`` (and inside the rolling window)."""
     t = pd.DatetimeIndex(times)
     end = refit - pd.Timedelta(days=purge)
     m = t <= end
@@ -126,6 +126,7 @@ class WalkForwardRegressor(BaseEstimator, RegressorMixin):
 
     @property
     def purge_days(self) -> int:
+        """Days dropped between training targets and the refit date (default ``horizon``; at least ``horizon``)."""
         p = self.horizon if self.purge is None else self.purge
         if p < self.horizon:
             raise SignalError(f"purge ({p}) must be >= horizon ({self.horizon}): training targets would overlap the test period")
@@ -144,8 +145,10 @@ class WalkForwardRegressor(BaseEstimator, RegressorMixin):
     def fit_arrays(
         self, times: pd.DatetimeIndex, X: np.ndarray, y: np.ndarray, refit: pd.Timestamp
     ) -> tuple[Any | None, dict[str, Any]]:
-        """:meth:`fit_one` on arrays: ``times`` (sample date per row), features ``X`` (rows x features, NaN =
-        missing, read as 0) and targets ``y``; rows in (timestamp, asset) order give the same fit."""
+        """Fit like :meth:`fit_one`, on arrays.
+
+        ``times`` (sample date per row), features ``X`` (rows x features, NaN = missing, read as 0)
+        and targets ``y``; rows in (timestamp, asset) order give the same fit."""
         days = (times - _EPOCH) // pd.Timedelta(days=1)
         m = training_mask(times, refit, self.purge_days, self.train_window)
         m &= np.asarray(days % max(1, int(self.sample_every)) == 0)

@@ -53,6 +53,7 @@ class BlendCandidate:
     equal_weights: bool = False
 
     def estimator(self) -> Any:
+        """Return a new unfitted scikit-learn estimator of this configuration (ValueError for fixed blends)."""
         from sklearn.ensemble import GradientBoostingRegressor
         from sklearn.linear_model import Ridge
 
@@ -179,8 +180,8 @@ def cpcv_evaluate(
     xv = X.fillna(0.0).to_numpy(dtype="float64")
     empty = ~X.notna().any(axis=1).to_numpy()
     path_ret = {c.name: [pd.Series(dtype="float64") for _ in range(n_paths)] for c in configs}
-    path_ic_parts = {c.name: [[] for _ in range(n_paths)] for c in configs}
-    split_ic = {c.name: [] for c in configs}
+    path_ic_parts: dict[str, list[list[pd.Series]]] = {c.name: [[] for _ in range(n_paths)] for c in configs}
+    split_ic: dict[str, list[float]] = {c.name: [] for c in configs}
     for c in configs:
         if progress:
             progress(f"CPCV {c.name}: {len(splits)} splits ...")

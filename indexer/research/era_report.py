@@ -27,6 +27,7 @@ class EraStudy:
     membership: str
 
     def holm(self, era: str, kind: str, name: str, h: int) -> float:
+        """Return the Holm-adjusted p-value of one test (NaN when it was not run)."""
         f = self.family
         m = f[(f["era"] == era) & (f["kind"] == kind) & (f["name"] == name) & (f["h"] == h)]
         return float(m["p_holm"].iloc[0]) if len(m) else float("nan")

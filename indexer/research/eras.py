@@ -62,6 +62,7 @@ class Era:
 
     @property
     def label(self) -> str:
+        """Name and span, e.g. ``bull-2021 (2020-10..2021-11)``."""
         return f"{self.name} ({self.start[:7]}..{self.end[:7] if self.end else 'latest'})"
 
 
@@ -81,7 +82,7 @@ ERAS: dict[str, Era] = {
 
 
 def get_era(name: str) -> Era:
-    """The era called ``name``; :class:`ConfigError` listing the known eras otherwise."""
+    """Return the era called ``name``; :class:`ConfigError` listing the known eras otherwise."""
     try:
         return ERAS[name.strip().lower()]
     except KeyError:

@@ -179,9 +179,9 @@ def era_evidence(
             daily[f"{label}|{h}d"] = ic
         decay[label] = {f"IC{h}d": ic_series(p, close, h, min_assets=min_assets).mean() for h in DECAY}
         spread = quantile_spread(p, close, 30, quantiles=5, min_assets=min_assets)
-        s = newey_west_mean(spread, 30)
+        nw = newey_west_mean(spread, 30)
         quint[label] = {
-            "Q5-Q1_30d": s["mean"], "t_NW": s["t"], "ci_lo": s["lo"], "ci_hi": s["hi"],
+            "Q5-Q1_30d": nw["mean"], "t_NW": nw["t"], "ci_lo": nw["lo"], "ci_hi": nw["hi"],
             "turnover": quintile_turnover(p, 30, min_assets=min_assets), "days": int(spread.notna().sum()),
         }
         if not ic.notna().any():

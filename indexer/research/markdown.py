@@ -19,7 +19,7 @@ __all__ = ["md_table", "fmt_num", "fmt_p", "fmt_ci", "cell", "signed_columns", "
 
 
 def fmt_num(v: object, digits: int = 3, signed: bool = True) -> str:
-    """A number as text ('' for NaN/None); other values unchanged."""
+    """Format a number as text ('' for NaN/None); other values unchanged."""
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return ""
     if isinstance(v, (int, np.integer)):
@@ -30,7 +30,7 @@ def fmt_num(v: object, digits: int = 3, signed: bool = True) -> str:
 
 
 def fmt_p(v: object) -> str:
-    """A p-value: 3 decimals, or 2 significant digits below 0.001 ('' for NaN)."""
+    """Format a p-value: 3 decimals, or 2 significant digits below 0.001 ('' for NaN)."""
     if v is None or not isinstance(v, (float, np.floating)) or not np.isfinite(v):
         return ""
     return f"{v:.1e}" if v < 0.001 else f"{v:.3f}"
@@ -65,7 +65,7 @@ def md_table(df: pd.DataFrame, *, index: bool = True, digits: int = 3) -> str:
     sign = signed_columns(frame)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in num) + "|"]
     for _, row in frame.iterrows():
-        lines.append("| " + " | ".join(cell(c, v, digits, sign[c]) for c, v in zip(cols, row.tolist())) + " |")
+        lines.append("| " + " | ".join(cell(c, v, digits, sign[c]) for c, v in zip(cols, row.tolist(), strict=True)) + " |")
     return "\n".join(lines)
 
 

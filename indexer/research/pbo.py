@@ -47,8 +47,8 @@ def pbo_cscv(returns: pd.DataFrame, n_blocks: int = 16) -> dict[str, object]:
         raise ConfigError(f"PBO needs at least {2 * n_blocks} rows without NaN for {n_blocks} blocks; got {len(r)}")
     x = r.to_numpy(dtype="float64")
     edges = np.linspace(0, len(x), n_blocks + 1).astype(int)
-    bsum = np.array([x[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:])])
-    bsq = np.array([(x[a:b] ** 2).sum(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    bsum = np.array([x[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    bsq = np.array([(x[a:b] ** 2).sum(axis=0) for a, b in zip(edges[:-1], edges[1:], strict=True)])
     bn = np.diff(edges).astype(float)
     logits, is_best, oos_best = [], [], []
     n_cfg = x.shape[1]

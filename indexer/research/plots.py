@@ -22,7 +22,7 @@ def plot_eras(study: "EraStudy", path: str | Path, horizon: int = 30) -> Path:
 
     n = len(study.results)
     fig, axes = plt.subplots(1, n, figsize=(5 * n, 5), sharey=True, squeeze=False)
-    for ax, ev in zip(axes[0], study.results):
+    for ax, ev in zip(axes[0], study.results, strict=True):
         t = ev.ic.xs(horizon, level="h")
         y = np.arange(len(t))
         err = np.vstack([t["IC"] - t["ci_lo"], t["ci_hi"] - t["IC"]])

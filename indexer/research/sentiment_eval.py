@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from indexer.exceptions import DataError
 from indexer.research.stats import newey_west_mean
 from indexer.signals.evaluate import ic_series, ts_ic
 from indexer.signals.sentiment import daily_asset_sums, score_texts
@@ -57,7 +58,7 @@ def forward_return_labels(texts: pd.DataFrame, close: pd.DataFrame, horizon: int
     cols = {c: i for i, c in enumerate(close.columns)}
     f = fwd.to_numpy()
     out = np.full(len(texts), np.nan)
-    for k, (p, assets) in enumerate(zip(pos, texts["assets"])):
+    for k, (p, assets) in enumerate(zip(pos, texts["assets"], strict=True)):
         if p >= len(close.index):
             continue
         idx = [cols[a] for a in assets if a in cols] or ([cols["BTC"]] if "BTC" in cols else [])
@@ -69,7 +70,7 @@ def forward_return_labels(texts: pd.DataFrame, close: pd.DataFrame, horizon: int
 
 
 def label_sets(texts: pd.DataFrame, close: pd.DataFrame, horizon: int = 7) -> dict[str, pd.Series]:
-    """The three label series of :data:`LABEL_SETS`, aligned to ``texts`` (NaN = no label)."""
+    """Return the three label series of :data:`LABEL_SETS`, aligned to ``texts`` (NaN = no label)."""
     tb = texts["textblob"] if "textblob" in texts.columns else pd.Series(None, index=texts.index, dtype=object)
     return {
         "momentum": texts["label"].astype("float64") if "label" in texts.columns else pd.Series(np.nan, index=texts.index),
@@ -126,7 +127,7 @@ def holdout_table(texts: pd.DataFrame, labels: dict[str, pd.Series], vader: pd.S
 
 
 def _aggregate(texts: pd.DataFrame, scores: pd.Series, data: "MarketData", halflife: float = 3.0, max_age: int = 14) -> pd.DataFrame:
-    """The ``news_sentiment`` aggregation: decayed mean of text scores per asset-day, NaN without news in ``max_age`` days."""
+    """Return the ``news_sentiment`` aggregation: decayed mean of text scores per asset-day, NaN without news in ``max_age`` days."""
     sums, counts = daily_asset_sums(texts, scores, data.close.index, data.close.columns)
     es, ec = sums.ewm(halflife=halflife).mean(), counts.ewm(halflife=halflife).mean()
     recent = counts.rolling(max_age, min_periods=1).sum() > 0
@@ -136,6 +137,8 @@ def _aggregate(texts: pd.DataFrame, scores: pd.Series, data: "MarketData", halfl
 def news_panels(data: "MarketData", labels: dict[str, pd.Series], vader: pd.Series, *, label_delay: int = 7) -> dict[str, pd.DataFrame]:
     """Walk-forward sentiment panel per label set (text model refitted every 30 days) plus the VADER panel."""
     texts = data.sentiment.texts
+    if texts is None:
+        raise DataError("news_panels: data.sentiment.texts is None; expected the dated news texts")
     out = {}
     for name, lab in labels.items():
         scores = score_texts(texts.assign(label=lab), refit_days=30, label_delay=label_delay, min_train=500)
@@ -176,5 +179,5 @@ def news_ic(panels: dict[str, pd.DataFrame], close: pd.DataFrame, *, horizon: in
 
 
 def with_texts(data: "MarketData", texts: pd.DataFrame) -> "MarketData":
-    """``data`` with its dated texts replaced (helper for ablations on the news table)."""
+    """Return ``data`` with its dated texts replaced (helper for ablations on the news table)."""
     return replace(data, sentiment=replace(data.sentiment, texts=texts))

@@ -65,7 +65,7 @@ class SurvivorshipReport:
         return out
 
     def to_markdown(self) -> str:
-        """A Markdown table (percent with one decimal) plus a one-line header naming the runs."""
+        """Return a Markdown table (percent with one decimal) plus a one-line header naming the runs."""
         pct = lambda v: "n/a" if v is None or not np.isfinite(v) else f"{v:+.1%}"  # noqa: E731
         head = (f"**{self.strategy}** ({self.membership}, {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}; survivors = the "
                 f"{len(self.survivors)} constituents of the last snapshot: {', '.join(self.survivors)})\n\n")
@@ -94,7 +94,7 @@ class SurvivorshipReport:
 
 
 def survivors_only(data: MarketData, membership: str, max_rank: int | None = None) -> tuple[MarketData, list[str]]:
-    """``data`` whose ``membership`` table keeps only today's constituents; and those assets.
+    """Return ``data`` whose ``membership`` table keeps only today's constituents; and those assets.
 
     Today's constituents: the assets of the last snapshot ranked ``<= max_rank``
     (``None``: all of them).
@@ -126,7 +126,7 @@ def _snapshot_index(res: Any, table: pd.DataFrame, objective: str, power: float,
     # valuation (not decision) prices: the snapshot dated on or before each decision day
     prices = snapshot_price_panel(table.assign(known_from=table["snapshot"]), pd.DatetimeIndex(dates), ids)
     out = {}
-    for t0, t1 in zip(dates[:-1], dates[1:]):
+    for t0, t1 in zip(dates[:-1], dates[1:], strict=True):
         snap = members_at(table, t0)
         members = [tp for tp in res.targets if tp.as_of == t0][0].diagnostics["membership"]["members"]
         chosen = snap[snap["asset"].isin(members)]
@@ -145,7 +145,8 @@ def _compound_by_year(period_returns: pd.Series) -> pd.Series:
 
 
 def _missing_by_year(res: Any) -> tuple[pd.Series, pd.Series]:
-    weight, names = {}, {}
+    weight: dict[int, list[float]] = {}
+    names: dict[int, dict[str, str]] = {}
     for tp in res.targets:
         m = tp.diagnostics.get("membership") or {}
         y = tp.as_of.year
@@ -184,7 +185,7 @@ def survivorship(
     strat = load_strategy(strategy)
     spec = getattr(strat, "spec", None)
     name = getattr(getattr(spec, "universe", None), "membership", None)
-    if name is None:
+    if spec is None or name is None:
         raise ConfigError(f"strategy {strat.name}: survivorship needs universe.membership (cmc_monthly_top200 or cmc_weekly_top10)")
     pit = backtest(strat, data, start=start, end=end, benchmarks=False, **backtest_kwargs)
     surv_data, survivors = survivors_only(data, name, survivor_rank if survivor_rank is not None else spec.universe.top_n)

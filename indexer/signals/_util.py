@@ -34,7 +34,7 @@ def choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
 
 
 def nan_panel(close: pd.DataFrame) -> pd.DataFrame:
-    """An all-NaN float panel shaped like ``close``."""
+    """Return an all-NaN float panel shaped like ``close``."""
     return pd.DataFrame(np.nan, index=close.index, columns=close.columns, dtype="float64")
 
 
@@ -56,7 +56,7 @@ def require_volume(data: "MarketData", signal: str) -> pd.DataFrame:
 
 
 def tail(data: "MarketData", n: int) -> "MarketData":
-    """The last ``n`` bars of every panel (views, no copies); sentiment is kept whole (already point-in-time)."""
+    """Return the last ``n`` bars of every panel (views, no copies); sentiment is kept whole (already point-in-time)."""
     if len(data.close) <= n:
         return data
     cut = lambda p: None if p is None else p.iloc[-n:]  # noqa: E731

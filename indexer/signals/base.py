@@ -51,7 +51,7 @@ class Signal:
     max_age_days: ClassVar[Mapping[str, float]] = {}
 
     def data_inputs(self) -> tuple[str, ...]:
-        """The inputs of this configured signal (:attr:`inputs`; signals whose inputs depend on a parameter override)."""
+        """Return the inputs of this configured signal (:attr:`inputs`; signals whose inputs depend on a parameter override)."""
         return tuple(self.inputs)
 
     @property
@@ -76,22 +76,23 @@ class Signal:
         return None if self.last_row_extra is None else self.lookback + self.last_row_extra
 
     def last(self, data: "MarketData") -> pd.Series:
-        """The last row of ``self(data)`` (the signal at ``data``'s last bar), computed on :attr:`last_row_window` bars only."""
+        """Return the last row of ``self(data)`` (the signal at ``data``'s last bar), computed on :attr:`last_row_window` bars only."""
         w = self.last_row_window
         if w is not None and len(data.close) > w:
             data = tail(data, w)
         return self(data).iloc[-1]
 
     def compute(self, data: "MarketData") -> pd.DataFrame:  # pragma: no cover - abstract
-        """The signal panel (same index/columns as ``data.close``, higher = more attractive)."""
+        """Compute the signal panel (same index/columns as ``data.close``, higher = more attractive)."""
         raise SignalError(f"signal {self.name!r} does not implement compute()")
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor parameters and their current values."""
+        """Return the constructor parameters and their current values."""
         sig = inspect.signature(type(self).__init__)
         return {k: getattr(self, k) for k in sig.parameters if k != "self" and hasattr(self, k)}
 
     def __repr__(self) -> str:
+        """Return the class name and parameters."""
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
@@ -153,7 +154,7 @@ def available() -> list[str]:
 
 
 def signal_class(name: str) -> type[Signal]:
-    """The class registered as ``name``, or loaded from a dotted path ``pkg.module.Class``."""
+    """Return the class registered as ``name``, or loaded from a dotted path ``pkg.module.Class``."""
     if name in _REGISTRY:
         return _REGISTRY[name]
     if "." in name:
@@ -169,7 +170,7 @@ def signal_class(name: str) -> type[Signal]:
 
 
 def get(name: str, **params: Any) -> Signal:
-    """A configured signal: registered ``name`` (or dotted path) with keyword ``params``.
+    """Return a configured signal: registered ``name`` (or dotted path) with keyword ``params``.
 
     Raises
     ------

@@ -41,9 +41,9 @@ def fixed_blend(norm: dict[str, pd.DataFrame], spec: ScoringSpec) -> tuple[pd.Da
     Returns the score panel (NaN where every signal is missing) and each signal's contribution panel.
     """
     tot = sum(abs(s.weight) for s in spec.signals) or 1.0
-    contrib = {s.label: norm[s.label].fillna(0.0) * (s.weight / tot) for s in spec.signals}
+    contrib = {str(s.label): norm[str(s.label)].fillna(0.0) * (s.weight / tot) for s in spec.signals}
     any_value = sum(norm[k].notna().astype(float) for k in norm) > 0
-    score = sum(contrib.values()).where(any_value)  # type: ignore[union-attr]
+    score = sum(contrib.values()).where(any_value)
     return score, contrib
 
 
@@ -68,7 +68,7 @@ def stack_features(norm: dict[str, pd.DataFrame], labels: list[str]) -> pd.DataF
 
 
 def walk_forward(spec: ScoringSpec) -> "WalkForwardRegressor":
-    """The :class:`WalkForwardRegressor` configured by ``spec.model``."""
+    """Return the :class:`WalkForwardRegressor` configured by ``spec.model``."""
     from indexer.models.walkforward import WalkForwardRegressor  # scikit-learn, imported when an ML blend runs
 
     m = spec.model
@@ -84,7 +84,7 @@ def walk_forward(spec: ScoringSpec) -> "WalkForwardRegressor":
 
 
 def blend_panel(data: "MarketData", spec: ScoringSpec) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The blended score over the whole history, out-of-sample for ML models.
+    """Return the blended score over the whole history, out-of-sample for ML models.
 
     Returns ``(panel, info)``: ``info`` holds ``panels`` (raw), ``normalised``
     and, for ML models, ``folds`` (training ranges per refit date).

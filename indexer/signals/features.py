@@ -82,10 +82,10 @@ class FeatureStore:
 
     def alive(self, roots: list[np.ndarray]) -> bool:
         """Whether the arrays this store was built from are still exactly ``roots``."""
-        return len(roots) == len(self._refs) and all(r() is x for r, x in zip(self._refs, roots))
+        return len(roots) == len(self._refs) and all(r() is x for r, x in zip(self._refs, roots, strict=True))
 
     def verified(self, cache: Any, roots: list[np.ndarray]) -> bool:
-        """``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
+        """Return ``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
         if self._verified is not None and self._verified() is cache:
             return True
         if _sums(roots) != self._sums:
@@ -97,7 +97,7 @@ class FeatureStore:
         from indexer.signals.news_state import NewsState
 
         self.raw, self._news = {}, {}
-        for label, sig in zip(self.labels, self.signals):
+        for label, sig in zip(self.labels, self.signals, strict=True):
             if isinstance(sig, NewsSentiment) and type(sig).compute is NewsSentiment.compute:
                 st = NewsState(sig)
                 self._news[label] = st
@@ -112,7 +112,7 @@ class FeatureStore:
         k = n - m
         windows = [s.last_row_window for s in self.signals if s.last_row_window is not None]
         recent = tail(data, max(windows) + k) if windows else data  # one trailing view for every windowed signal
-        for label, sig in zip(self.labels, self.signals):
+        for label, sig in zip(self.labels, self.signals, strict=True):
             st = self._news.get(label)
             if st is not None:
                 rows = st.extend(data, m)
@@ -148,8 +148,10 @@ class FeatureStore:
 
 
 def feature_store(data: "MarketData", signals: Sequence[Signal], labels: Sequence[str], key: str) -> FeatureStore | None:
-    """The store for ``data``'s signals ``key`` (a description of the signals and their parameters), synced to
-    ``data``; ``None`` outside a ``with RunCache():`` block or when its ``signals.features`` size is 0."""
+    """Return the store for ``data``'s signals ``key``, synced to ``data``.
+
+    ``key`` describes the signals and their parameters.  ``None`` outside a ``with RunCache():``
+    block or when its ``signals.features`` size is 0."""
     cache = scoped()
     if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:
         return None

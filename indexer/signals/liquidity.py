@@ -32,9 +32,11 @@ class Volume(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``window``."""
         return self.window
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute log mean traded value (USD) over ``window`` bars."""
         vol = require_volume(data, self.name)
         return np.log(vol.rolling(self.window, min_periods=max(1, self.window // 2)).mean())
 
@@ -57,9 +59,11 @@ class Amihud(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``window + 1``."""
         return self.window + 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the negative log Amihud illiquidity over ``window`` bars."""
         vol = require_volume(data, self.name)
         illiq = (data.close.pct_change(fill_method=None).abs() / vol)
         m = illiq.rolling(self.window, min_periods=max(1, self.window // 2)).mean()

@@ -59,7 +59,7 @@ def _store_model(
     r = refit_date(as_of, m.refit_every)
     models: OrderedDict = store.__dict__.setdefault("models", OrderedDict())
     # what the fit depends on: the signals (not their fixed-blend weights), normaliser, model, assets, refit date
-    sigs = [(lab, x.name, sorted(x.params.items())) for lab, x in zip(spec.labels, spec.signals)]
+    sigs = [(lab, x.name, sorted(x.params.items())) for lab, x in zip(spec.labels, spec.signals, strict=True)]
     key = (repr(sigs), spec.normalise, spec.winsor, m.model_dump_json(), tuple(assets), r)
     hit = models.get(key)
     if hit is not None:

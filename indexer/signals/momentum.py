@@ -38,9 +38,11 @@ class Momentum(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``horizon + skip``."""
         return self.horizon + self.skip
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the ``horizon``-bar return ending ``skip`` bars ago (its sign in ``time_series`` mode)."""
         c = data.close.to_numpy(dtype="float64")
         r = shift_rows(c, self.skip) / shift_rows(c, self.skip + self.horizon) - 1.0
         return pd.DataFrame(np.sign(r) if self.mode == "time_series" else r, index=data.close.index, columns=data.close.columns)
@@ -64,6 +66,7 @@ class VolAdjustedMomentum(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed for the return and its volatility."""
         return max(self.horizon + self.skip, self.vol_window + 1)
 
     @property
@@ -72,6 +75,7 @@ class VolAdjustedMomentum(Signal):
         return max(self.horizon + self.skip, self.vol_window) + 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the log return over its rolling volatility."""
         lc = np.log(data.close.to_numpy(dtype="float64"))
         ret = shift_rows(lc, self.skip) - shift_rows(lc, self.skip + self.horizon)
         sd = rolling_std_values(lc - shift_rows(lc, 1), self.vol_window)
@@ -96,9 +100,11 @@ class TrendTStat(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``window``."""
         return self.window
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the t-statistic of the log-price trend over ``window`` bars."""
         w = self.window
         y = np.log(data.close)
         k = pd.Series(np.arange(len(y), dtype="float64"), index=y.index)
@@ -131,8 +137,10 @@ class MASlope(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``window + slope_days``."""
         return self.window + self.slope_days
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the relative change of the moving average over ``slope_days`` bars."""
         ma = data.close.rolling(self.window, min_periods=self.window).mean()
         return ma / ma.shift(self.slope_days) - 1.0

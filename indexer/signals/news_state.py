@@ -74,7 +74,7 @@ class NewsState:
         return None if t is None or len(t) == 0 else t
 
     def build(self, data: "MarketData") -> np.ndarray:
-        """The whole panel (bars x ``data.close.columns``) of ``data``; starts the state."""
+        """Build the whole panel (bars x ``data.close.columns``) of ``data``; start the state."""
         sig, idx, cols = self.sig, data.close.index, data.close.columns
         self.rows, self._models = 0, {}
         texts = self._texts(data)
@@ -87,8 +87,9 @@ class NewsState:
         return self._advance(sums.to_numpy(), counts.to_numpy())
 
     def extend(self, data: "MarketData", start: int) -> np.ndarray | None:
-        """Rows ``start:`` of ``data``'s panel, given the state covers rows ``:start``; ``None`` when the texts
-        seen so far are not those of ``data`` (the caller rebuilds)."""
+        """Compute rows ``start:`` of ``data``'s panel, given the state covers rows ``:start``.
+
+        ``None`` when the texts seen so far are not those of ``data`` (the caller rebuilds)."""
         sig, idx, cols = self.sig, data.close.index, data.close.columns
         new_idx = idx[start:]
         texts = self._texts(data)

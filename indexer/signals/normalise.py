@@ -109,7 +109,7 @@ def normalise(panel: pd.DataFrame, method: str = "zscore", winsor: float = 0.0) 
 
 
 def normalise_rows(values: np.ndarray, method: str = "zscore", winsor: float = 0.0) -> np.ndarray:
-    """A per-day (cross-sectional) normaliser applied to each row of a 2-D array on its own.
+    """Apply a per-day (cross-sectional) normaliser to each row of a 2-D array on its own.
 
     ``ts_zscore`` needs each asset's history, not one row, and raises :class:`SignalError`.
     """

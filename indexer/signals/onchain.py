@@ -111,6 +111,7 @@ class FeeRevenue(_Smoothed):
         super().__init__(smooth, ffill_limit)
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the annualised fee yield (fraction per year)."""
         fees = metric_panel(data, "FeeTotUSD", self.ffill_limit)
         sm = fees.rolling(self.smooth, min_periods=self.smooth).mean()
         return sm * DAYS_PER_YEAR / market_cap_panel(data, self.ffill_limit)
@@ -137,6 +138,7 @@ class NVT(_Smoothed):
         return ("close", "market_cap", "metric:TxTfrValAdjUSD" if self.denominator == "transfer" else "volume")
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the negative log NVT ratio."""
         if self.denominator == "transfer":
             val = metric_panel(data, "TxTfrValAdjUSD", self.ffill_limit)
         else:
@@ -155,6 +157,7 @@ class TVLRatio(_Smoothed):
     inputs = ("close", "metric:TVL", "market_cap")
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute ``log(TVL / market cap)``."""
         sm = self.smoothed(metric_panel(data, "TVL", self.ffill_limit))
         return np.log(sm / market_cap_panel(data, self.ffill_limit))
 

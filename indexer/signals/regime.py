@@ -50,8 +50,10 @@ def fear_greed(data: "MarketData", *, smoothing: int = 1, max_stale_days: int = 
 def risk_on(
     data: "MarketData", *, fear_below: float = 25.0, recover_above: float = 45.0, smoothing: int = 7
 ) -> pd.Series:
-    """Boolean regime per bar: ``False`` (risk off) once the smoothed index falls below
-    ``fear_below``, ``True`` again once it rises above ``recover_above`` (hysteresis).
+    """Compute the boolean regime per bar (hysteresis).
+
+    ``False`` (risk off) once the smoothed index falls below ``fear_below``, ``True`` again once it
+    rises above ``recover_above``.
 
     Starts risk-on; bars without a reading keep the previous state.  Point-in-time:
     the state at t depends on readings up to t only.
@@ -84,6 +86,7 @@ class FearGreed(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``smoothing``."""
         return self.smoothing
 
     @property
@@ -92,6 +95,7 @@ class FearGreed(Signal):
         return 1
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the scaled Fear & Greed value on every asset (NaN without an index)."""
         if data.sentiment.index is None:
             return pd.DataFrame(np.nan, index=data.close.index, columns=data.close.columns)
         v = (fear_greed(data, smoothing=self.smoothing, max_stale_days=self.max_stale_days) - 50.0) / 50.0

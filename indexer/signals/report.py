@@ -26,7 +26,7 @@ __all__ = ["default_spec", "cross_sectional_report", "time_series_report"]
 
 
 def default_spec(names: Sequence[str] | None = None, model: str = "ridge", horizon: int = 30) -> ScoringSpec:
-    """A :class:`ScoringSpec` of the named signals (default params, weight 1), blended by ``model``.
+    """Return a :class:`ScoringSpec` of the named signals (default params, weight 1), blended by ``model``.
 
     Parameters
     ----------

@@ -71,8 +71,8 @@ def _model_for(X: pd.DataFrame, y: pd.Series, spec: ScoringSpec, assets: tuple[s
 
 
 def _store_key(spec: ScoringSpec) -> str:
-    """What the raw panels depend on: the signals and their parameters (not weights, normaliser or model)."""
-    return repr([(lab, s.name, sorted(s.params.items())) for lab, s in zip(spec.labels, spec.signals)])
+    """Return what the raw panels depend on: the signals and their parameters (not weights, normaliser or model)."""
+    return repr([(lab, s.name, sorted(s.params.items())) for lab, s in zip(spec.labels, spec.signals, strict=True)])
 
 
 def _iso(v: Any) -> Any:
@@ -89,7 +89,8 @@ def last_row_window(spec: ScoringSpec, signals: Sequence[Signal] | None = None) 
     if spec.model.type != "fixed" or spec.normalise == "ts_zscore":
         return None
     ws = [s.last_row_window for s in (signals if signals is not None else [x.build() for x in spec.signals])]
-    return None if any(w is None for w in ws) else int(max(ws))
+    known = [w for w in ws if w is not None]
+    return None if len(known) < len(ws) else int(max(known))
 
 
 def _none_or_float(values: np.ndarray) -> list[float | None]:
@@ -147,7 +148,7 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
             last = pd.DataFrame(last_v, index=assets, columns=labels)
         else:
             sub = data.select(assets)
-            panels = {k: sig(sub) for k, sig in zip(labels, sigs)}
+            panels = {k: sig(sub) for k, sig in zip(labels, sigs, strict=True)}
             norm = normalised_panels(panels, spec)
             raw = pd.DataFrame({k: panels[k].iloc[-1] for k in labels}, index=assets, columns=labels)
             last = pd.DataFrame({k: norm[k].iloc[-1] for k in labels}, index=assets, columns=labels)
@@ -156,8 +157,8 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
         "as_of": as_of.isoformat(),
         "model": spec.model.type,
         "normalise": spec.normalise,
-        "raw": {k: dict(zip(assets, _none_or_float(raw[k].to_numpy(dtype="float64")))) for k in labels},
-        "missing": {a: [k for k, na in zip(labels, row) if na] for a, row in zip(assets, last_na) if row.any()},
+        "raw": {k: dict(zip(assets, _none_or_float(raw[k].to_numpy(dtype="float64")), strict=True)) for k in labels},
+        "missing": {a: [k for k, na in zip(labels, row, strict=True) if na] for a, row in zip(assets, last_na, strict=True) if row.any()},
     }
     use_fixed = spec.model.type == "fixed"
     if not use_fixed:

@@ -38,8 +38,10 @@ _SCORES = "signals.news"
 
 
 def period_model(texts: pd.DataFrame, period: int, *, refit_days: int = 30, label_delay: int = 7, min_train: int = 500):
-    """The text model of refit period ``period`` (grid date ``period x refit_days`` days after 1970-01-01 UTC),
-    trained on the labelled texts dated before ``refit - label_delay`` days; ``None`` when too few."""
+    """Return the text model of refit period ``period``, or ``None`` when there are too few texts.
+
+    The grid date is ``period x refit_days`` days after 1970-01-01 UTC; the model is trained on the
+    labelled texts dated before ``refit - label_delay`` days."""
     from indexer.models.text import cached_text_model  # scikit-learn/joblib: only when texts are scored
 
     refit = _EPOCH + pd.Timedelta(days=int(period) * refit_days)
@@ -135,9 +137,11 @@ class NewsSentiment(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``max_age``."""
         return self.max_age
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute the decayed mean text score per asset (NaN without texts)."""
         texts = data.sentiment.texts
         if texts is None or len(texts) == 0:
             return nan_panel(data.close)
@@ -166,9 +170,11 @@ class NewsVolume(Signal):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``window``."""
         return self.window
 
     def compute(self, data: "MarketData") -> pd.DataFrame:
+        """Compute ``log(1 + texts tagged with the asset in the last window bars)``."""
         texts = data.sentiment.texts
         if texts is None or len(texts) == 0:
             return nan_panel(data.close)

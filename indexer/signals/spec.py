@@ -53,7 +53,7 @@ class SignalSpec(BaseModel):
         return self
 
     def build(self) -> Signal:
-        """The configured :class:`Signal`."""
+        """Build the configured :class:`Signal`."""
         return get(self.name, **self.params)
 
 
@@ -98,6 +98,7 @@ class ModelSpec(BaseModel):
 
     @property
     def purge_days(self) -> int:
+        """Days dropped between training targets and the refit date (default ``horizon``)."""
         return self.horizon if self.purge is None else self.purge
 
 

@@ -19,7 +19,8 @@ import hashlib
 import hmac
 import time
 from decimal import Decimal, InvalidOperation
-from typing import Any, Awaitable, Callable
+from collections.abc import Sequence
+from typing import Any, Awaitable, Callable, Literal, overload
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -38,6 +39,10 @@ def _err(status: int, code: int, msg: str) -> web.Response:
     return web.json_response({"code": code, "msg": msg}, status=status)
 
 
+@overload
+def _dec(params: dict[str, str], name: str, required: Literal[True] = ...) -> Decimal: ...
+@overload
+def _dec(params: dict[str, str], name: str, required: bool) -> Decimal | None: ...
 def _dec(params: dict[str, str], name: str, required: bool = True) -> Decimal | None:
     raw = params.get(name)
     if raw is None:
@@ -178,7 +183,7 @@ def account_routes(engine: Engine) -> dict[str, Handler]:
                 "requireSelfTradePrevention": False, "preventSor": False, "updateTime": int(time.time() * 1000),
                 "accountType": "SPOT", "balances": engine.account(), "permissions": ["SPOT"], "uid": 1}
 
-    async def order(request: web.Request, p: dict[str, str], rules: list[FaultRule] = ()) -> Any:
+    async def order(request: web.Request, p: dict[str, str], rules: Sequence[FaultRule] = ()) -> Any:
         sym = p.get("symbol", "")
         if request.method == "GET":
             return _order_json(engine.find(sym, p.get("orderId"), p.get("origClientOrderId")))

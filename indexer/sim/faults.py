@@ -46,6 +46,7 @@ class FaultRule:
     fired: int = 0
 
     def __post_init__(self) -> None:
+        """Check the fault kind and counts (ConfigError naming the fault)."""
         if self.kind not in KINDS:
             raise ConfigError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(KINDS)}")
         if int(self.times) < 1 or int(self.skip) < 0:

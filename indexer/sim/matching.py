@@ -118,7 +118,7 @@ class Engine:
         self.halted: set[str] = set()  # exchange ids of halted markets (status BREAK, orders refused)
 
     def now_ms(self) -> int:
-        """The exchange's clock (epoch milliseconds, skewed by ``clock_skew_ms``)."""
+        """Return the exchange's clock (epoch milliseconds, skewed by ``clock_skew_ms``)."""
         return int(time.time() * 1000) + int(self.clock_skew_ms)
 
     def move_prices(self, bps: float) -> None:
@@ -129,8 +129,9 @@ class Engine:
                 self.mids[sid] = (mid * f).quantize(self.specs[sid].tick_size)
 
     def rest(self, symbol_id: str, side: str, qty: Decimal, price: Decimal, client_id: str) -> SimOrder:
-        """A resting limit order placed by someone else on this account (it locks funds, never fills
-        while priced away from the mid)."""
+        """Place a resting limit order as someone else on this account.
+
+        It locks funds and never fills while priced away from the mid."""
         return self.create(symbol_id, side, "LIMIT", D(str(qty)), D(str(price)), client_id)
 
     @staticmethod
@@ -152,7 +153,8 @@ class Engine:
         spec, mid = self.spec(symbol_id), self.mids[symbol_id]
         rng = random.Random(f"{self.seed}:{symbol_id}")
         tick = spec.tick_size
-        bids, asks = [], []
+        bids: list[tuple[Decimal, Decimal]] = []
+        asks: list[tuple[Decimal, Decimal]] = []
         mid_usd = float(mid) * (1.0 if spec.quote in ("USDT", "USD") else float(self._quote_usd(spec.quote)))
         for i in range(self.levels):
             off = mid * D(str((self.half_spread_bps + i * self.level_bps) / 1e4))
@@ -308,7 +310,7 @@ class Engine:
                     o.status = "FILLED"
 
     def find(self, symbol_id: str, order_id: str | None, client_id: str | None) -> SimOrder:
-        """An order by id or client id; ``-2013 Order does not exist`` when unknown."""
+        """Find an order by id or client id; ``-2013 Order does not exist`` when unknown."""
         with self._lock:
             self.poll()
             oid = int(order_id) if order_id else self.client_ids.get(client_id or "")

@@ -32,7 +32,7 @@ HOST = "127.0.0.1"
 
 
 def free_port() -> int:
-    """A free TCP port on the loopback interface."""
+    """Return a free TCP port on the loopback interface."""
     with socket.socket() as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
@@ -149,9 +149,11 @@ class SimServer:
         self._loop = self._thread = None
 
     def __enter__(self) -> "SimServer":
+        """Start the server in a background thread."""
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
+        """Stop the server."""
         self.stop()
 
     # ------------------------------------------------------------ blocking mode

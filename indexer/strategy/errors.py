@@ -13,7 +13,9 @@ __all__ = ["config_error", "field_path"]
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
-    """``('optimiser', 'constraints', 'max_weight')`` -> ``optimiser.constraints.max_weight``;
+    """Format a pydantic error location as a dotted path.
+
+    ``('optimiser', 'constraints', 'max_weight')`` -> ``optimiser.constraints.max_weight``;
     list indices as ``overlays[0]``; discriminator tags are dropped."""
     out = ""
     for part in loc:
@@ -31,7 +33,7 @@ _TAGS: set[str] = set()
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class that owns the last element of ``loc`` (best effort)."""
+    """Return the pydantic model class that owns the last element of ``loc`` (best effort)."""
     cur: Any = model
     for part in loc[:-1]:
         if isinstance(part, int) or part in _TAGS:

@@ -1,4 +1,4 @@
-"""What ``indexer validate`` can decide before a backtest: can the constraints ever be met?
+"""What ``indexer validate`` can decide before a backtest: whether the constraints can ever be met.
 
 Checked from the strategy file and the asset registry alone (no prices):
 
@@ -141,7 +141,7 @@ def feasibility_problems(spec: "StrategySpec", registry: "AssetRegistry | None" 
 
 
 def target_return_problems(spec: "StrategySpec", data: "MarketData") -> list[str]:
-    """``target_return``: is ``required_return`` above what any single eligible asset earned over the data?"""
+    """List the ``target_return`` problems: is ``required_return`` above what any single eligible asset earned over the data."""
     opt = spec.optimiser
     if opt.objective != "target_return" or opt.param("if_unreachable") != "error":
         return []

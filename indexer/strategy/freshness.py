@@ -75,6 +75,7 @@ class FreshnessSpec(BaseModel):
         default_factory=dict, description="per overlay name: block (default) or drop its stale condition")
 
     def age_limit(self, key: str) -> float:
+        """Return the age limit of input ``key`` in days (configured, else the default of its kind)."""
         kind = input_kind(key)
         return float(self.max_age_days.get(kind, DEFAULT_MAX_AGE_DAYS.get(kind, 1.0)))  # type: ignore[call-overload]
 
@@ -126,7 +127,7 @@ def requirements(strategy: "Strategy") -> list[Requirement]:
 
 
 def input_needs(strategy: "Strategy", candidates: Sequence[str] | None = None) -> InputNeeds:
-    """What a live refresh must bring up to date for ``strategy`` (assets: ``candidates`` + the universe's ``include``)."""
+    """Return what a live refresh must bring up to date for ``strategy`` (assets: ``candidates`` + the universe's ``include``)."""
     keys = frozenset(r.key for r in requirements(strategy))
     assets = None
     if candidates is not None:
@@ -135,7 +136,7 @@ def input_needs(strategy: "Strategy", candidates: Sequence[str] | None = None) -
 
 
 def last_observed(data: "MarketData", key: str) -> pd.Timestamp | None:
-    """The newest UTC day with a value of input ``key`` in ``data`` (any asset), or ``None``.
+    """Return the newest UTC day with a value of input ``key`` in ``data`` (any asset), or ``None``.
 
     News counts live texts only (not the labelled history seeded from the reference data).
     """
@@ -182,6 +183,7 @@ class FreshnessReport:
 
     @property
     def fallbacks(self) -> dict[str, str]:
+        """Fallback applied per dropped signal and overlay."""
         return {**{f"signal {k}": v for k, v in self.dropped_signals.items()},
                 **{f"overlay {k}": v for k, v in self.overlay_fallbacks.items()}}
 
@@ -194,6 +196,7 @@ class FreshnessReport:
         return f"all {len(self.inputs)} inputs fresh"
 
     def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly form of the report."""
         return {"now": self.now.isoformat(), "ok": self.ok, "message": self.message(), "inputs": self.inputs,
                 "blocked": list(self.blocked), "dropped_signals": dict(self.dropped_signals),
                 "overlay_fallbacks": dict(self.overlay_fallbacks)}
@@ -254,7 +257,7 @@ def check_freshness(strategy: "Strategy", data: "MarketData", now: Any, *, as_of
 
 
 def apply_fallbacks(strategy: "Strategy", report: "FreshnessReport | Mapping[str, Any]") -> "Strategy":
-    """The strategy with the report's fallbacks applied (the same object when there are none).
+    """Return the strategy with the report's fallbacks applied (the same object when there are none).
 
     ``report`` may also be a recorded one (``target.diagnostics["freshness"]``, a dict), so research
     can replay exactly what a bot run decided with.

@@ -21,7 +21,7 @@ def _numeric(x: pd.Series | pd.DataFrame) -> bool:
 
 
 def jsonable(x: Any) -> Any:
-    """A JSON-friendly copy of ``x``.
+    """Return a JSON-friendly copy of ``x``.
 
     NaN/inf -> ``None``; numpy scalars -> Python scalars; timestamps -> ISO
     strings; mappings -> dicts with string keys; lists, tuples and arrays ->
@@ -41,11 +41,11 @@ def jsonable(x: Any) -> Any:
         if _numeric(x):
             cols = [str(c) for c in x.columns]
             rows = x.to_numpy(dtype="float64")
-            return {str(k): dict(zip(cols, _floats(r))) for k, r in zip(x.index, rows)}
+            return {str(k): dict(zip(cols, _floats(r), strict=True)) for k, r in zip(x.index, rows, strict=True)}
         return {str(k): jsonable(v) for k, v in x.to_dict(orient="index").items()}
     if isinstance(x, pd.Series):
         if _numeric(x):
-            return dict(zip(map(str, x.index), _floats(x.to_numpy(dtype="float64"))))
+            return dict(zip(map(str, x.index), _floats(x.to_numpy(dtype="float64")), strict=True))
         return {str(k): jsonable(v) for k, v in x.items()}
     if isinstance(x, Mapping):
         return {str(k): jsonable(v) for k, v in x.items()}

@@ -58,7 +58,7 @@ def base_portfolio(
     log = list(uni.log)
     returns = _returns_window(pit, assets, spec.estimation_window)
     if needs_returns(spec) and assets:
-        counts = dict(zip(assets, returns.notna().sum().tolist()))
+        counts = dict(zip(assets, returns.notna().sum().tolist(), strict=True))
         short = [a for a in assets if counts[a] < 2]
         for a in short:
             log.append({"stage": "universe", "rule": "returns_window", "asset": a, "action": "excluded",

@@ -24,7 +24,7 @@ __all__ = ["PreOverlayReplay", "fingerprint", "held_curve"]
 
 
 def fingerprint(data: "MarketData") -> tuple:
-    """A cheap identity of point-in-time data: shapes, last bar and sums of every panel and input."""
+    """Return a cheap identity of point-in-time data: shapes, last bar and sums of every panel and input."""
     parts: list = [tuple(data.close.columns), data.close.index[0].value, data.close.index[-1].value, len(data.close)]
     for p in (data.close, data.volume, data.market_cap, *data.metrics.values()):
         parts.append(None if p is None else float(np.nansum(p.to_numpy(dtype="float64"))))
@@ -85,7 +85,7 @@ class PreOverlayReplay:
         return w
 
     def curve(self, data: "MarketData", window: int) -> pd.Series:
-        """The replayed pre-overlay value path over the last ``window`` bars of ``data`` (point-in-time).
+        """Return the replayed pre-overlay value path over the last ``window`` bars of ``data`` (point-in-time).
 
         Decisions: the window's first bar, then every scheduled date before the last bar.
         """

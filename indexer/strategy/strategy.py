@@ -81,6 +81,7 @@ class Strategy:
     # -- StrategyLike -------------------------------------------------------------------------
     @property
     def name(self) -> str:
+        """The strategy's name (from its file)."""
         return self.spec.name
 
     @property
@@ -96,11 +97,13 @@ class Strategy:
         return max(parts)
 
     def prepare_data(self, data: "MarketData") -> "MarketData":
-        """The data a backtest of this strategy runs on: with ``universe.missing_prices: snapshot_prices``,
-        members lacking daily prices get step prices from the monthly snapshots
-        (:func:`indexer.data.snapshot_prices.with_snapshot_prices`); otherwise ``data`` unchanged."""
+        """Return the data a backtest of this strategy runs on.
+
+        With ``universe.missing_prices: snapshot_prices``, members lacking daily prices get step
+        prices from the monthly snapshots (:func:`indexer.data.snapshot_prices.with_snapshot_prices`);
+        otherwise ``data`` unchanged."""
         u = self.spec.universe
-        if u.missing_prices != "snapshot_prices" or not data.membership or u.membership not in data.membership:
+        if u.missing_prices != "snapshot_prices" or u.membership is None or not data.membership or u.membership not in data.membership:
             return data
         from indexer.data.snapshot_prices import with_snapshot_prices
 
@@ -114,7 +117,7 @@ class Strategy:
     def target(
         self, data: "MarketData", as_of: Any, *, previous: pd.Series | None = None
     ) -> TargetPortfolio:
-        """The portfolio to hold after the close of ``as_of`` (UTC), from ``data.until(as_of)`` only.
+        """Return the portfolio to hold after the close of ``as_of`` (UTC), from ``data.until(as_of)`` only.
 
         Parameters
         ----------
@@ -194,6 +197,7 @@ class Strategy:
         return check_weights(weights, c.profile, c.rules, registry)
 
     def __repr__(self) -> str:
+        """Return the name and source file."""
         return f"Strategy({self.name!r}, source={self.source!r})"
 
 

@@ -141,14 +141,16 @@ class Violation:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a dict."""
         return asdict(self)
 
     def __str__(self) -> str:
+        """Describe the violation in one line."""
         return f"rule {self.rule!r} forbids {self.asset} (weight {self.weight:.4f}): {self.detail}"
 
 
 def _asset_rule(symbol: str, profile: InvestorProfile, rules: ComplianceRules, registry: AssetRegistry) -> tuple[str, str] | None:
-    """The first rule that forbids ``profile`` from holding ``symbol`` at all, as (rule, detail)."""
+    """Return the first rule that forbids ``profile`` from holding ``symbol`` at all, as (rule, detail)."""
     kind = registry.kind(symbol)
     if symbol in rules.restricted:
         return "restricted", f"{symbol} is on the restricted list"

@@ -55,7 +55,7 @@ def membership_candidates(data: "MarketData", spec: "UniverseSpec", screen: Any)
         When ``data`` has no membership table of that name.
     """
     name = spec.membership
-    table = data.membership.get(name) if data.membership else None
+    table = data.membership.get(name) if data.membership and name is not None else None
     if table is None:
         have = ", ".join(data.membership) if data.membership else "none"
         raise DataError(

@@ -32,8 +32,9 @@ def check_kinds(v: Iterable[str]) -> list[str]:
 
 
 class BufferSpec(BaseModel):
-    """Rank buffer that reduces churn: a new asset enters at rank <= ``enter``,
-    a held asset leaves only when its rank is > ``exit``."""
+    """Rank buffer that reduces churn.
+
+    A new asset enters at rank <= ``enter``; a held asset leaves only when its rank is > ``exit``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

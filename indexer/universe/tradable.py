@@ -43,7 +43,7 @@ class MarketList:
         return (dates[-1], self.snapshots[dates[-1]]) if dates else None
 
     def with_snapshot(self, date: Any, assets: Iterable[str]) -> "MarketList":
-        """A copy with the snapshot of ``date`` (UTC day) set to ``assets``."""
+        """Return a copy with the snapshot of ``date`` (UTC day) set to ``assets``."""
         d = pd.Timestamp(date)
         d = (d.tz_localize("UTC") if d.tzinfo is None else d.tz_convert("UTC")).normalize()
         return MarketList(self.exchange, self.quote, {**self.snapshots, d: frozenset(assets)})
@@ -55,7 +55,7 @@ def use_market_list(ml: MarketList) -> None:
 
 
 def market_list(exchange: str) -> MarketList:
-    """The registered list of ``exchange``; :class:`ConfigError` saying how to get one."""
+    """Return the registered list of ``exchange``; :class:`ConfigError` saying how to get one."""
     try:
         return _LISTS[exchange]
     except KeyError:
@@ -66,8 +66,10 @@ def market_list(exchange: str) -> MarketList:
 
 
 def screen_tradable(symbols: Iterable[str], exchange: str, as_of: Any) -> tuple[list[str], list[dict[str, Any]]]:
-    """``symbols`` listed on ``exchange`` at ``as_of`` and one log entry per exclusion (or one saying the
-    screen could not be applied because no snapshot is that old)."""
+    """Return the ``symbols`` listed on ``exchange`` at ``as_of`` and the log entries.
+
+    One log entry per exclusion, or one saying the screen could not be applied because no
+    snapshot is that old."""
     ml = market_list(exchange)
     snap = ml.at(as_of)
     syms = list(symbols)

@@ -123,7 +123,7 @@ def test_fixed_blend_flagship_with_the_store_equals_the_last_row_path_at_every_d
 
 def _assert_same_decisions(fast, slow) -> None:
     """Same dates, weights (1e-9), scores (1e-12) at every decision and the same equity curve."""
-    for a, b in zip(fast.targets, slow.targets):
+    for a, b in zip(fast.targets, slow.targets, strict=True):
         assert a.as_of == b.as_of
         pd.testing.assert_series_equal(a.weights, b.weights, rtol=1e-7, atol=1e-9)
         sa, sb = a.diagnostics["scores"], b.diagnostics["scores"]

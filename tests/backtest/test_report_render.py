@@ -83,7 +83,7 @@ def test_report_renders_headless_without_js_errors(chromium, report, tmp_path):
     assert [r for r in requests if not r.startswith("file:")] == []  # works offline: nothing fetched
     expected = {f"chart-{k}" for k in FIGURES if k != "diagnostics"}
     assert expected <= set(charts)
-    assert all(n >= 1 for n in drawn), dict(zip(charts, drawn))
+    assert all(n >= 1 for n in drawn), dict(zip(charts, drawn, strict=True))
     from PIL import Image
 
     with Image.open(shot) as im:

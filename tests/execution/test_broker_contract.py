@@ -81,3 +81,17 @@ def test_sandbox_mode_where_offered():
         CcxtBroker("kraken", sandbox=True)
     with pytest.raises(ConfigError, match="unknown ccxt exchange id 'nope'"):
         CcxtBroker("nope")
+
+
+def test_trade_side_comes_from_the_trade_else_the_order_and_must_be_buy_or_sell():
+    from indexer.exceptions import ExecutionError
+    from indexer.execution.ccxt_convert import fills_from_trades
+
+    trade = {"id": "t1", "symbol": "BTC/USDT", "amount": 0.5, "price": 100.0, "fee": {"cost": 0.05, "currency": "USDT"}}
+    (fill,) = fills_from_trades([trade], "cid-1", "sell")
+    assert (fill.side, fill.amount, fill.price, fill.fee) == ("sell", Decimal("0.5"), Decimal("100.0"), Decimal("0.05"))
+    assert fills_from_trades([{**trade, "side": "buy"}], "cid-1", "sell")[0].side == "buy"
+    with pytest.raises(ExecutionError, match=r"trade 't1' on BTC/USDT: field 'side' is None; expected 'buy' or 'sell'"):
+        fills_from_trades([trade])
+    with pytest.raises(ExecutionError, match=r"field 'side' is 'short'"):
+        fills_from_trades([{**trade, "side": "short"}], "cid-1", "buy")

@@ -161,7 +161,7 @@ def test_walk_forward(benchmark, universes, universe: str, library: str) -> None
     benchmark.group = f"optimiser walk-forward {name} (N={steps[0].returns.shape[1]})"
     out = benchmark.pedantic(lambda: [run(s) for s in steps], rounds=3, iterations=1, warmup_rounds=1)
     ref = [run_indexer(s) for s in steps] if library != "indexer" else out
-    for got, want in zip(out, ref):
+    for got, want in zip(out, ref, strict=True):
         assert np.isfinite(got).all() and got.sum() == pytest.approx(1.0, abs=1e-6)
         assert np.abs(got - want).max() < 1e-4
     if not benchmark.disabled:

@@ -97,6 +97,13 @@ def test_walk_forward_panels_do_not_look_ahead(news_data, vader) -> None:
     assert with_texts(d, tx.iloc[:10]).sentiment.texts.shape[0] == 10
 
 
+def test_news_panels_without_texts_names_the_field(news_data, vader) -> None:
+    from indexer.exceptions import DataError
+
+    with pytest.raises(DataError, match=r"news_panels: data.sentiment.texts is None"):
+        news_panels(with_texts(news_data, None), {}, vader)
+
+
 def test_cli_sentiment_eval_writes_readme_section(reference, tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text("<!-- sentiment-eval:start -->\n<!-- sentiment-eval:end -->\n")

@@ -60,7 +60,7 @@ def test_store_rows_equal_each_signal_computed_on_the_view(reference) -> None:
         for t in _dates(data, "2022-01-01", 60):
             view = data.until(t)
             store = feature_store(view, sigs, spec.labels, "test")
-            for label, sig in zip(spec.labels, sigs):
+            for label, sig in zip(spec.labels, sigs, strict=True):
                 exp = sig(view).to_numpy()
                 got = store.raw[label][: len(view.close)]
                 np.testing.assert_array_equal(np.isnan(got), np.isnan(exp), err_msg=label)

@@ -52,7 +52,7 @@ def test_score_fast_path_equals_full_history(normalise: str, news_slice) -> None
     spec = ScoringSpec(signals=[{"name": n, "weight": 1.0 + i} for i, n in enumerate(names)], normalise=normalise)
     assert last_row_window(spec) is not None
     compared = 0
-    for t, assets in zip(_dates(news_slice, 6)[1:], [news_slice.symbols, news_slice.symbols[::-2]] * 3):
+    for t, assets in zip(_dates(news_slice, 6)[1:], [news_slice.symbols, news_slice.symbols[::-2]] * 3, strict=False):
         pit = news_slice.until(t)
         fast, full = score(pit, spec, assets), score(pit, spec, assets, full_history=True)
         pd.testing.assert_series_equal(fast.scores, full.scores, rtol=RTOL, atol=1e-12)

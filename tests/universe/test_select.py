@@ -118,7 +118,7 @@ def test_buffer_reduces_churn_on_noisy_ranks(make_data) -> None:
     prev_p = prev_b = None
     churn_p = churn_b = 0
     for k in range(40):
-        caps = dict(zip(syms, base * np.exp(rng.normal(0, 0.15, 16))))
+        caps = dict(zip(syms, base * np.exp(rng.normal(0, 0.15, 16)), strict=True))
         data = make_data(caps, days=5, seed=k)
         sp = select_universe(data, plain, previous=prev_p).assets
         sb = select_universe(data, buf, previous=prev_b).assets

@@ -131,7 +131,7 @@ def monthly(res: "BacktestResult") -> "go.Figure":
 
 
 def rolling(res: "BacktestResult") -> "go.Figure":
-    """Rolling 90-day Sharpe (left) and volatility (right) of the strategy and BTC."""
+    """Plot the rolling 90-day Sharpe (left) and volatility (right) of the strategy and BTC."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 

@@ -32,7 +32,7 @@ def _table(df: Any) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ["", *df.columns])
     rows = "".join(
         "<tr>" + f"<td>{html.escape(str(i))}</td>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>"
-        for i, r in zip(df.index, df.to_numpy())
+        for i, r in zip(df.index, df.to_numpy(), strict=True)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -45,7 +45,7 @@ def _provenance(prov: Any, limit: int = 20_000) -> str:
 
 
 def render_html(res: "BacktestResult") -> str:
-    """The report as one HTML string."""
+    """Return the report as one HTML string."""
     from plotly.offline import get_plotlyjs
 
     stats = {res.name: res.stats, **{BENCHMARK_LABELS.get(k, k): b.stats for k, b in res.benchmarks.items()}}

@@ -18,7 +18,7 @@ EULER_GAMMA = 0.5772156649015329
 
 
 def expected_max_sharpe(n_trials: int, var_sharpe: float) -> float:
-    """Expected maximum per-period Sharpe among ``n_trials`` unskilled trials (0 for one trial)."""
+    """Return the expected maximum per-period Sharpe among ``n_trials`` unskilled trials (0 for one trial)."""
     if n_trials <= 1 or not np.isfinite(var_sharpe) or var_sharpe <= 0:
         return 0.0
     g = EULER_GAMMA
@@ -44,5 +44,5 @@ def deflated_sharpe(sr: np.ndarray, n_obs: np.ndarray, skew: np.ndarray, kurt: n
     ok = np.isfinite(sr)
     var = float(np.var(sr[ok], ddof=1)) if ok.sum() > 1 else 0.0
     sr0 = expected_max_sharpe(int(ok.sum()), var)
-    out = np.array([probabilistic_sharpe(s, sr0, int(n), k3, k4) for s, n, k3, k4 in zip(sr, n_obs, skew, kurt)])
+    out = np.array([probabilistic_sharpe(s, sr0, int(n), k3, k4) for s, n, k3, k4 in zip(sr, n_obs, skew, kurt, strict=True)])
     return out, sr0

@@ -71,7 +71,7 @@ def expand_params(spec: SweepSpec) -> list[dict[str, Any]]:
     if not keys:
         return [{}]
     if spec.mode == "grid":
-        return [dict(zip(keys, combo)) for combo in itertools.product(*(spec.params[k] for k in keys))]
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(spec.params[k] for k in keys))]
     rng = np.random.default_rng(spec.seed)
     out = []
     for _ in range(spec.n_samples):
@@ -101,14 +101,14 @@ def _list_item(items: list[Any], part: str, path: str) -> Any:
 
 
 def apply_overrides(doc: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the strategy document with each dotted path (``optimiser.params.max_weight``) set.
+    """Return a copy of the strategy document with each dotted path (``optimiser.params.max_weight``) set.
 
     A list step is an index or the ``label`` (else ``name``) of a list item, e.g.
     ``signals.signals.news_sentiment.weight`` or ``signals.signals.0.weight``.
     """
     out = copy.deepcopy(doc)
     for path, value in overrides.items():
-        node = out
+        node: dict[str, Any] | list[Any] = out
         parts = path.split(".")
         for p in parts[:-1]:
             if isinstance(node, list):
@@ -136,9 +136,11 @@ def _moments(equity: pd.Series) -> tuple[float, float, float, int]:
 
 
 def worker_cache() -> RunCache:
-    """This thread's sweep cache: every trial run here shares it (signal features of the same data, compiled
-    problems), so a worker computes the signals of its data once, not once per trial.  Per thread, because a
-    feature store is extended in place (a Dask worker process with one thread has exactly one)."""
+    """Return this thread's sweep cache, shared by every trial run here.
+
+    It holds signal features of the same data and compiled problems, so a worker computes the
+    signals of its data once, not once per trial.  Per thread, because a feature store is extended
+    in place (a Dask worker process with one thread has exactly one)."""
     c = getattr(_WORKER, "cache", None)
     if c is None:
         c = _WORKER.cache = RunCache(sizes={"signals.features": 4})

@@ -72,7 +72,7 @@ def refresh_market_caps(
     ids: dict[str, str] | None = None,
     max_history_days: int | None = 365,
 ) -> SourceUpdate:
-    """New daily caps of ``assets`` after each one's last cached day (``root/market_cap/<ASSET>.parquet``)."""
+    """Fetch new daily caps of ``assets`` after each one's last cached day (``root/market_cap/<ASSET>.parquet``)."""
     url = coingecko_url(base_url)
     id_map = {**COINGECKO_IDS, **(ids or {})}
     today = now.floor("D")

@@ -75,7 +75,7 @@ def refresh_onchain(
     base_url: str | None = None,
     page_size: int = 10_000,
 ) -> SourceUpdate:
-    """New daily values of ``metrics`` for ``assets`` (symbols) after each asset's cursor.
+    """Fetch new daily values of ``metrics`` for ``assets`` (symbols) after each asset's cursor.
 
     An asset whose cache lacks one of ``metrics`` is fetched again from ``since``
     (a strategy asking for a new metric gets its history).
@@ -92,7 +92,7 @@ def refresh_onchain(
         path = Path(root) / "onchain" / f"{cm}.parquet"
         cached = read_frame(path)
         complete = cached is not None and not cached.empty and all(m in cached.columns for m in metrics)
-        cursor = since if not complete else max(since, pd.Timestamp(cached["time"].iloc[-1]) + pd.Timedelta(days=1))
+        cursor = since if not complete or cached is None else max(since, pd.Timestamp(cached["time"].iloc[-1]) + pd.Timedelta(days=1))
         before = asked.get(symbol) or {}
         last = None if cached is None or cached.empty else pd.Timestamp(cached["time"].iloc[-1])
         if (last is None and before.get("asked_at") and set(metrics) <= set(before.get("metrics") or [])
@@ -112,7 +112,9 @@ def refresh_onchain(
             "end_time": str((today - pd.Timedelta(days=1)).date()), "page_size": page_size,
             "ignore_unsupported_errors": "true", "paging_from": "start",
         }
-        pages, next_url, seen = [], url, set()
+        pages: list[pd.DataFrame] = []
+        next_url: str | None = url
+        seen: set[str | None] = set()
         while next_url:
             doc = client.get_json(next_url, params)
             if not isinstance(doc, dict):

@@ -26,6 +26,7 @@ FNG_LICENCE = "alternative.me Crypto Fear & Greed Index: free to use with attrib
 
 
 def fear_greed_path(root: Path) -> Path:
+    """Return the cache file of the Fear & Greed index under ``root``."""
     return Path(root) / "fear_greed.parquet"
 
 

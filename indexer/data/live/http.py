@@ -102,7 +102,7 @@ class SourceClient:
         self._sleep(wait)
 
     def get(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        """The ``requests.Response`` of a successful (HTTP 200) GET.
+        """Return the ``requests.Response`` of a successful (HTTP 200) GET.
 
         Raises
         ------
@@ -134,7 +134,7 @@ class SourceClient:
         raise AssertionError("unreachable")
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        """The decoded JSON body of a GET (``SourceError`` when it is not JSON)."""
+        """Return the decoded JSON body of a GET (``SourceError`` when it is not JSON)."""
         resp = self.get(url, params)
         try:
             return resp.json()

@@ -29,7 +29,7 @@ def input_kind(key: str) -> str:
 
 
 def input_source(key: str) -> str | None:
-    """The live source refreshing ``key`` (``ohlcv``, ``market_cap``, ``fear_greed``, ``onchain``, ``news``), or ``None``."""
+    """Return the live source refreshing ``key`` (``ohlcv``, ``market_cap``, ``fear_greed``, ``onchain``, ``news``), or ``None``."""
     kind = input_kind(key)
     if kind == "prices":
         return "ohlcv"

@@ -38,11 +38,12 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def news_path(root: Path) -> Path:
+    """Return the cache file of the news texts under ``root``."""
     return Path(root) / "news.parquet"
 
 
 def read_news_cache(root: Path) -> pd.DataFrame | None:
-    """The cached texts (``assets`` as tuples), or ``None``."""
+    """Return the cached texts (``assets`` as tuples), or ``None``."""
     raw = read_frame(news_path(root))
     if raw is None:
         return None
@@ -87,7 +88,7 @@ def parse_feed(content: bytes, feed: str, url: str) -> pd.DataFrame:
 
 def refresh_news(feeds: Mapping[str, str], root: Path, *, now: pd.Timestamp, client: SourceClient,
                  seed: pd.DataFrame | None = None, since: pd.Timestamp | None = None) -> SourceUpdate:
-    """New entries of every feed (``{name: url}``) since each feed's cursor.
+    """Fetch new entries of every feed (``{name: url}``) since each feed's cursor.
 
     ``seed`` (dated texts with ``label``, e.g. the reference news) is written
     once into an empty cache so the walk-forward text model has labelled

@@ -11,6 +11,7 @@ with a missing or non-positive price, high < low or a negative volume raises
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -73,7 +74,7 @@ def refresh_ohlcv(
     page_limit: int = 1000,
     timeout_ms: int = 10_000,
 ) -> SourceUpdate:
-    """New closed daily bars of ``symbols`` after each one's cursor (the last cached bar).
+    """Fetch new closed daily bars of ``symbols`` after each one's cursor (the last cached bar).
 
     Symbols the exchange does not list are skipped and reported in ``details``.
 
@@ -105,7 +106,7 @@ def refresh_ohlcv(
             what = f"ohlcv {exchange_id} {symbol}"
             update.requests += 1
             try:
-                rows = with_retries(lambda: ex.fetch_ohlcv(symbol, "1d", since=ms, limit=page_limit), what=what,
+                rows = with_retries(functools.partial(ex.fetch_ohlcv, symbol, "1d", since=ms, limit=page_limit), what=what,
                                     retries=retries, backoff=backoff)
             except DataError as exc:
                 raise SourceError(str(exc)) from exc

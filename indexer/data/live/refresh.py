@@ -42,13 +42,16 @@ class RefreshReport:
 
     @property
     def ok(self) -> bool:
+        """No source reported an error."""
         return all(not s.get("error") for s in self.sources.values())
 
     @property
     def errors(self) -> dict[str, str]:
+        """Error message per failed source."""
         return {k: v["error"] for k, v in self.sources.items() if v.get("error")}
 
     def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly summary (per source: last bar, new rows, requests, error, URL)."""
         return {"root": str(self.root), "fetched_at": self.fetched_at.isoformat(), "assets": self.assets,
                 "sources": {k: {x: v.get(x) for x in ("last_bar", "new_rows", "requests", "error", "url")}
                             for k, v in self.sources.items()}}

@@ -82,6 +82,6 @@ class LiveSettings(BaseModel):
     coingecko_max_history_days: int | None = Field(365, ge=1)
 
     def rate(self, source: str) -> tuple[int, float] | None:
-        """The client-side limit of ``source`` (configured, else the default)."""
+        """Return the client-side limit of ``source`` (configured, else the default)."""
         r = self.rates.get(source, DEFAULT_RATES.get(source))
         return None if r is None else (int(r[0]), float(r[1]))

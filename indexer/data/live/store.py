@@ -62,7 +62,7 @@ def write_state(root: Path, source: str, entry: dict[str, Any]) -> None:
 
 
 def read_frame(path: Path) -> pd.DataFrame | None:
-    """A cached parquet file, or ``None`` when absent."""
+    """Read a cached parquet file, or ``None`` when absent."""
     if not path.exists():
         return None
     from indexer.exceptions import DataError
@@ -80,6 +80,7 @@ class Staged:
     frames: dict[Path, tuple[pd.DataFrame, bool]] = field(default_factory=dict)
 
     def add(self, path: Path, frame: pd.DataFrame, *, index: bool = False) -> None:
+        """Stage ``frame`` to be written to ``path`` on :meth:`commit`."""
         self.frames[Path(path)] = (frame, index)
 
     def commit(self) -> list[str]:

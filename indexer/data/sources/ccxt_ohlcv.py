@@ -12,6 +12,7 @@ other exchange errors (unknown symbol, bad request) raise at once.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -67,7 +68,7 @@ def parse_symbols(symbols: str | Iterable[str], quote: str = "USDT") -> list[str
 
 
 def make_exchange(exchange_id: str, *, api_urls: dict[str, str] | None = None, timeout_ms: int = 10_000) -> Any:
-    """A ccxt exchange for public market data (spot markets only, no credentials).
+    """Create a ccxt exchange for public market data (spot markets only, no credentials).
 
     ``api_urls`` overrides entries of ``exchange.urls["api"]`` (e.g.
     ``{"public": "http://127.0.0.1:8080/api/v3"}`` for a loopback server).
@@ -120,7 +121,7 @@ def _path(root: Path, symbol: str) -> Path:
 
 
 def read_ohlcv_cache(path: Path) -> pd.DataFrame:
-    """A cached OHLCV file (empty frame with the right columns if absent)."""
+    """Read a cached OHLCV file (empty frame with the right columns if absent)."""
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in _COLUMNS}).astype({"timestamp": "datetime64[ms, UTC]"})
     try:
@@ -207,7 +208,7 @@ def fetch_ohlcv(
             while cursor < complete_before:
                 ms = int(cursor.timestamp()) * 1000
                 rows = with_retries(
-                    lambda: ex.fetch_ohlcv(symbol, "1d", since=ms, limit=page_limit),
+                    functools.partial(ex.fetch_ohlcv, symbol, "1d", since=ms, limit=page_limit),
                     what=f"{exchange_id} fetch_ohlcv {symbol}",
                     retries=retries,
                     backoff=backoff,

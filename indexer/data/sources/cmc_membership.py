@@ -50,7 +50,7 @@ MEMBERSHIP_COLUMNS = ("snapshot", "known_from", "rank", "asset", "symbol", "name
 
 
 def read_cmc_weekly_top10(path: str | Path) -> pd.DataFrame:
-    """The weekly top-10 file as ``snapshot, rank, name, symbol, market_cap`` (USD).
+    """Read the weekly top-10 file as ``snapshot, rank, name, symbol, market_cap`` (USD).
 
     Raises
     ------
@@ -102,9 +102,9 @@ def membership_table(snapshots: pd.DataFrame, registry: AssetRegistry, *, lag_da
         if c not in df.columns:
             df[c] = np.nan
     days = {t: t.date() for t in df["snapshot"].unique()}
-    ids = [registry.resolve(s, days[d]) for s, d in zip(df["symbol"], df["snapshot"])]
+    ids = [registry.resolve(s, days[d]) for s, d in zip(df["symbol"], df["snapshot"], strict=True)]
     df["in_registry"] = [i is not None for i in ids]
-    df["asset"] = [i if i is not None else s for i, s in zip(ids, df["symbol"])]
+    df["asset"] = [i if i is not None else s for i, s in zip(ids, df["symbol"], strict=True)]
     df["known_from"] = df["snapshot"] + pd.Timedelta(days=lag_days)
     df = df.sort_values(["snapshot", "rank"], kind="stable").drop_duplicates(["snapshot", "asset"], keep="first")
     df["rank"] = df["rank"].astype("float64")

@@ -41,7 +41,7 @@ _RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 def coingecko_url(base_url: str | None = None) -> str:
-    """The API base URL: argument, else ``$INDEXER_COINGECKO_URL``, else the public API."""
+    """Return the API base URL: argument, else ``$INDEXER_COINGECKO_URL``, else the public API."""
     return (base_url or os.environ.get(COINGECKO_URL_ENV) or DEFAULT_COINGECKO_URL).rstrip("/")
 
 

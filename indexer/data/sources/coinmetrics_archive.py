@@ -229,7 +229,7 @@ def combine_coinmetrics(files: list[CoinMetricsFile]) -> tuple[pd.DataFrame, dic
     (largest relative difference where a later file repeats a day of an earlier one).
     """
     combined: pd.DataFrame | None = None
-    used: list[dict[str, str]] = []
+    used: list[dict[str, object]] = []
     diffs: dict[str, float] = {}
     for f in files:
         fr = f.frame

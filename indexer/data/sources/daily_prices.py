@@ -156,7 +156,7 @@ def read_yahoo_dir(directory: str | Path, *, capture_day: str | None = "latest")
         cap = max(fr.index.max() for fr in frames if len(fr))
     else:
         cap = pd.Timestamp(capture_day, tz="UTC") if capture_day else None
-    for f, frame in zip(files, frames):
+    for f, frame in zip(files, frames, strict=True):
         asset = frame.attrs["asset"]
         if frame.index.has_duplicates:
             row = int(np.flatnonzero(frame.index.duplicated())[0])

@@ -127,7 +127,7 @@ def read_momentum_news(path: str | Path, *, aliases: dict[str, str] = ASSET_ALIA
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{path}: data row {row + 1}: price_momentums {raw['price_momentums'].iloc[row]!r}; expected 0 or 1")
-    assets = [_tag(s, t, aliases=aliases) for s, t in zip(_slug(raw["url"]), raw["text"])]
+    assets = [_tag(s, t, aliases=aliases) for s, t in zip(_slug(raw["url"]), raw["text"], strict=True)]
     return _frame(ts, published=False, text=raw["text"], url=raw["url"], source="cryptonews_momentum", assets=assets,
                   label=lab.to_numpy(dtype="float64"))
 
@@ -155,7 +155,7 @@ def read_cryptonews_kaggle(path: str | Path, *, aliases: dict[str, str] = ASSET_
     slugs = _slug(raw["url"])
     assets = [
         tuple(sorted(set(_tag(t, s, aliases=aliases)) | ({_SUBJECT_ASSET[sub]} if sub in _SUBJECT_ASSET else set())))
-        for t, s, sub in zip(text, slugs, raw["subject"].str.strip().str.lower())
+        for t, s, sub in zip(text, slugs, raw["subject"].str.strip().str.lower(), strict=True)
     ]
     return _frame(ts, published=True, text=text, url=raw["url"], source="cryptonews_kaggle", assets=assets,
                   textblob=[c for c, _ in tb], polarity=np.array([p for _, p in tb]))

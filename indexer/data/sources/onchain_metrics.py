@@ -78,7 +78,7 @@ def read_blockchain_com(directory: str | Path, asset: str = "BTC") -> dict[str, 
 
 
 def read_coinmetrics(path: str | Path, asset: str | None = None) -> dict[str, pd.DataFrame]:
-    """A CoinMetrics-layout CSV or parquet (``time, AdrActCnt, TxCnt, ...``), one file per asset.
+    """Read a CoinMetrics-layout CSV or parquet (``time, AdrActCnt, TxCnt, ...``), one file per asset.
 
     ``asset`` defaults to the upper-cased file stem (``btc.csv`` -> ``BTC``).
     A directory reads every ``*.csv``/``*.parquet`` in it and joins the assets.

@@ -113,7 +113,7 @@ def read_news(path: str | Path, *, aliases: dict[str, str] = ASSET_ALIASES) -> p
             if ("price_momentums" in raw.columns or "label" in raw.columns)
             else np.nan,
             "url": url.to_numpy(),
-            "assets": [tag_assets(s, t, aliases=aliases) for s, t in zip(slugs, text)],
+            "assets": [tag_assets(s, t, aliases=aliases) for s, t in zip(slugs, text, strict=True)],
         }
     )
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)

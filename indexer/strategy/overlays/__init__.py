@@ -7,9 +7,9 @@ ctx) -> OverlayResult`` and a ``lookback`` in bars.
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from indexer.strategy.overlays.base import OverlayContext, OverlayResult, scale_exposure
 from indexer.strategy.overlays.drawdown import DrawdownGuard
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: Overlay name -> parameter model.
-OVERLAYS = {"regime_filter": RegimeFilter, "vol_target": VolTarget, "drawdown_guard": DrawdownGuard}
+OVERLAYS: dict[str, type[BaseModel]] = {"regime_filter": RegimeFilter, "vol_target": VolTarget, "drawdown_guard": DrawdownGuard}
 
 #: One entry of ``overlays:`` (discriminated by ``name``).
-OverlaySpec = Annotated[Union[RegimeFilter, VolTarget, DrawdownGuard], Field(discriminator="name")]
+OverlaySpec = Annotated[RegimeFilter | VolTarget | DrawdownGuard, Field(discriminator="name")]

@@ -32,10 +32,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class OverlayContext:
-    """What an overlay may look at: point-in-time ``data`` (rows up to ``as_of``), the
-    weights before any overlay (``base_weights``, incl. CASH), the ``previous`` holdings and
-    ``replay(window)``: the value path of the strategy's own pre-overlay decisions over the
-    last ``window`` bars (None when the caller cannot replay)."""
+    """What an overlay may look at.
+
+    Point-in-time ``data`` (rows up to ``as_of``), the weights before any overlay
+    (``base_weights``, incl. CASH), the ``previous`` holdings and ``replay(window)``: the value
+    path of the strategy's own pre-overlay decisions over the last ``window`` bars (None when
+    the caller cannot replay)."""
 
     data: "MarketData"
     as_of: pd.Timestamp
@@ -104,10 +106,10 @@ def hysteresis(enter: np.ndarray, leave: np.ndarray, start: bool = False) -> np.
     """
     state = bool(start)
     out = np.empty(len(enter), dtype=bool)
-    for i, (e, l) in enumerate(zip(enter, leave)):
+    for i, (e, lv) in enumerate(zip(enter, leave, strict=True)):
         if not state and e:
             state = True
-        elif state and l:
+        elif state and lv:
             state = False
         out[i] = state
     return out

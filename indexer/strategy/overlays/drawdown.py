@@ -78,11 +78,13 @@ class DrawdownGuard(BaseModel):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``window + 1``."""
         return self.window + 1
 
     def apply(self, weights: pd.Series, ctx: OverlayContext) -> OverlayResult:
+        """Scale risky exposure to ``exposure`` while de-risked (drawdown past ``max_drawdown``, until re-risked)."""
         used = self.curve if (self.curve == "constant_mix" or ctx.replay is not None) else "constant_mix"
-        if used == "replay":
+        if used == "replay" and ctx.replay is not None:
             equity = ctx.replay(self.window).to_numpy(dtype="float64")
         else:
             r = basket_returns(ctx.data, ctx.base_weights, self.window)

@@ -75,12 +75,13 @@ class RegimeFilter(BaseModel):
             raise ValueError(f"recover_above ({self.recover_above}) must be >= fear_below ({self.fear_below})")
         if any(not 0.0 <= x <= 1.0 for x in self.exposures):
             raise ValueError(f"exposures must be fractions in [0, 1]; got {self.exposures}")
-        if any(b > a for a, b in zip(self.exposures, self.exposures[1:])):
+        if any(b > a for a, b in zip(self.exposures, self.exposures[1:], strict=False)):
             raise ValueError(f"exposures must not increase with more bearish conditions; got {self.exposures}")
         return self
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``ma_days``."""
         return self.ma_days
 
     def trend_state(self, data) -> tuple[bool, float]:
@@ -111,6 +112,7 @@ class RegimeFilter(BaseModel):
         return bool(state[-1]), float(smooth[-1]), ""
 
     def apply(self, weights: pd.Series, ctx: OverlayContext) -> OverlayResult:
+        """Set risky exposure by the number of bearish conditions (trend, sentiment): ``exposures[k]``."""
         trend_bear, gap = self.trend_state(ctx.data)
         sent_bear, fg, note = (False, float("nan"), "sentiment disabled")
         if self.use_sentiment:

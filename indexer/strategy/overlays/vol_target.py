@@ -31,9 +31,11 @@ class VolTarget(BaseModel):
 
     @property
     def lookback(self) -> int:
+        """Bars of history needed: ``window + 1``."""
         return self.window + 1
 
     def apply(self, weights: pd.Series, ctx: OverlayContext) -> OverlayResult:
+        """Scale risky exposure by ``target / realised vol`` (within ``[min_exposure, 1]``)."""
         vol = annual_vol(basket_returns(ctx.data, weights, self.window))
         if not np.isfinite(vol) or vol <= 0:
             factor, note = 1.0, "volatility not measurable (too little history or all cash): unchanged"

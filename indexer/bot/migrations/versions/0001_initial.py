@@ -19,6 +19,7 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    """Create the bot tables."""
     op.create_table(
         "bot_runs",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -83,5 +84,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the bot tables."""
     for name in ("bot_accounts", "bot_events", "bot_balances", "bot_orders", "bot_runs"):
         op.drop_table(name)
