@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "OrderRejected": "indexer.exceptions",
     # types
     "TargetPortfolio": "indexer._typing",
+    "WeightCaps": "indexer._typing",
     "Holdings": "indexer._typing",
     "OrderIntent": "indexer._typing",
     "Fill": "indexer._typing",

@@ -3,6 +3,8 @@
 * ``Panel``: a ``pd.DataFrame`` indexed by a UTC ``DatetimeIndex`` named
   ``timestamp`` with one ``float64`` column per asset (columns named ``asset``).
 * :class:`TargetPortfolio`: what a strategy answers at ``as_of``.
+* :class:`WeightCaps`: the upper bounds a strategy puts on its weights (per asset and per group),
+  which execution respects when it moves weight (e.g. from an asset the exchange cannot trade).
 * :class:`Holdings`, :class:`OrderIntent`, :class:`Fill`: the execution boundary,
   with quantities as :class:`~decimal.Decimal`.
 """
@@ -23,6 +25,7 @@ __all__ = [
     "CASH",
     "WEIGHT_TOL",
     "TargetPortfolio",
+    "WeightCaps",
     "Holdings",
     "OrderIntent",
     "Fill",
@@ -102,6 +105,48 @@ class TargetPortfolio:
             "weights": {k: float(v) for k, v in self.weights.items()},
             "diagnostics": dict(self.diagnostics),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "TargetPortfolio":
+        """Rebuild from :meth:`to_dict`."""
+        return cls(pd.Timestamp(d["as_of"]), pd.Series(d["weights"], dtype="float64"), d.get("diagnostics") or {})
+
+
+@dataclass(frozen=True)
+class WeightCaps:
+    """Upper bounds on portfolio weights (fractions of portfolio value), e.g. a strategy's own caps.
+
+    Parameters
+    ----------
+    default
+        Cap of every asset not in ``per_asset`` (1.0: none).
+    per_asset
+        Caps by asset (override ``default``).
+    groups
+        ``(name, members, cap)``: the summed weight of ``members`` may not exceed ``cap``
+        (a theme or kind cap).
+    """
+
+    default: float = 1.0
+    per_asset: Mapping[str, float] = field(default_factory=dict)
+    groups: tuple[tuple[str, frozenset[str], float], ...] = ()
+
+    def cap(self, asset: str) -> float:
+        """The cap of ``asset`` alone (fraction)."""
+        return float(self.per_asset.get(asset, self.default))
+
+    @property
+    def binding(self) -> bool:
+        """Whether any cap is below 1 (else nothing can be over its cap)."""
+        return (self.default < 1.0 or any(c < 1.0 for c in self.per_asset.values())
+                or any(c < 1.0 for _, _, c in self.groups))
+
+    def describe(self) -> str:
+        """Short text, e.g. ``"30% per asset, group defi 25%"``."""
+        parts = [f"{self.default:.0%} per asset"] if self.default < 1.0 else []
+        parts += [f"{a} {c:.0%}" for a, c in sorted(self.per_asset.items())]
+        parts += [f"group {n} {c:.0%}" for n, _, c in self.groups]
+        return ", ".join(parts) or "no caps"
 
 
 @dataclass(frozen=True)

@@ -268,8 +268,7 @@ class Rebalancer:
         target = plan = None
         known = []
         if step == "target_decided":
-            t = run["target"]
-            target = TargetPortfolio(pd.Timestamp(t["as_of"]), pd.Series(t["weights"]), t.get("diagnostics") or {})
+            target = TargetPortfolio.from_dict(run["target"])
         elif step == "plan_made":
             plan = OrderPlan.from_dict(run["plan"])
             known = known_orders(self.store.orders_of(run_id))

@@ -53,6 +53,8 @@ def register(app: typer.Typer) -> None:
         max_data_age_hours: Optional[float] = typer.Option(None, help="Refuse when the latest bar closed longer ago "
                                                            "than this (hours; default: not checked)."),
         run_id: Optional[str] = typer.Option(None, help="Run id for client order ids (default: strategy, date, plan hash)."),
+        redecide: bool = typer.Option(False, "--redecide", help="Ask the strategy again although a decision for this "
+                                      "bar was already traded on this account (default: reuse it, one decision per bar)."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and stop."),
     ) -> None:
         """Rebalance an exchange account to the strategy's target now (paper unless --live).
@@ -93,6 +95,20 @@ def register(app: typer.Typer) -> None:
         else:
             load_market_list(settings.exchange.id, settings.quote)
         mode = f"LIVE on {exchange}" if live else "paper"
+        decisions = None
+        if live:  # one decision per bar and account: a rerun trades to the same target (docs/execution.md)
+            from indexer.config import data_dir
+            from indexer.execution.decisions import DecisionLog
+
+            from indexer.execution.ccxt_broker import CcxtBroker
+
+            assert isinstance(broker, CcxtBroker)  # --live always trades through ccxt
+            decisions = DecisionLog(data_dir() / "decisions", broker.account_key)
+            prior = decisions.load(strategy, as_of)
+            if prior is not None and redecide:
+                decisions.forget(strategy, as_of)
+            elif prior is not None:
+                console.print(f"[dim]{prior.note} (--redecide asks the strategy again)[/]")
         hooks = _cli_hooks(live=live, yes=yes, dry_run=dry_run)
         console.print(f"[bold]{strategy.name}[/] -> {mode} ({settings.exchange.id}), target as of {as_of:%Y-%m-%d}")
         with console.status(f"reading the {mode} account, asking {strategy.name}, planning") as status:
@@ -101,7 +117,7 @@ def register(app: typer.Typer) -> None:
                 strategy, data, broker, settings, as_of=as_of, hooks=hooks,
                 guards=Guards.from_risk(settings.risk, max_data_age_hours),
                 now=dt.datetime.now(dt.timezone.utc) if max_data_age_hours else None,
-                run_id=run_id or (lambda plan: f"{strategy.name}-{as_of:%Y%m%d}-{plan.digest}"))
+                run_id=run_id or (lambda plan: f"{strategy.name}-{as_of:%Y%m%d}-{plan.digest}"), decisions=decisions)
         for o in result.cancelled:
             console.print(f"[yellow]cancelled[/] our order {o.client_order_id} ({o.side} {o.amount} {o.symbol}) "
                           "left open by an earlier run")

@@ -5,7 +5,10 @@
 * :func:`plan_orders` -> :class:`OrderPlan`; :func:`execute` -> :class:`ExecutionReport`, with
   :class:`ExecutionHooks` to persist orders and :class:`KnownOrder` / :func:`recover` to resume.
 * :func:`rebalance_once`: the one live rebalance (value, decide, check, plan, execute) used by
-  ``indexer rebalance`` and the bot, with :class:`RebalanceHooks` and :class:`Guards`.
+  ``indexer rebalance`` and the bot, with :class:`RebalanceHooks`, :class:`Guards` and a
+  :class:`DecisionLog` (one decision per bar).
+* :func:`apply_untradeable` / :func:`spread_within_caps`: target assets the exchange cannot trade,
+  their weight spread within the strategy's caps (:mod:`indexer.execution.untradeable`).
 * :class:`RebalanceSettings`: exchange, paper, execution and risk settings (one model for the CLI
   flags, the ``--config`` file and the bot config).
 * Frozen boundary types: :class:`Market`, :class:`AccountBalance`, :class:`OrderState`, :class:`OrderBook`.
@@ -18,6 +21,7 @@ from indexer.execution.broker import Broker, TradingBroker
 from indexer.execution.ccxt_broker import CcxtBroker
 from indexer.execution.client_ids import client_order_id, parse_client_order_id
 from indexer.execution.credentials import Credentials, load_credentials
+from indexer.execution.decisions import DecisionLog
 from indexer.execution.executor import ExecutorSettings, ExecutionReport, execute
 from indexer.execution.paper import PaperBroker
 from indexer.execution.recovery import ExecutionHooks, KnownOrder, recover
@@ -28,6 +32,7 @@ from indexer.execution.rebalance import RebalanceHooks, RebalanceResult, Valuati
 from indexer.execution.settings import (ExchangeSettings, ExecutionSettings, PaperSettings, RebalanceSettings,
                                         RiskSettings, load_settings)
 from indexer.execution.types import AccountBalance, Balance, BookLevel, Market, OrderBook, OrderState
+from indexer.execution.untradeable import spread_within_caps
 
 __all__ = [
     "Broker",
@@ -50,6 +55,8 @@ __all__ = [
     "value_account",
     "Untradeable",
     "apply_untradeable",
+    "spread_within_caps",
+    "DecisionLog",
     "Market",
     "Balance",
     "AccountBalance",

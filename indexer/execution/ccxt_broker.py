@@ -31,6 +31,8 @@ and a "duplicate order" answer resolves to the existing order.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from decimal import Decimal
@@ -83,6 +85,12 @@ class CcxtBroker:
     rate_limit
         ccxt's client-side throttle (``enableRateLimit``); keep it on for real
         exchanges (a loopback rehearsal may switch it off).
+
+    Attributes
+    ----------
+    account_key
+        16 hex digits identifying the account (hash of exchange, sandbox, API
+        endpoints and API key; the key itself is not recoverable from it).
     """
 
     def __init__(
@@ -130,6 +138,9 @@ class CcxtBroker:
             else:
                 self.exchange.urls[key] = value
         self.id, self.quote = exchange_id, quote
+        ident = json.dumps([exchange_id, sandbox, creds.api_key if creds else None, self.exchange.urls.get("api")],
+                           sort_keys=True, default=str)
+        self.account_key = hashlib.sha256(ident.encode()).hexdigest()[:16]  # which account: no key in clear
         self.max_retries, self.backoff_s, self.max_backoff_s = max_retries, backoff_s, max_backoff_s
         self._sleep = sleep
         self.retries = 0  # retryable failures seen (for reports and tests)

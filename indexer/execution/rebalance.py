@@ -20,6 +20,11 @@ Steps, in this order (nothing is sent before the last one)::
 * A caller resuming an interrupted run passes the ``target`` or ``plan`` it had
   recorded (and the ``known`` orders): the earlier steps are skipped, the
   compliance check is not.
+* With ``decisions`` (:class:`~indexer.execution.decisions.DecisionLog`) a
+  decision is recorded before its orders are sent, and a rerun for the same
+  strategy, account and bar trades to that recorded target instead of asking
+  the strategy again from the book the first run left (one decision per bar,
+  as the bot does).
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
 
 import pandas as pd
 
-from indexer._typing import CASH, TargetPortfolio
+from indexer._typing import CASH, TargetPortfolio, WeightCaps
 from indexer.exceptions import ExecutionError
 from indexer.execution.broker import TradingBroker
+from indexer.execution.decisions import DecisionLog
 from indexer.execution.executor import ExecutionReport, check_compliance, execute
 from indexer.execution.guards import Guards
 from indexer.execution.planner import OrderPlan, plan_orders, route
@@ -47,7 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
 
 __all__ = ["Valuation", "RebalanceHooks", "RebalanceResult", "rebalance_once", "value_account",
-           "strategy_compliance", "cancel_stale_orders"]
+           "strategy_compliance", "strategy_caps", "cancel_stale_orders"]
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
@@ -108,6 +114,13 @@ def strategy_compliance(strategy: Any, data: "MarketData") -> Callable[[pd.Serie
     from indexer.universe.compliance import check_weights
 
     return lambda w: check_weights(w, spec.profile, spec.rules, data.assets)
+
+
+def strategy_caps(strategy: Any, data: "MarketData") -> WeightCaps | None:
+    """The strategy's weight caps (``weight_caps(registry)``), which the untradeable policy respects; None
+    for a strategy without the method."""
+    caps = getattr(strategy, "weight_caps", None)
+    return caps(data.assets) if callable(caps) else None
 
 
 def cancel_stale_orders(broker: TradingBroker, keep_prefix: str | None = None) -> list[OrderState]:
@@ -204,6 +217,7 @@ def rebalance_once(
     target: TargetPortfolio | None = None,
     plan: OrderPlan | None = None,
     known: Iterable[KnownOrder] = (),
+    decisions: DecisionLog | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RebalanceResult:
     """Rebalance ``broker``'s account to ``strategy``'s target at ``as_of`` (see module docstring).
@@ -229,6 +243,10 @@ def rebalance_once(
         callable, or ``None``.
     target, plan, known
         Resume an interrupted run from its recorded target or plan and orders.
+    decisions
+        Where decisions acted on are recorded: a decision already acted on
+        for this strategy, account and bar is reused instead of asking the
+        strategy again (see :mod:`indexer.execution.decisions`); None: always ask.
 
     Raises
     ------
@@ -243,12 +261,17 @@ def rebalance_once(
     as_of = pd.Timestamp(data.close.index[-1]) if as_of is None else pd.Timestamp(as_of)
     check = strategy_compliance(strategy, data) if isinstance(compliance, str) else compliance
     cancelled: list[OrderState] = []
-    valuation, age = None, None
+    valuation, age, reused = None, None, None
     if plan is None:
         age = guards.before_decision(pd.Timestamp(data.close.index[-1]), now)
         cancelled = cancel_stale_orders(broker, None if not isinstance(run_id, str) else _prefix(run_id))
         valuation = value_account(broker, quote)
         hooks.on_valuation(valuation)
+        if target is None and decisions is not None:
+            reused = decisions.load(strategy, as_of)
+            if reused is not None:
+                target = reused.target
+                hooks.on_target(target)
         if target is None:
             fresh = hooks.before_decision(data, valuation)
             if fresh is not None:
@@ -264,19 +287,23 @@ def rebalance_once(
         guards.on_prices({a: float(v) for a, v in valuation.asset_prices.items()}, last_prices(data, target.as_of))
         plan = plan_orders(target, valuation.balance, valuation.prices, broker.markets(), quote=quote,
                            drift_threshold=ep.drift_threshold, cash_buffer=ep.cash_buffer,
-                           amount_to_precision=broker.amount_to_precision, untradeable=ex.untradeable)
+                           amount_to_precision=broker.amount_to_precision, untradeable=ex.untradeable,
+                           caps=strategy_caps(strategy, data))
         guards.on_plan(plan)
     rid = run_id if isinstance(run_id, str) else run_id(plan)
     if check is not None:  # before any order, whatever the path
         check_compliance(plan, check)
-    notes = tuple(plan.notes) + tuple(f"cancelled our order {o.client_order_id} ({o.side} {o.amount} {o.symbol}) "
-                                      f"left open by an earlier run" for o in cancelled)
+    notes = ((reused.note,) if reused else ()) + tuple(plan.notes) + tuple(
+        f"cancelled our order {o.client_order_id} ({o.side} {o.amount} {o.symbol}) left open by an earlier run"
+        for o in cancelled)
     common = dict(run_id=rid, plan=plan, target=target, valuation=valuation, cancelled=tuple(cancelled),
                   data_age_hours=age, notes=notes)
     if not hooks.on_plan(plan, rid):
         return RebalanceResult("stopped", **common)  # type: ignore[arg-type]
     if not plan.orders and not known:
         return RebalanceResult("nothing_to_do", **common)  # type: ignore[arg-type]
+    if decisions is not None and target is not None and reused is None:  # acted on: one decision per bar
+        decisions.save(strategy, target, rid, as_of=as_of)
     report = execute(plan, broker, rid, options=ep.executor_settings(), compliance=None, progress=hooks.progress,
                      sleep=sleep, hooks=hooks.orders, known=known)
     return RebalanceResult("executed", report=report, **common)  # type: ignore[arg-type]

@@ -1,38 +1,21 @@
-"""Routing and tradability: which market trades an asset, and what happens to target assets none does.
+"""Routing: which market trades an asset.
 
 * :func:`route`: ``ASSET/QUOTE``, else via an intermediate (``ASSET/BTC`` then ``BTC/QUOTE``, or ETH);
   only active spot markets count.
-* :func:`apply_untradeable`: the ``redistribute`` / ``cash`` / ``fail`` policy for target assets
-  without a market (see docs/execution.md).
+* :func:`symbols_to_price`: the market symbols whose prices a plan needs.
+
+What happens to target assets no market trades: :mod:`indexer.execution.untradeable`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Literal, Mapping
-
-import pandas as pd
+from typing import Iterable, Mapping
 
 from indexer._typing import CASH
 from indexer.exceptions import ExecutionError
 from indexer.execution.types import Market
 
-__all__ = ["Untradeable", "UntradeablePolicy", "UNTRADEABLE_POLICIES", "route", "symbols_to_price",
-           "apply_untradeable"]
-
-UntradeablePolicy = Literal["redistribute", "cash", "fail"]
-UNTRADEABLE_POLICIES = ("redistribute", "cash", "fail")
-
-
-@dataclass(frozen=True)
-class Untradeable:
-    """A target asset the exchange cannot trade, and where its ``weight`` (fraction) went."""
-
-    asset: str
-    weight: float
-    reason: str
-    policy: str
-
+__all__ = ["route", "symbols_to_price"]
 
 
 def route(asset: str, markets: Mapping[str, Market], quote: str,
@@ -73,49 +56,3 @@ def symbols_to_price(assets: Iterable[str], markets: Mapping[str, Market], quote
         if x:
             out.add(f"{x}/{quote}")
     return sorted(out)
-
-
-def apply_untradeable(weights: pd.Series, markets: Mapping[str, Market], quote: str,
-                      policy: UntradeablePolicy = "redistribute",
-                      intermediates: Iterable[str] = ("BTC", "ETH"), *,
-                      also: Mapping[str, str] | None = None) -> tuple[pd.Series, tuple[Untradeable, ...]]:
-    """Target ``weights`` (with CASH) the exchange can trade, and what was moved (see module docstring).
-
-    ``also``: more assets the exchange cannot trade, with the reason (e.g. a target position below the
-    market minimum).  Raises :class:`ExecutionError` naming the assets when ``policy`` is ``"fail"``.
-    """
-    if policy not in UNTRADEABLE_POLICIES:
-        raise ExecutionError(f"untradeable policy must be one of {', '.join(UNTRADEABLE_POLICIES)}, got {policy!r}")
-    w = pd.Series(weights, dtype="float64").copy()
-    if CASH not in w.index:
-        w[CASH] = 0.0
-    bad: list[Untradeable] = []
-    errors = []
-    for a, x in w.items():
-        if a in (CASH, quote) or x <= 0:
-            continue
-        if also and a in also:
-            errors.append(f"{a}: {also[a]}")
-            bad.append(Untradeable(str(a), float(x), also[a], policy))
-            continue
-        try:
-            route(a, markets, quote, intermediates)
-        except ExecutionError as exc:
-            errors.append(str(exc))
-            bad.append(Untradeable(str(a), float(x), str(exc), policy))
-    if not bad:
-        return w, ()
-    if policy == "fail":
-        raise ExecutionError("; ".join(errors) + " (untradeable policy 'fail'; set untradeable: redistribute or cash "
-                                                 "to trade the rest)")
-    moved = sum(u.weight for u in bad)
-    for u in bad:
-        w[u.asset] = 0.0
-    rest = w.drop([CASH, quote], errors="ignore")
-    rest = rest[rest > 0]
-    if policy == "redistribute" and float(rest.sum()) > 0:
-        w[rest.index] = rest * (1 + moved / float(rest.sum()))
-    else:
-        bad = [Untradeable(u.asset, u.weight, u.reason, "cash") for u in bad]
-        w[CASH] = float(w[CASH]) + moved
-    return w, tuple(bad)

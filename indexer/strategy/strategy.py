@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import pandas as pd
 from pydantic import ValidationError
 
-from indexer._typing import CASH, TargetPortfolio
+from indexer._typing import CASH, TargetPortfolio, WeightCaps
 from indexer.data.market import to_utc
 from indexer.exceptions import ComplianceError, ConfigError, DataError, OptimisationError, SignalError
 from indexer.strategy.asset_names import check_asset_names
@@ -179,6 +179,31 @@ class Strategy:
                 raise ComplianceError(f"strategy {self.name} at {t.isoformat()}: " + "; ".join(map(str, bad)))
         diag["compliance_log"] = comp_log
         return TargetPortfolio(t, w, jsonable(diag))
+
+    def weight_caps(self, registry: Any = None) -> WeightCaps:
+        """The caps this strategy puts on its weights (fractions of value), for execution to respect.
+
+        Per asset: ``optimiser.constraints.max_weight`` / ``per_asset`` and the
+        ``market_cap`` objective's ``max_weight``; per group: ``theme_caps`` and
+        the compliance rule ``max_weight_per_kind`` (members from ``registry``,
+        default the project's registry).
+        """
+        opt = self.spec.optimiser
+        c = opt.constraints
+        extra = opt.param("max_weight") if opt.objective == "market_cap" else None
+        default = min(1.0 if c.max_weight is None else float(c.max_weight), 1.0 if extra is None else float(extra))
+        per_asset = {a: min(float(b.max), 1.0 if extra is None else float(extra)) for a, b in c.per_asset.items()}
+        kinds = dict(self.spec.compliance.rules.max_weight_per_kind) if self.spec.compliance is not None else {}
+        groups: list[tuple[str, frozenset[str], float]] = []
+        if c.theme_caps or kinds:
+            if registry is None:
+                from indexer.data.registry import default_registry
+
+                registry = default_registry()
+            groups += [(f"theme {t}", frozenset(registry.with_theme(t)), float(cap)) for t, cap in c.theme_caps.items()]
+            groups += [(f"kind {k}", frozenset(s for s in registry if registry.kind(s) == k), float(cap))
+                       for k, cap in kinds.items()]
+        return WeightCaps(default, per_asset, tuple(groups))
 
     def check_compliance(self, weights: pd.Series | Mapping[str, float], registry: Any = None) -> list:
         """Violations of this strategy's compliance block by ``weights`` (incl. CASH); ``[]`` without one.

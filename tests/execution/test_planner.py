@@ -202,3 +202,20 @@ def test_solver_noise_weights_are_not_reported_as_untradeable():
         plan, *_ = _plan(tp, {"USDT": 10_000}, PRICES, untradeable=policy)
         assert plan.untradeable == () or list(plan.untradeable) == []
         assert not any("ETH" in n for n in plan.notes) and [o.asset for o in plan.orders] == ["BTC"]
+
+
+def test_sold_and_bought_assets_land_on_the_same_buffered_book():
+    """The cash buffer is part of the plan's aim: a sold asset and a bought one end at the same weight,
+    (1 - buffer) x target, and a rerun of the paper account finds nothing to trade."""
+    tp = target({"BTC": 0.5, "ETH": 0.5})
+    bal = {"BTC": 7_000 / PRICES["BTC"], "ETH": 3_000 / PRICES["ETH"], "USDT": 0.0}
+    plan, ex, prices = _plan(tp, bal, PRICES)
+    assert [(o.asset, o.side) for o in plan.orders] == [("BTC", "sell"), ("ETH", "buy")]
+    assert plan.funding_scale == 1.0 and not plan.notes  # nothing to scale: the buffer is in the target
+    for a in ("BTC", "ETH"):
+        assert plan.expected_weights[a] == pytest.approx(0.5 * (1 - 0.003), abs=2e-4), plan.expected_weights
+    assert plan.expected_weights["CASH"] == pytest.approx(0.003, abs=2e-4)
+    paper = PaperBroker(ex, prices, bal, fee_rate=0.001)
+    assert execute(plan, paper, "buffered-book").ok
+    again, *_ = _plan(tp, {k: float(v) for k, v in paper.fetch_holdings().balances.items()}, PRICES)
+    assert not again.orders and all("below threshold" in s.reason for s in again.skipped), again.skipped
