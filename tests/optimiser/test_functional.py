@@ -12,7 +12,7 @@ from pydantic import ValidationError
 import indexer
 from indexer._typing import CASH, TargetPortfolio
 from indexer.exceptions import ConfigError, OptimisationError
-from indexer.optimiser import OptimiserSpec, WeighContext, weigh
+from indexer.optimiser import OptimiserSpec, WeighContext, solve
 
 
 def test_top_level_optimise_returns_weights_with_cash(window) -> None:
@@ -40,15 +40,15 @@ def test_penalties_rejected_for_ratio_objectives() -> None:
 
 def test_context_errors_name_the_asset(window) -> None:
     with pytest.raises(OptimisationError, match="no column for \\['NOPE'\\]"):
-        weigh(OptimiserSpec(objective="min_variance"), WeighContext(assets=("BTC", "NOPE"), returns=window))
+        solve(OptimiserSpec(objective="min_variance"), WeighContext(assets=("BTC", "NOPE"), returns=window))
     short = window.copy()
     short.loc[short.index[1]:, "ETH"] = np.nan
     with pytest.raises(OptimisationError, match="fewer than 2 observations for \\['ETH'\\]"):
-        weigh(OptimiserSpec(objective="min_variance"), WeighContext(assets=("BTC", "ETH"), returns=short))
+        solve(OptimiserSpec(objective="min_variance"), WeighContext(assets=("BTC", "ETH"), returns=short))
     with pytest.raises(OptimisationError, match="must not contain 'CASH'"):
         WeighContext(assets=("BTC", CASH))
     with pytest.raises(OptimisationError, match="scores is missing or not finite for \\['ETH'\\]"):
-        weigh(OptimiserSpec(objective="mean_variance"),
+        solve(OptimiserSpec(objective="mean_variance"),
               WeighContext(assets=("BTC", "ETH"), returns=window, scores=pd.Series({"BTC": 0.1})))
 
 
@@ -57,7 +57,7 @@ def test_diagnostics_are_json_friendly(window, caps_volume, objective: str) -> N
     mc, _ = caps_volume
     assets = tuple(window.columns)
     ctx = WeighContext(assets=assets, returns=window, scores=pd.Series(0.3, index=assets), market_cap=mc[list(assets)])
-    res = weigh(OptimiserSpec(objective=objective, constraints={"max_weight": 0.2, "dust": 0.01}), ctx)
+    res = solve(OptimiserSpec(objective=objective, constraints={"max_weight": 0.2, "dust": 0.01}), ctx)
     json.dumps(res.diagnostics)
     assert res.diagnostics["objective"] == objective and res.diagnostics["fallback"] is None
 
