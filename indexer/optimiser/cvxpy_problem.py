@@ -6,7 +6,8 @@ becomes a :class:`cvxpy.Parameter`, so a problem is built once per structure
 re-solved with new values: a walk-forward pays cvxpy's canonicalisation once.
 Built problems live in the ``optimiser.problems`` bucket of the active
 :class:`indexer.runcache.RunCache`.  Problems with a user's custom constraint
-are built for each solve (the callable may read the data while building).
+or cvxpy objective are built for each solve (the callable may read the data
+while building), unless the objective is registered ``reusable=True``.
 
 Objective ``conic`` parts and custom constraints receive ``(w, ctx)``: the
 weight variable and the :class:`ProblemContext`.

@@ -230,7 +230,17 @@ def _spec_from(objective: str | None, spec: OptimiserSpec | Mapping[str, Any] | 
         if options:
             hint = (f" (optimise() also takes inputs {', '.join(_CONTEXT_OPTIONS)}; settings "
                     f"{', '.join(_SPEC_OPTIONS)}; constraints {', '.join(_CONSTRAINT_OPTIONS)})")
-        raise ConfigError(f"optimise(): {exc}{hint}") from exc
+        raise ConfigError(f"optimise(): {_problems(exc)}{hint}") from exc
+
+
+def _problems(exc: ValidationError) -> str:
+    """``field.path: message`` for each error of ``exc``, on one line."""
+    out = []
+    for err in exc.errors():
+        path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err.get("loc", ())).replace(".[", "[")
+        msg = err.get("msg", "invalid").removeprefix("Value error, ")
+        out.append(f"{path}: {msg}" if path else msg)
+    return "; ".join(out)
 
 
 def _check_linear_assets(spec: OptimiserSpec, ctx: WeighContext) -> None:

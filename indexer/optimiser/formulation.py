@@ -70,7 +70,7 @@ class Formulation:
     @property
     def cacheable(self) -> bool:
         """A built cvxpy problem can be re-used with new values (user callables may read data when built)."""
-        return not self.conic_groups
+        return not self.conic_groups and (self.objective.conic is None or self.objective.reusable)
 
     def cvxpy_key(self) -> tuple[Any, ...]:
         """What a built cvxpy problem depends on besides parameter values."""

@@ -80,6 +80,9 @@ class Objective:
         Inputs read from the context: ``returns``, ``scores``, ``market_cap``.
     uses_scenarios
         The cvxpy part's shape depends on the number of return scenarios (cache key).
+    reusable
+        The cvxpy part takes its data only through ``ctx.param`` (so a built problem can be
+        re-solved with new data); otherwise its problem is built for each solve.
     internal
         Used by the optimiser itself (projection, feasibility, max return), not selectable.
     """
@@ -96,6 +99,7 @@ class Objective:
     mode: str = BUDGET
     reads: tuple[str, ...] = ("returns",)
     uses_scenarios: bool = False
+    reusable: bool = True
     internal: bool = False
 
     def __post_init__(self) -> None:
@@ -140,6 +144,7 @@ def register_objective(
     summary: str = "",
     reads: tuple[str, ...] = ("returns",),
     check: Callable[[Callable[[str], Any]], None] | None = None,
+    reusable: bool = False,
 ) -> Callable[[F], F]:
     """Decorator: register a function as the objective ``name``.
 
@@ -149,6 +154,9 @@ def register_objective(
     or ``closed_form`` (``fn(ctx, **params) -> raw weights >= 0`` over
     ``ctx.assets``).  ``params`` maps allowed parameter names to defaults;
     numbers among the defaults must be finite numbers in a strategy file.
+    A ``cvxpy`` objective's problem is built for every solve unless
+    ``reusable=True`` says it reads data only through ``ctx.param(name, shape,
+    source)`` (then it is built once per shape and re-solved with new values).
     The function gets an ``objective`` attribute (the :class:`Objective`), so a
     dotted path to it also names the objective.
     """
@@ -163,7 +171,7 @@ def register_objective(
         obj = Objective(name=name, summary=summary or (fn.__doc__ or "").strip().split("\n")[0], params=defaults,
                         numbers=numbers, check=check, mode=mode, reads=tuple(reads),
                         terms=fn if kind == "terms" else None, conic=fn if kind == "cvxpy" else None,
-                        weights=fn if kind == "closed_form" else None)
+                        weights=fn if kind == "closed_form" else None, reusable=reusable)
         _add(obj)
         fn.objective = obj  # type: ignore[attr-defined]
         return fn

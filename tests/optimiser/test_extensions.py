@@ -8,6 +8,7 @@ field, asset or group.
 
 from __future__ import annotations
 
+import cvxpy as cp
 import numpy as np
 import pandas as pd
 import pytest
@@ -241,3 +242,15 @@ def test_closed_form_returning_bad_weights_is_named(ctx) -> None:
 
     with pytest.raises(OptimisationError, match=r"objective 'test_bad_closed_form' must return \d+ finite weights"):
         solve(OptimiserSpec(objective="test_bad_closed_form"), ctx)
+
+
+def test_cvxpy_objective_reading_data_is_rebuilt_for_new_data(window) -> None:
+    """A user's cvxpy objective that bakes data into its expression is not re-used with other data."""
+    @register_objective("test_nearest_to_scores", kind="cvxpy")
+    def nearest(w, c):  # noqa: ANN001, ANN202 - the scores enter as constants
+        return cp.sum_squares(w - c.inputs.mu / c.inputs.mu.sum())
+
+    assets = ["BTC", "ETH", "SOL"]
+    for target in ([0.5, 0.3, 0.2], [0.1, 0.2, 0.7]):
+        w = optimise(pd.Series(target, index=assets), window[assets], "test_nearest_to_scores")
+        assert w[assets].to_numpy() == pytest.approx(target, abs=1e-7)

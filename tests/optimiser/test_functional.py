@@ -72,3 +72,25 @@ def test_weights_depend_only_on_the_window_given(reference) -> None:
         return indexer.optimise(r.mean() * 365, r, risk_aversion=1.0, max_weight=0.4)
 
     pd.testing.assert_series_equal(decide(reference.until(t)), decide(reference))
+
+
+def test_optimise_takes_the_settings_and_inputs_as_objects(window) -> None:
+    scores = pd.Series(np.linspace(0.8, 0.1, window.shape[1]), index=window.columns)
+    spec = OptimiserSpec(objective="mean_variance", params={"risk_aversion": 2.0}, constraints={"max_weight": 0.2})
+    ctx = WeighContext(assets=tuple(window.columns), returns=window, scores=scores)
+    by_objects = indexer.optimise(spec=spec, context=ctx)
+    pd.testing.assert_series_equal(by_objects, solve(spec, ctx).weights)
+    pd.testing.assert_series_equal(by_objects, indexer.optimise(scores, window, risk_aversion=2.0, max_weight=0.2))
+    tighter = indexer.optimise(spec=spec, context=ctx, max_weight=0.1)  # keywords override the spec
+    assert tighter.max() == pytest.approx(0.1, abs=1e-9) and by_objects.max() > 0.1
+    with pytest.raises(ConfigError, match="give context= or the inputs"):
+        indexer.optimise(scores, spec=spec, context=ctx)
+    with pytest.raises(ConfigError, match=r"no parameter\(s\) \['previos'\].*also takes inputs assets, .*previous"):
+        indexer.optimise(scores, window, previos=None)
+
+
+def test_weigh_is_a_deprecated_alias_of_solve() -> None:
+    import indexer.optimiser as opt
+
+    with pytest.warns(DeprecationWarning, match="now indexer.optimiser.solve"):
+        assert opt.weigh is solve
