@@ -53,7 +53,7 @@ def test_shared_buckets_live_in_the_parent() -> None:
 
 
 def test_optimiser_caches_live_in_the_active_run_cache() -> None:
-    from indexer.optimiser import OptimiserSpec, WeighContext, cache_info, weigh
+    from indexer.optimiser import OptimiserSpec, WeighContext, cache_info, solve
 
     rng = np.random.default_rng(0)
     assets = ("A", "B", "C", "D")
@@ -61,12 +61,12 @@ def test_optimiser_caches_live_in_the_active_run_cache() -> None:
     spec = OptimiserSpec(objective="mean_variance", params={"risk_aversion": 1.0}, constraints={"max_weight": 0.5})
     ctx = WeighContext(assets=assets, returns=r, scores=pd.Series([0.1, 0.0, -0.1, 0.05], index=list(assets)))
     with RunCache() as c:
-        w1 = weigh(spec, ctx).weights
+        w1 = solve(spec, ctx).weights
         warm = c.values("optimiser.warm")
         assert len(warm) == 1  # one warm start, keyed by the asset set
         ctx2 = WeighContext(assets=("D", "C", "B", "A"), returns=r[["D", "C", "B", "A"]],
                             scores=ctx.scores[["D", "C", "B", "A"]])  # fmt: skip
-        w2 = weigh(spec, ctx2).weights
+        w2 = solve(spec, ctx2).weights
         assert len(c.values("optimiser.warm")) == 2  # same shape, other asset order: not the same warm start
         pd.testing.assert_series_equal(w1.sort_index(), w2.sort_index(), atol=1e-8)
         assert cache_info()["problems"] == len(c.values("optimiser.problems"))

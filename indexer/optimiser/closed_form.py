@@ -1,12 +1,14 @@
 """Closed-form weightings: market cap (optionally powered and capped), equal, inverse volatility, fixed.
 
 Each returns raw weights over the context's assets summing to 1; :func:`cap_weights`
-applies a per-asset cap by water-filling.
+applies a per-asset cap by water-filling and :func:`closed_form` is the
+optimiser's closed-form stage (raw weights of the spec's objective, caps,
+CASH bounds, max holdings and dust).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,13 +17,20 @@ from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
 from indexer.optimiser.context import WeighContext
 
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.optimiser.constraints import ConstraintsSpec
+    from indexer.optimiser.spec import OptimiserSpec
+
 __all__ = [
     "cap_weights",
     "market_cap_weights",
     "equal_weights",
     "inverse_volatility_weights",
     "fixed_weights",
-    "CLOSED_FORM_RAW",
+    "asset_caps",
+    "capped",
+    "closed_form",
+    "NATIVE_SETTINGS",
 ]
 
 
@@ -109,9 +118,63 @@ def fixed_weights(ctx: WeighContext, weights: dict[str, float]) -> tuple[np.ndar
     return arr, w.get(CASH, 0.0)
 
 
-#: Raw weighting per closed-form objective name (``fixed`` is handled apart).
-CLOSED_FORM_RAW: dict[str, Callable[..., np.ndarray]] = {
-    "market_cap": market_cap_weights,
-    "equal_weight": equal_weights,
-    "inverse_volatility": inverse_volatility_weights,
-}
+#: Constraint settings a closed form honours directly (others are met by projection).
+NATIVE_SETTINGS = frozenset({"max_weight", "cash_min", "cash_max"})
+
+
+def asset_caps(c: "ConstraintsSpec", assets: tuple[str, ...], extra_cap: float | None = None) -> np.ndarray:
+    """Per-asset upper bounds from ``max_weight``, ``per_asset`` and an objective cap."""
+    caps = np.full(len(assets), 1.0 if c.max_weight is None else c.max_weight)
+    for i, a in enumerate(assets):
+        if a in c.per_asset:
+            caps[i] = c.per_asset[a].max
+    if extra_cap is not None:
+        caps = np.minimum(caps, float(extra_cap))
+    return caps
+
+
+def capped(raw: np.ndarray, caps: np.ndarray, c: "ConstraintsSpec") -> tuple[np.ndarray, float]:
+    """Invest ``1 - cash_min`` in proportion to ``raw`` under ``caps``; overflow to cash if allowed."""
+    invest = 1.0 - c.cash_min
+    live = raw > 0
+    room = float(caps[live].sum())
+    if room < invest - 1e-12 and 1.0 - room <= c.cash_max + 1e-12:
+        w = np.where(live, caps, 0.0)
+        return w, 1.0 - float(w.sum())
+    w = cap_weights(raw, caps, invest)
+    return w, 1.0 - float(w.sum())
+
+
+def _raw(spec: "OptimiserSpec", ctx: WeighContext) -> np.ndarray:
+    """Raw weights of the spec's closed-form objective, checked (one finite value >= 0 per asset)."""
+    obj = spec.definition
+    kwargs = {k: spec.param(k) for k in obj.params if k != "max_weight"}
+    raw = np.asarray(obj.weights(ctx, **kwargs), dtype="float64").reshape(-1)  # type: ignore[misc]
+    if raw.shape != (ctx.n,) or not np.isfinite(raw).all() or (raw < 0).any():
+        raise OptimisationError(f"objective {obj.name!r} must return {ctx.n} finite weights >= 0 "
+                                f"(one per asset of {list(ctx.assets)}), got {raw!r}")
+    return raw
+
+
+def closed_form(spec: "OptimiserSpec", ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Weights of a closed-form objective: (asset weights, CASH, diagnostics)."""
+    c = spec.constraints
+    diag: dict[str, Any] = {"method": "closed_form"}
+    if spec.objective == "fixed":
+        w, cash = fixed_weights(ctx, spec.param("weights"))
+        return w, cash, diag
+    raw = _raw(spec, ctx)
+    caps = asset_caps(c, ctx.assets, spec.param("max_weight") if "max_weight" in spec.definition.params else None)
+    if c.max_holdings is not None and c.max_holdings < int((raw > 0).sum()):
+        keep = np.argsort(-raw, kind="stable")[: c.max_holdings]
+        mask = np.zeros(len(raw), dtype=bool)
+        mask[keep] = True
+        raw = np.where(mask, raw, 0.0)
+        diag["dropped_max_holdings"] = [a for a, m in zip(ctx.assets, mask) if not m]
+    w, cash = capped(raw, caps, c)
+    if c.dust > 0:
+        small = (w > 0) & (w < c.dust)
+        if small.any():
+            diag["dropped_dust"] = [a for a, s in zip(ctx.assets, small) if s]
+            w, cash = capped(np.where(small, 0.0, raw), caps, c)
+    return w, cash, diag

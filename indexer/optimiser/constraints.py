@@ -1,88 +1,466 @@
-"""Constraints: small callables ``(w, b) -> list[cvxpy constraint]``, one per named group.
+"""Constraints, each defined once: its settings, when it is on, how it reads, and its data.
 
-Groups are switched on by :class:`~indexer.optimiser.spec.ConstraintsSpec`;
-``long_only``, ``budget`` and ``cash`` are always present.  In homogeneous
-mode every right-hand side is multiplied by ``b.scale``.
+A :class:`Constraint` turns the problem's numbers into
+:class:`~indexer.optimiser.terms.Terms` (bounds and linear rows); the DAQP,
+Clarabel and cvxpy back ends compile that one definition.  Adding a
+constraint means adding its setting to :class:`ConstraintsSpec` and one
+:class:`Constraint` to :data:`CONSTRAINTS`, both here.
+
+Users add constraints without touching this module:
+
+* ``linear``: rows ``min <= sum(coefficient x weight) <= max`` by asset or by
+  registry group (:class:`LinearConstraint`); data, so every back end uses them;
+* ``custom``: callables ``fn(w, ctx) -> cvxpy constraint(s)`` (or their dotted
+  paths in a strategy file) receiving the cvxpy weight variable and the
+  :class:`~indexer.optimiser.cvxpy_problem.ProblemContext`; solved by cvxpy.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Callable
 
-import cvxpy as cp
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
-from indexer.optimiser.build import Build
-from indexer.optimiser.groups import ALWAYS, describe, groups_for
+from indexer._typing import CASH
+from indexer.exceptions import OptimisationError
+from indexer.optimiser.terms import Rows, Terms
 
-__all__ = ["CONSTRAINTS", "ALWAYS", "groups_for", "describe"]
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.optimiser.cvxpy_problem import ProblemContext
+    from indexer.optimiser.inputs import Inputs
 
+__all__ = [
+    "AssetBounds",
+    "LinearConstraint",
+    "ConstraintsSpec",
+    "Constraint",
+    "CONSTRAINTS",
+    "ALWAYS",
+    "groups_for",
+    "describe",
+    "custom_callables",
+]
 
-def long_only(w: cp.Variable, b: Build) -> list[cp.Constraint]:
-    """Every weight and the CASH line >= 0."""
-    return [w >= 0, b.cash >= 0]
-
-
-def budget(w: cp.Variable, b: Build) -> list[cp.Constraint]:
-    """Weights plus CASH sum to 1."""
-    return [cp.sum(w) + b.cash == b.scale]
-
-
-def cash(w: cp.Variable, b: Build) -> list[cp.Constraint]:
-    """``cash_min <= CASH <= cash_max``."""
-    lo = b.param("cash_min", (), lambda i: i.spec.constraints.cash_min, nonneg=True)
-    hi = b.param("cash_max", (), lambda i: i.spec.constraints.cash_max, nonneg=True)
-    return [b.cash >= b.scaled(lo), b.cash <= b.scaled(hi)]
-
-
-def bounds(w: cp.Variable, b: Build) -> list[cp.Constraint]:
-    """Per-asset minimum and maximum (``min_weight``, ``max_weight``, ``per_asset``)."""
-    lo = b.param("lower", b.n, lambda i: i.lower, nonneg=True)
-    hi = b.param("upper", b.n, lambda i: i.upper, nonneg=True)
-    return [w >= b.scaled(lo), w <= b.scaled(hi)]
-
-
-def theme_caps(w: cp.Variable, b: Build) -> list[cp.Constraint]:
-    """Total weight of each capped registry theme (or kind) <= its cap."""
-    m = len(b.inputs.themes)
-    M = b.param("theme_matrix", (m, b.n), lambda i: i.theme_matrix, nonneg=True)
-    caps = b.param("theme_caps", m, lambda i: i.theme_caps, nonneg=True)
-    return [M @ w <= b.scaled(caps)]
+#: A user constraint: ``fn(w, ctx) -> cvxpy constraint or list of them``.
+CustomConstraint = Callable[[Any, "ProblemContext"], Any]
 
 
-def turnover(w: cp.Variable, b: Build) -> list[cp.Constraint]:
-    """``||w - previous||_1 + |CASH - previous CASH| + (weight in assets that left) <= turnover``."""
-    dw, dcash = b.trades()
-    room = b.param("turnover_room", (), lambda i: i.spec.constraints.turnover - i.previous[2])
-    return [cp.sum(dw) + dcash <= b.scaled(room)]
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def liquidity(w: cp.Variable, b: Build) -> list[cp.Constraint]:
-    """``w_i x portfolio_value <= k x ADV_i`` (average daily USD volume)."""
-    hi = b.param("liquidity_upper", b.n, lambda i: i.liquidity_upper, nonneg=True)
-    return [w <= b.scaled(hi)]
+class AssetBounds(_Strict):
+    """Per-asset minimum and maximum weight (fractions)."""
+
+    min: float = Field(0.0, ge=0, le=1)
+    max: float = Field(1.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "AssetBounds":
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} > max {self.max}")
+        return self
 
 
-def stablecoin(w: cp.Variable, b: Build) -> list[cp.Constraint]:
+def _finite(v: Any, what: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ValueError(f"{what} must be a finite number, got {v!r}")
+    return float(v)
+
+
+class LinearConstraint(_Strict):
+    """One linear constraint ``min <= sum(coefficient x weight) <= max`` (fractions of portfolio value).
+
+    Exactly one of ``assets`` (coefficients by symbol; ``CASH`` is the cash
+    line) and ``group`` (a registry theme or kind: coefficient 1 for each
+    member); at least one of ``min`` and ``max``.  ``name`` labels it in
+    diagnostics and errors.  An asset not eligible at a date holds 0 (its
+    coefficient drops out).
+    """
+
+    name: str | None = None
+    assets: dict[str, float] | None = None
+    group: str | None = None
+    min: float | None = None
+    max: float | None = None
+
+    @field_validator("assets")
+    @classmethod
+    def _coefficients(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("assets is empty: give coefficients by symbol, e.g. {BTC: 1, ETH: 1}")
+        return {str(a): _finite(x, f"coefficient of {a}") for a, x in v.items()}
+
+    @field_validator("min", "max")
+    @classmethod
+    def _bound(cls, v: float | None) -> float | None:
+        return None if v is None else _finite(v, "min / max")
+
+    @model_validator(mode="after")
+    def _complete(self) -> "LinearConstraint":
+        if (self.assets is None) == (self.group is None):
+            raise ValueError("a linear constraint needs exactly one of assets (coefficients by symbol) or group")
+        if self.min is None and self.max is None:
+            raise ValueError(f"linear constraint {self.label()!r} needs min or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"linear constraint {self.label()!r}: min {self.min} > max {self.max}")
+        return self
+
+    def label(self) -> str:
+        """``name``, else the expression."""
+        return self.name or self.expression()
+
+    def expression(self) -> str:
+        """``BTC + ETH``, ``2 BTC + -1 ETH`` or ``group defi``."""
+        if self.group is not None:
+            return f"group {self.group}"
+        return " + ".join(a if c == 1 else f"{c:g} {a}" for a, c in (self.assets or {}).items())
+
+    def text(self) -> str:
+        """``[name: ]min <= expression <= max`` (a missing side left out)."""
+        lo = "" if self.min is None else f"{self.min:g} <= "
+        hi = "" if self.max is None else f" <= {self.max:g}"
+        name = f"{self.name}: " if self.name else ""
+        return f"{name}{lo}{self.expression()}{hi}"
+
+
+def _linear_from_matrix(v: Any) -> Any:
+    """``(A, b)``: a DataFrame (rows x assets, CASH allowed) and ``b`` -> rows ``A w <= b``."""
+    if not (isinstance(v, tuple) and len(v) == 2):
+        return v
+    import pandas as pd
+
+    A, b = v
+    if not isinstance(A, pd.DataFrame):
+        raise ValueError(f"linear=(A, b): A must be a DataFrame with one column per asset, got {type(A).__name__}")
+    b = np.asarray(b, dtype="float64").reshape(-1)
+    if len(b) != A.shape[0]:
+        raise ValueError(f"linear=(A, b): A has {A.shape[0]} rows but b has {len(b)} values")
+    return [{"name": str(r), "assets": {str(a): float(x) for a, x in row.items() if x != 0}, "max": float(bi)}
+            for (r, row), bi in zip(A.iterrows(), b)]
+
+
+def _dotted(fn: Any) -> str:
+    return fn if isinstance(fn, str) else f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def _resolve(entry: str | CustomConstraint) -> CustomConstraint:
+    """A custom constraint callable from itself or its dotted path ``pkg.module.function``."""
+    if callable(entry):
+        return entry
+    mod, _, attr = str(entry).rpartition(".")
+    if not mod:
+        raise ValueError(f"custom constraint {entry!r}: give a dotted path pkg.module.function")
+    try:
+        fn = getattr(import_module(mod), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"custom constraint {entry!r}: cannot import {attr!r} from {mod!r}: {exc}") from None
+    if not callable(fn):
+        raise ValueError(f"custom constraint {entry!r} is not callable")
+    return fn
+
+
+class ConstraintsSpec(_Strict):
+    """Constraints on the weights (all fractions of portfolio value).
+
+    Weights are always long-only and sum to 1 including the explicit CASH line.
+
+    Attributes
+    ----------
+    min_weight, max_weight
+        Bounds for every asset (``per_asset`` overrides them by symbol).
+    theme_caps
+        Maximum total weight per registry theme or kind, e.g. ``{defi: 0.3}``.
+    turnover
+        Maximum L1 distance to the previous weights (incl. CASH), e.g. 0.5;
+        not applied when nothing but CASH was held before (first allocation).
+    liquidity
+        ``k``: weight x portfolio_value <= k x average daily USD volume.
+    cash_min, cash_max
+        Bounds of the CASH line (default 0: fully invested).
+    stablecoin_min, stablecoin_max
+        Bounds of CASH plus registry stablecoins together.
+    linear
+        User rows ``min <= sum(coefficient x weight) <= max`` by asset or group
+        (:class:`LinearConstraint`); in Python also ``(A, b)`` for ``A w <= b``.
+    custom
+        User callables ``fn(w, ctx) -> cvxpy constraint(s)``, or dotted paths to them.
+    max_holdings
+        Two-stage: solve, keep the largest ``max_holdings`` assets, re-solve.
+    dust
+        Weights below it are set to 0 and the optimisation is re-solved
+        without those assets (see docs/optimiser.md).
+    """
+
+    min_weight: float = Field(0.0, ge=0, le=1)
+    max_weight: float | None = Field(None, gt=0, le=1)
+    per_asset: dict[str, AssetBounds] = Field(default_factory=dict)
+    theme_caps: dict[str, float] = Field(default_factory=dict)
+    turnover: float | None = Field(None, ge=0, le=2)
+    liquidity: float | None = Field(None, gt=0)
+    cash_min: float = Field(0.0, ge=0, le=1)
+    cash_max: float = Field(0.0, ge=0, le=1)
+    stablecoin_min: float | None = Field(None, ge=0, le=1)
+    stablecoin_max: float | None = Field(None, ge=0, le=1)
+    linear: list[LinearConstraint] = Field(default_factory=list)
+    custom: list[str | Callable[..., Any]] = Field(default_factory=list)
+    max_holdings: int | None = Field(None, ge=1)
+    dust: float = Field(0.0, ge=0, lt=1)
+
+    @field_validator("theme_caps")
+    @classmethod
+    def _caps_fractions(cls, v: dict[str, float]) -> dict[str, float]:
+        for theme, cap in v.items():
+            if not 0 <= cap <= 1:
+                raise ValueError(f"theme cap {theme!r} must be a fraction in [0, 1], got {cap}")
+        return {k.lower(): float(c) for k, c in v.items()}
+
+    @field_validator("linear", mode="before")
+    @classmethod
+    def _linear_matrix(cls, v: Any) -> Any:
+        return _linear_from_matrix(v)
+
+    @field_validator("custom", mode="before")
+    @classmethod
+    def _custom_list(cls, v: Any) -> Any:
+        return [v] if callable(v) or isinstance(v, str) else v
+
+    @field_validator("custom")
+    @classmethod
+    def _importable(cls, v: list[Any]) -> list[Any]:
+        for i, entry in enumerate(v):
+            try:
+                _resolve(entry)
+            except ValueError as exc:
+                raise ValueError(f"custom[{i}]: {exc}") from None
+        return v
+
+    @field_serializer("custom", when_used="json")
+    def _custom_paths(self, v: list[Any]) -> list[str]:
+        return [_dotted(f) for f in v]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ConstraintsSpec":
+        if self.max_weight is not None and self.min_weight > self.max_weight:
+            raise ValueError(f"min_weight {self.min_weight} > max_weight {self.max_weight}")
+        if self.cash_min > self.cash_max:
+            raise ValueError(f"cash_min {self.cash_min} > cash_max {self.cash_max}")
+        lo, hi = self.stablecoin_min, self.stablecoin_max
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"stablecoin_min {lo} > stablecoin_max {hi}")
+        return self
+
+    def active(self) -> list[str]:
+        """Settings that are switched on (differ from their defaults), by field name."""
+        return [name for name, default in _setting_defaults().items() if getattr(self, name) != default]
+
+
+@lru_cache(maxsize=1)
+def _setting_defaults() -> dict[str, Any]:
+    """Default of every constraint setting (``max_holdings`` and ``dust`` are stages, not constraints)."""
+    return {name: f.get_default(call_default_factory=True) for name, f in ConstraintsSpec.model_fields.items()
+            if name not in ("max_holdings", "dust")}
+
+
+# -- definitions -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Constraint:
+    """One constraint group.
+
+    Attributes
+    ----------
+    name
+        Group name (diagnostics ``constraints``, blame messages).
+    settings
+        :class:`ConstraintsSpec` fields that switch it on (none: always on).
+    describe
+        ``describe(c) -> str``: the group and its settings, for messages.
+    terms
+        ``terms(inputs) -> Terms``: bounds / rows (every back end).
+    conic
+        ``conic(w, ctx) -> list of cvxpy constraints`` (cvxpy only).
+    needs_holdings
+        Only applied when something besides CASH was held before.
+    """
+
+    name: str
+    settings: tuple[str, ...]
+    describe: Callable[[ConstraintsSpec], str]
+    terms: Callable[["Inputs"], Terms] | None = None
+    conic: Callable[[Any, "ProblemContext"], list[Any]] | None = None
+    needs_holdings: bool = False
+
+
+def _cash(i: "Inputs") -> Terms:
+    c = i.spec.constraints
+    return Terms(cash_lower=c.cash_min, cash_upper=c.cash_max)
+
+
+def _per_asset(i: "Inputs", default: float, which: str) -> np.ndarray:
+    c = i.spec.constraints
+    out = np.full(i.n, default)
+    for k, a in enumerate(i.ctx.assets):
+        if a in c.per_asset:
+            out[k] = getattr(c.per_asset[a], which)
+    return out
+
+
+def _bounds(i: "Inputs") -> Terms:
+    c = i.spec.constraints
+    return Terms(lower=_per_asset(i, c.min_weight, "min"),
+                 upper=_per_asset(i, 1.0 if c.max_weight is None else c.max_weight, "max"))
+
+
+def _theme_caps(i: "Inputs") -> Terms:
+    reg = i.ctx.registry
+    if reg is None:
+        raise OptimisationError("theme_caps need WeighContext.registry (the asset registry)")
+    caps = i.spec.constraints.theme_caps
+    themes = sorted(caps)
+    M = np.zeros((len(themes), i.n))
+    for j, t in enumerate(themes):
+        members = set(reg.with_theme(t))
+        M[j] = [a in members for a in i.ctx.assets]
+    return Terms(rows=(Rows.at_most(M, [caps[t] for t in themes]),))
+
+
+def _turnover(i: "Inputs") -> Terms:
+    """``sum |w - previous| + |CASH - previous CASH| <= turnover - (weight in assets that left)``."""
+    room = float(i.spec.constraints.turnover or 0.0) - i.previous[2]
+    return Terms(rows=(Rows.at_most(np.ones((1, i.n)), [room], cash=[1.0], on_trades=True),))
+
+
+def _liquidity(i: "Inputs") -> Terms:
+    """``w_i x portfolio_value <= k x ADV_i`` (capped at 1)."""
+    k, value = i.spec.constraints.liquidity or 0.0, i.ctx.portfolio_value
+    if value is None or value <= 0:
+        raise OptimisationError("liquidity constraint needs WeighContext.portfolio_value > 0 (USD)")
+    adv = i.ctx.series("volume").to_numpy()
+    return Terms(upper=np.minimum(float(k) * np.clip(adv, 0.0, None) / float(value), 1.0))
+
+
+def _stablecoin(i: "Inputs") -> Terms:
     """``stablecoin_min <= CASH + registry stablecoins <= stablecoin_max``."""
-    s = b.param("stable", b.n, lambda i: i.stable, nonneg=True)
-    lo = b.param("stable_min", (), lambda i: i.spec.constraints.stablecoin_min or 0.0, nonneg=True)
-    hi = b.param("stable_max", (), lambda i: _or1(i.spec.constraints.stablecoin_max), nonneg=True)
-    total = s @ w + b.cash
-    return [total >= b.scaled(lo), total <= b.scaled(hi)]
+    c, reg = i.spec.constraints, i.ctx.registry
+    stable = np.zeros(i.n) if reg is None else np.array([reg.kind(a) == "stablecoin" for a in i.ctx.assets], dtype="float64")
+    hi = 1.0 if c.stablecoin_max is None else c.stablecoin_max
+    return Terms(rows=(Rows.between(stable[None, :], [c.stablecoin_min or 0.0], [hi], cash=[1.0]),))
 
 
-def _or1(x: float | None) -> float:
-    return 1.0 if x is None else float(x)
+def _linear(i: "Inputs") -> Terms:
+    """The user's rows, grouped by which sides they bound (the blocks' structure depends on the spec only)."""
+    specs = i.spec.constraints.linear
+    A = np.zeros((len(specs), i.n))
+    cash = np.zeros(len(specs))
+    pos = {a: k for k, a in enumerate(i.ctx.assets)}
+    for r, lc in enumerate(specs):
+        if lc.group is not None:
+            A[r] = _members(i, lc.group, f"constraints.linear[{r}].group")
+            continue
+        for a, x in (lc.assets or {}).items():
+            if a.upper() == CASH:
+                cash[r] = x
+            elif a in pos:
+                A[r, pos[a]] = x
+    blocks = []
+    for kind in ("equal", "at_most", "at_least", "between"):
+        idx = [r for r, lc in enumerate(specs) if _side(lc) == kind]
+        if not idx:
+            continue
+        lo = np.array([specs[r].min for r in idx], dtype="float64") if kind != "at_most" else None
+        hi = np.array([specs[r].max for r in idx], dtype="float64") if kind != "at_least" else None
+        blocks.append(Rows(A[idx], cash[idx], lower=lo, upper=hi, equal=kind == "equal"))
+    return Terms(rows=tuple(blocks))
 
 
-#: Constraint group name -> callable.
-CONSTRAINTS: dict[str, Callable[[cp.Variable, Build], list[cp.Constraint]]] = {
-    "long_only": long_only,
-    "budget": budget,
-    "cash": cash,
-    "bounds": bounds,
-    "theme_caps": theme_caps,
-    "turnover": turnover,
-    "liquidity": liquidity,
-    "stablecoin": stablecoin,
+def _side(lc: LinearConstraint) -> str:
+    if lc.min is not None and lc.max is not None:
+        return "equal" if lc.min == lc.max else "between"
+    return "at_most" if lc.max is not None else "at_least"
+
+
+def _members(i: "Inputs", group: str, where: str) -> np.ndarray:
+    """0/1 membership of ``group`` (registry theme or kind) over the context's assets."""
+    reg = i.ctx.registry
+    if reg is None:
+        raise OptimisationError(f"{where} {group!r} needs WeighContext.registry (the asset registry)")
+    members = set(reg.with_theme(group))
+    if not members:
+        raise OptimisationError(f"{where}: unknown group {group!r} (no registry asset has that theme or kind)")
+    return np.array([a in members for a in i.ctx.assets], dtype="float64")
+
+
+def custom_callables(c: ConstraintsSpec) -> list[CustomConstraint]:
+    """The user's constraint callables (dotted paths imported)."""
+    return [_resolve(e) for e in c.custom]
+
+
+def _custom(w: Any, ctx: "ProblemContext") -> list[Any]:
+    out: list[Any] = []
+    for fn in custom_callables(ctx.inputs.spec.constraints):
+        try:
+            got = fn(w, ctx)
+        except Exception as exc:  # noqa: BLE001 - a user callable's failure is named
+            raise OptimisationError(f"custom constraint {_dotted(fn)} raised {exc!r}") from exc
+        got = list(got) if isinstance(got, (list, tuple)) else [got]
+        if not got or not all(hasattr(g, "is_dcp") for g in got):
+            raise OptimisationError(f"custom constraint {_dotted(fn)} must return cvxpy constraint(s), got {got!r}")
+        out += got
+    return out
+
+
+def _describe_bounds(c: ConstraintsSpec) -> str:
+    per = {a: (b.min, b.max) for a, b in c.per_asset.items()}
+    return f"bounds (min_weight={c.min_weight}, max_weight={c.max_weight}" + (f", per_asset={per})" if per else ")")
+
+
+CONSTRAINTS: dict[str, Constraint] = {
+    g.name: g
+    for g in (
+        Constraint("long_only", (), lambda c: "long_only",
+                   terms=lambda i: Terms(lower=np.zeros(i.n), cash_lower=0.0)),
+        Constraint("budget", (), lambda c: "budget",
+                   terms=lambda i: Terms(rows=(Rows.equal_to(np.ones((1, i.n)), [1.0], cash=[1.0]),))),
+        Constraint("cash", (), lambda c: f"cash (cash_min={c.cash_min}, cash_max={c.cash_max})",
+                   terms=_cash),
+        Constraint("bounds", ("min_weight", "max_weight", "per_asset"), _describe_bounds, terms=_bounds),
+        Constraint("theme_caps", ("theme_caps",), lambda c: f"theme_caps ({c.theme_caps})", terms=_theme_caps),
+        Constraint("turnover", ("turnover",), lambda c: f"turnover (<= {c.turnover} L1 vs previous weights)",
+                   terms=_turnover, needs_holdings=True),
+        Constraint("liquidity", ("liquidity",), lambda c: f"liquidity (weight x portfolio value <= {c.liquidity} x ADV)",
+                   terms=_liquidity),
+        Constraint("stablecoin", ("stablecoin_min", "stablecoin_max"),
+                   lambda c: f"stablecoin (min={c.stablecoin_min}, max={c.stablecoin_max}, CASH + stablecoins)",
+                   terms=_stablecoin),
+        Constraint("linear", ("linear",), lambda c: "linear (" + "; ".join(lc.text() for lc in c.linear) + ")",
+                   terms=_linear),
+        Constraint("custom", ("custom",), lambda c: "custom (" + ", ".join(_dotted(f) for f in c.custom) + ")",
+                   conic=_custom),
+    )
 }
+#: Groups present in every problem.
+ALWAYS = tuple(name for name, g in CONSTRAINTS.items() if not g.settings)
+
+
+def groups_for(c: ConstraintsSpec, has_holdings: bool = True) -> tuple[str, ...]:
+    """Constraint groups a spec switches on, in :data:`CONSTRAINTS` order (long_only, budget and cash always).
+
+    Groups with ``needs_holdings`` (the turnover limit) apply only when there are
+    previous weights (a first allocation from nothing is not limited).
+    """
+    on = set(c.active())
+    return tuple(name for name, g in CONSTRAINTS.items()
+                 if (not g.settings or on & set(g.settings)) and (has_holdings or not g.needs_holdings))
+
+
+def describe(group: str, c: ConstraintsSpec) -> str:
+    """Human description of a group's settings, for error messages."""
+    g = CONSTRAINTS.get(group)
+    return g.describe(c) if g is not None else group

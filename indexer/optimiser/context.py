@@ -88,6 +88,7 @@ class WeighContext:
 
     @property
     def n(self) -> int:
+        """Number of assets."""
         return len(self.assets)
 
     def returns_matrix(self) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Solving convex objectives: two-stage max-holdings, dust removal, projection and blame.
 
-* :func:`solve`: the spec's objective under its constraints; then, if more than
+* :func:`solve_convex`: the spec's objective under its constraints; then, if more than
   ``max_holdings`` assets are held, keep the largest ones and re-solve; then
   drop weights below ``dust`` and re-solve over the rest, repeated until no
   weight is below ``dust`` (the re-solve keeps every constraint honoured, which
@@ -9,6 +9,11 @@
   meeting the constraints.
 * On an infeasible problem the constraint groups are re-checked alone and in
   pairs (with the cash line) to name the ones to blame.
+
+Each solve tries the back ends in order: warm-started DAQP, direct Clarabel
+(:mod:`~indexer.optimiser.qp`), then the cached cvxpy problem
+(:mod:`~indexer.optimiser.cvxpy_problem`), all compiled from one
+:class:`~indexer.optimiser.formulation.Formulation`.
 """
 
 from __future__ import annotations
@@ -20,22 +25,25 @@ from typing import Any
 import numpy as np
 
 from indexer.exceptions import OptimisationError
+from indexer.optimiser.constraints import ALWAYS, describe, groups_for
 from indexer.optimiser.context import WeighContext
-from indexer.optimiser.direct_qp import direct_eligible, solve_direct
-from indexer.optimiser.fast_qp import FastPathFailed, eligible, solve_fast
-from indexer.optimiser.groups import ALWAYS, describe, groups_for
+from indexer.optimiser.formulation import Formulation, formulate
 from indexer.optimiser.inputs import Inputs
+from indexer.optimiser.objectives import FREE
+from indexer.optimiser.qp import QPFailed, clarabel_eligible, daqp_eligible, solve_clarabel, solve_daqp
 from indexer.optimiser.spec import OptimiserSpec
 from indexer.optimiser.target import UnreachableReturn, check_reachable, reachable_target
 
-__all__ = ["solve", "solve_once", "project", "blame"]
+__all__ = ["solve_convex", "solve_once", "solve_formulation", "project", "blame"]
 
 _HELD = 1e-9
 _MAX_DUST_ROUNDS = 10
 
 
-def _solver(spec: OptimiserSpec) -> str:
-    if spec.objective == "risk_parity":
+def _solver(spec: OptimiserSpec, f: Formulation) -> str:
+    if f.objective.name in ("projection", "feasibility", "max_return"):
+        return "CLARABEL"
+    if f.mode == FREE:
         return "CLARABEL" if spec.solver in ("auto", "OSQP") else spec.solver
     return "CLARABEL" if spec.solver == "auto" else spec.solver
 
@@ -44,27 +52,45 @@ def _is_infeasible(exc: OptimisationError) -> bool:
     return "infeasible" in str(exc)
 
 
+def _cvxpy(f: Formulation, spec: OptimiserSpec) -> tuple[np.ndarray, float, dict[str, Any]]:
+    from indexer.optimiser.cvxpy_problem import compiled  # cvxpy, imported only when a problem is built
+
+    w, cash, diag = compiled(f).solve(f, _solver(spec, f))
+    diag["engine"] = "cvxpy"
+    return w, cash, diag
+
+
+def solve_formulation(f: Formulation, spec: OptimiserSpec) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Solve on the first back end that can: direct Clarabel, else cvxpy (no DAQP, no blame).
+
+    For the optimiser's own auxiliary problems (highest reachable return, feasibility checks).
+    """
+    if clarabel_eligible(f, spec):
+        try:
+            return solve_clarabel(f)
+        except QPFailed:
+            pass
+    return _cvxpy(f, spec)
+
+
 def blame(spec: OptimiserSpec, inputs: Inputs) -> str:
     """Which constraint group(s) make the problem infeasible (checked alone, then in pairs)."""
-    from indexer.optimiser.problem import compiled  # cvxpy, imported only when a problem is built
-
     c = spec.constraints
     groups = groups_for(c, inputs.ctx.has_holdings)
     optional = [g for g in groups if g not in ALWAYS]
-    base = ALWAYS
 
     def feasible(gs: tuple[str, ...]) -> bool:
         try:
-            compiled("feasibility", inputs, tuple(g for g in groups if g in gs)).solve(inputs, "CLARABEL")
+            _cvxpy(formulate("feasibility", inputs, tuple(g for g in groups if g in gs)), spec)
         except OptimisationError:
             return False
         return True
 
     for g in optional:
-        if not feasible(base + (g,)):
+        if not feasible(ALWAYS + (g,)):
             return f"infeasible: {describe(g, c)} cannot be met with {describe('cash', c)}"
     for g1, g2 in combinations(optional, 2):
-        if not feasible(base + (g1, g2)):
+        if not feasible(ALWAYS + (g1, g2)):
             return f"infeasible: {describe(g1, c)} and {describe(g2, c)} cannot both be met"
     if feasible(groups):
         return (f"objective {spec.objective!r} has no solution under the constraints "
@@ -73,34 +99,29 @@ def blame(spec: OptimiserSpec, inputs: Inputs) -> str:
 
 
 def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str, ...]) -> tuple[np.ndarray, float, dict]:
-    if eligible(objective, spec, groups):
+    """Objective ``objective`` under ``groups``: DAQP, else direct Clarabel, else cvxpy (which names the blame)."""
+    f = formulate(objective, inputs, groups, penalties=True)
+    if daqp_eligible(f, spec):
         try:
-            w, cash, diag = solve_fast(objective, inputs, groups)
-            diag["constraints"] = list(groups)
-            return w, cash, diag
-        except FastPathFailed:
-            pass  # the engines below solve it or name the constraints to blame
+            w, cash, diag = solve_daqp(f)
+            return w, cash, {**diag, "constraints": list(f.groups)}
+        except QPFailed:
+            pass  # the back ends below solve it or name the constraints to blame
     if objective == "target_return":
         check_reachable(spec, inputs, groups)  # names the return constraint and the achievable maximum
-    if direct_eligible(objective, spec, groups):
+    if clarabel_eligible(f, spec):
         try:
-            w, cash, diag = solve_direct(objective, inputs, groups)
-            diag["constraints"] = list(groups)
-            return w, cash, diag
-        except FastPathFailed:
+            w, cash, diag = solve_clarabel(f)
+            return w, cash, {**diag, "constraints": list(f.groups)}
+        except QPFailed:
             pass
-    from indexer.optimiser.problem import compiled  # cvxpy, imported only when a problem is built
-
-    comp = compiled(objective, inputs, groups, spec.penalties.any)
     try:
-        w, cash, diag = comp.solve(inputs, _solver(spec) if objective != "projection" else "CLARABEL")
+        w, cash, diag = _cvxpy(f, spec)
     except OptimisationError as exc:
         if not _is_infeasible(exc):
             raise OptimisationError(f"{spec.objective}: {exc}") from exc
         raise OptimisationError(f"{spec.objective}: {blame(spec, inputs)} ({exc})") from exc
-    diag["constraints"] = list(groups)
-    diag["engine"] = "cvxpy"
-    return w, cash, diag
+    return w, cash, {**diag, "constraints": list(f.groups)}
 
 
 def project(w0: np.ndarray, cash0: float, spec: OptimiserSpec,
@@ -117,8 +138,8 @@ def solve_once(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, floa
     """One solve of the spec's convex objective over ``ctx.assets`` (no holdings/dust stage)."""
     inputs = Inputs(spec, ctx)
     groups = groups_for(spec.constraints, ctx.has_holdings)
-    if spec.objective == "risk_parity":
-        y, _, diag = _run("risk_parity", spec, inputs, ())
+    if spec.definition.mode == FREE:  # risk parity: solved alone, then projected onto the constraints
+        y, _, diag = _run(spec.objective, spec, inputs, ())
         cash = spec.constraints.cash_min
         w = y * (1.0 - cash)
         if set(groups) - set(ALWAYS) or spec.penalties.any:
@@ -190,7 +211,7 @@ def _remove_dust(spec: OptimiserSpec, ctx: WeighContext, w: np.ndarray, cash: fl
     return w, cash, keep
 
 
-def solve(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
+def solve_convex(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     """Weights for a convex objective, with the max-holdings and dust stages; (weights, CASH, diagnostics)."""
     c = spec.constraints
     w, cash, diag = solve_once(spec, ctx)

@@ -1,9 +1,11 @@
-"""Numbers the cvxpy problems need, computed once per call from the spec and the context.
+"""Numbers every objective and constraint reads, computed once per call from the spec and the context.
 
-:class:`Inputs` turns a :class:`WeighContext` into arrays (risk factor,
-expected returns, bounds, theme membership...) on first use; the problem
-builder reads shapes from it and the solver copies values into the cached
-problem's parameters.
+:class:`Inputs` turns a :class:`WeighContext` into arrays (risk factor, dense
+covariance, expected returns, previous weights) on first use.  The
+definitions in :mod:`~indexer.optimiser.objectives` and
+:mod:`~indexer.optimiser.constraints` read them to build their
+:class:`~indexer.optimiser.terms.Terms`; what only one definition needs is
+computed there.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import numpy as np
 
 from indexer.config import DAYS_PER_YEAR
 from indexer.exceptions import OptimisationError
-from indexer.optimiser.closed_form import equal_weights, market_cap_weights
 from indexer.optimiser.context import WeighContext
 from indexer.optimiser.risk import Factor, factor_from_covariance, psd_repair, risk_factor
 from indexer.optimiser.spec import OptimiserSpec
@@ -84,7 +85,17 @@ class Inputs:
 
     @property
     def n(self) -> int:
+        """Number of assets."""
         return self.ctx.n
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        """The assets weighed, in the order of the weight vector."""
+        return self.ctx.assets
+
+    def param(self, name: str) -> Any:
+        """Parameter ``name`` of the spec's objective (its default when not given)."""
+        return self.spec.param(name)
 
     # -- risk -----------------------------------------------------------------
     @cached_property
@@ -94,6 +105,7 @@ class Inputs:
 
     @cached_property
     def factor(self) -> Factor:
+        """The risk model in factor form ``S = G'G + diag(d)`` (annualised)."""
         if self._cov is not None:
             S = np.asarray(self._cov, dtype="float64")
             if S.shape != (self.n, self.n):
@@ -118,6 +130,7 @@ class Inputs:
 
     @cached_property
     def sqrt_d(self) -> np.ndarray:
+        """Square root of the factor's diagonal ``d``."""
         return np.sqrt(self.factor.d)
 
     @cached_property
@@ -139,100 +152,8 @@ class Inputs:
         self.notes["expected_returns"] = "historical_mean"
         return self.X.mean(axis=0) * DAYS_PER_YEAR
 
-    @cached_property
-    def excess_mu(self) -> np.ndarray:
-        ex = self.mu - float(self.spec.param("risk_free"))
-        if not (ex > 0).any():
-            raise OptimisationError("max_sharpe: no asset has an expected return above risk_free")
-        return ex
-
     # -- previous weights -------------------------------------------------------
     @cached_property
     def previous(self) -> tuple[np.ndarray, float, float]:
+        """Previous weights: (assets array, CASH, weight in assets no longer eligible)."""
         return self.ctx.previous_weights()
-
-    @cached_property
-    def cost(self) -> np.ndarray:
-        tc = self.spec.penalties.transaction_cost
-        if isinstance(tc, dict):
-            return np.array([float(tc.get(a, self.spec.penalties.default_cost)) for a in self.ctx.assets])
-        return np.full(self.n, float(tc))
-
-    # -- bounds and groups ------------------------------------------------------
-    @cached_property
-    def lower(self) -> np.ndarray:
-        c = self.spec.constraints
-        lo = np.full(self.n, c.min_weight)
-        for i, a in enumerate(self.ctx.assets):
-            if a in c.per_asset:
-                lo[i] = c.per_asset[a].min
-        return lo
-
-    @cached_property
-    def upper(self) -> np.ndarray:
-        c = self.spec.constraints
-        hi = np.full(self.n, 1.0 if c.max_weight is None else c.max_weight)
-        for i, a in enumerate(self.ctx.assets):
-            if a in c.per_asset:
-                hi[i] = c.per_asset[a].max
-        return hi
-
-    @cached_property
-    def liquidity_upper(self) -> np.ndarray:
-        """k x ADV / portfolio value per asset (capped at 1)."""
-        k = self.spec.constraints.liquidity
-        value = self.ctx.portfolio_value
-        if value is None or value <= 0:
-            raise OptimisationError("liquidity constraint needs WeighContext.portfolio_value > 0 (USD)")
-        adv = self.ctx.series("volume").to_numpy()
-        return np.minimum(float(k) * np.clip(adv, 0.0, None) / float(value), 1.0)
-
-    @cached_property
-    def themes(self) -> list[str]:
-        return sorted(self.spec.constraints.theme_caps)
-
-    @cached_property
-    def theme_matrix(self) -> np.ndarray:
-        """(m, n) 0/1 membership of each capped theme (registry theme or kind)."""
-        reg = self.ctx.registry
-        if reg is None:
-            raise OptimisationError("theme_caps need WeighContext.registry (the asset registry)")
-        m = np.zeros((len(self.themes), self.n))
-        for j, t in enumerate(self.themes):
-            members = set(reg.with_theme(t))
-            m[j] = [a in members for a in self.ctx.assets]
-        return m
-
-    @cached_property
-    def theme_caps(self) -> np.ndarray:
-        return np.array([self.spec.constraints.theme_caps[t] for t in self.themes])
-
-    @cached_property
-    def stable(self) -> np.ndarray:
-        """1 for registry stablecoins (they count with CASH), else 0."""
-        reg = self.ctx.registry
-        if reg is None:
-            return np.zeros(self.n)
-        return np.array([reg.kind(a) == "stablecoin" for a in self.ctx.assets], dtype="float64")
-
-    # -- benchmark ----------------------------------------------------------------
-    @cached_property
-    def benchmark(self) -> np.ndarray:
-        """Benchmark weights for tracking error: ctx.benchmark, else the ``benchmark`` param."""
-        if self.ctx.benchmark is not None:
-            b = self.ctx.series("benchmark").to_numpy()
-        else:
-            which = self.spec.param("benchmark") if self.spec.objective == "min_tracking_error" else "market_cap"
-            if isinstance(which, dict):
-                b = np.array([float(which.get(a, 0.0)) for a in self.ctx.assets])
-            elif which == "market_cap":
-                b = market_cap_weights(self.ctx)
-            elif which == "equal_weight":
-                b = equal_weights(self.ctx)
-            else:
-                raise OptimisationError(
-                    f"min_tracking_error benchmark {which!r}: use market_cap, equal_weight or a weights mapping"
-                )
-        if (b < 0).any() or b.sum() <= 0:
-            raise OptimisationError("benchmark weights must be >= 0 with a positive sum")
-        return b / b.sum()

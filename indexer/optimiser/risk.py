@@ -44,6 +44,7 @@ class Factor(NamedTuple):
     d: np.ndarray
 
     def dense(self) -> np.ndarray:
+        """The dense matrix ``S`` (n, n)."""
         return self.G.T @ self.G + np.diag(self.d)
 
     def scaled(self, c: float) -> "Factor":

@@ -6,18 +6,31 @@ Example (YAML)::
       objective: mean_variance
       params: {risk_aversion: 2.0}
       risk_model: {name: ledoit_wolf}
-      constraints: {max_weight: 0.25, theme_caps: {defi: 0.3}, turnover: 0.5}
+      constraints:
+        max_weight: 0.25
+        theme_caps: {defi: 0.3}
+        turnover: 0.5
+        linear: [{assets: {BTC: 1, ETH: 1}, min: 0.4}]   # user rows, by asset or group
+        custom: [mypkg.rules.my_rule]                    # user cvxpy callables fn(w, ctx)
       penalties: {turnover: 0.002}
       fallback: [previous, equal_weight]
 
-Unknown fields are rejected; errors list the allowed names.
+Unknown fields are rejected; errors list the allowed names.  Objectives come
+from the registry of :mod:`~indexer.optimiser.objectives` (their parameters
+and checks live there), constraint settings from
+:mod:`~indexer.optimiser.constraints`.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from indexer.exceptions import ConfigError
+from indexer.optimiser.constraints import AssetBounds, ConstraintsSpec, LinearConstraint
+from indexer.optimiser.objectives import HOMOGENEOUS, IF_UNREACHABLE, Objective, objective, objective_names
 
 __all__ = [
     "CLOSED_FORMS",
@@ -29,43 +42,20 @@ __all__ = [
     "FALLBACKS",
     "RiskModelSpec",
     "AssetBounds",
+    "LinearConstraint",
     "ConstraintsSpec",
     "PenaltiesSpec",
     "OptimiserSpec",
 ]
 
-#: Objectives solved in closed form (no solver).
-CLOSED_FORMS = ("market_cap", "equal_weight", "inverse_volatility", "fixed")
-#: Objectives solved with cvxpy.
-CONVEX_OBJECTIVES = (
-    "mean_variance",
-    "min_variance",
-    "max_sharpe",
-    "risk_parity",
-    "min_cvar",
-    "max_diversification",
-    "min_tracking_error",
-    "target_return",
-)
+#: Built-in objectives solved in closed form (no solver).
+CLOSED_FORMS = tuple(n for n in objective_names() if objective(n).closed_form)
+#: Built-in objectives solved as optimisation problems.
+CONVEX_OBJECTIVES = tuple(n for n in objective_names() if not objective(n).closed_form)
+#: Built-in objectives (:func:`~indexer.optimiser.objectives.objective_names` also lists registered ones).
 OBJECTIVES = CLOSED_FORMS + CONVEX_OBJECTIVES
-
-#: Allowed ``params`` per objective (name -> default).
-OBJECTIVE_PARAMS: dict[str, dict[str, Any]] = {
-    "market_cap": {"power": 1.0, "max_weight": None},
-    "equal_weight": {},
-    "inverse_volatility": {},
-    "fixed": {"weights": None},
-    "mean_variance": {"risk_aversion": 1.0},
-    "min_variance": {},
-    "max_sharpe": {"risk_free": 0.0},
-    "risk_parity": {"budgets": None},
-    "min_cvar": {"alpha": 0.95},
-    "max_diversification": {},
-    "min_tracking_error": {"benchmark": "market_cap"},
-    "target_return": {"required_return": None, "if_unreachable": "error"},
-}
-#: What ``target_return`` does when no portfolio meets the required return.
-IF_UNREACHABLE = ("error", "max_return")
+#: Allowed ``params`` per built-in objective (name -> default).
+OBJECTIVE_PARAMS: dict[str, dict[str, Any]] = {n: dict(objective(n).params) for n in OBJECTIVES}
 
 RISK_MODELS = ("sample", "ewma", "ledoit_wolf", "oas", "pca_factor")
 FALLBACKS = ("previous", "equal_weight", "inverse_volatility", "market_cap")
@@ -86,100 +76,6 @@ class RiskModelSpec(_Strict):
     n_factors: int = Field(3, ge=1)
 
 
-class AssetBounds(_Strict):
-    """Per-asset minimum and maximum weight (fractions)."""
-
-    min: float = Field(0.0, ge=0, le=1)
-    max: float = Field(1.0, ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "AssetBounds":
-        if self.min > self.max:
-            raise ValueError(f"min {self.min} > max {self.max}")
-        return self
-
-
-class ConstraintsSpec(_Strict):
-    """Constraints on the weights (all fractions of portfolio value).
-
-    Weights are always long-only and sum to 1 including the explicit CASH line.
-
-    Attributes
-    ----------
-    min_weight, max_weight
-        Bounds for every asset (``per_asset`` overrides them by symbol).
-    theme_caps
-        Maximum total weight per registry theme or kind, e.g. ``{defi: 0.3}``.
-    turnover
-        Maximum L1 distance to the previous weights (incl. CASH), e.g. 0.5;
-        not applied when nothing but CASH was held before (first allocation).
-    liquidity
-        ``k``: weight x portfolio_value <= k x average daily USD volume.
-    cash_min, cash_max
-        Bounds of the CASH line (default 0: fully invested).
-    stablecoin_min, stablecoin_max
-        Bounds of CASH plus registry stablecoins together.
-    max_holdings
-        Two-stage: solve, keep the largest ``max_holdings`` assets, re-solve.
-    dust
-        Weights below it are set to 0 and the optimisation is re-solved
-        without those assets (see docs/optimiser.md).
-    """
-
-    min_weight: float = Field(0.0, ge=0, le=1)
-    max_weight: float | None = Field(None, gt=0, le=1)
-    per_asset: dict[str, AssetBounds] = Field(default_factory=dict)
-    theme_caps: dict[str, float] = Field(default_factory=dict)
-    turnover: float | None = Field(None, ge=0, le=2)
-    liquidity: float | None = Field(None, gt=0)
-    cash_min: float = Field(0.0, ge=0, le=1)
-    cash_max: float = Field(0.0, ge=0, le=1)
-    stablecoin_min: float | None = Field(None, ge=0, le=1)
-    stablecoin_max: float | None = Field(None, ge=0, le=1)
-    max_holdings: int | None = Field(None, ge=1)
-    dust: float = Field(0.0, ge=0, lt=1)
-
-    @field_validator("theme_caps")
-    @classmethod
-    def _caps_fractions(cls, v: dict[str, float]) -> dict[str, float]:
-        for theme, cap in v.items():
-            if not 0 <= cap <= 1:
-                raise ValueError(f"theme cap {theme!r} must be a fraction in [0, 1], got {cap}")
-        return {k.lower(): float(c) for k, c in v.items()}
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "ConstraintsSpec":
-        if self.max_weight is not None and self.min_weight > self.max_weight:
-            raise ValueError(f"min_weight {self.min_weight} > max_weight {self.max_weight}")
-        if self.cash_min > self.cash_max:
-            raise ValueError(f"cash_min {self.cash_min} > cash_max {self.cash_max}")
-        lo, hi = self.stablecoin_min, self.stablecoin_max
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"stablecoin_min {lo} > stablecoin_max {hi}")
-        return self
-
-    def active(self) -> list[str]:
-        """Names of the constraints that are switched on (for diagnostics and blame)."""
-        on = []
-        if self.min_weight > 0:
-            on.append("min_weight")
-        if self.max_weight is not None:
-            on.append("max_weight")
-        if self.per_asset:
-            on.append("per_asset")
-        if self.theme_caps:
-            on.append("theme_caps")
-        if self.turnover is not None:
-            on.append("turnover")
-        if self.liquidity is not None:
-            on.append("liquidity")
-        if self.cash_min > 0 or self.cash_max > 0:
-            on.append("cash")
-        if self.stablecoin_min is not None or self.stablecoin_max is not None:
-            on.append("stablecoin")
-        return on
-
-
 class PenaltiesSpec(_Strict):
     """Costs subtracted from the objective, against the previous weights.
 
@@ -194,45 +90,24 @@ class PenaltiesSpec(_Strict):
 
     @property
     def any(self) -> bool:
+        """Whether any penalty is non-zero."""
         tc = self.transaction_cost
         return self.turnover > 0 or (any(v > 0 for v in tc.values()) if isinstance(tc, dict) else tc > 0)
 
 
-#: Objective parameters that hold one number / a mapping asset -> number.
-_NUMBER_PARAMS = ("power", "max_weight", "risk_aversion", "risk_free", "alpha", "required_return")
-_MAPPING_PARAMS = ("weights", "budgets")
-
-
 def _is_number(v: Any) -> bool:
-    import math
-
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _strict_param_types(params: dict[str, Any], objective: str) -> None:
+def _strict_param_types(params: dict[str, Any], obj: Objective) -> None:
     """Numbers must be finite numbers (YAML ``yes`` or ``"0.3"`` is not a number)."""
     for name, v in params.items():
-        if name == "required_return" and isinstance(v, (int, float)) and not isinstance(v, bool):
-            continue  # its own check names the allowed range (NaN included)
-        if name in _NUMBER_PARAMS and v is not None and not _is_number(v):
-            raise ValueError(f"params.{name} of objective {objective!r} must be a finite number, got {v!r}")
-        if name in _MAPPING_PARAMS and isinstance(v, dict):
+        if name in obj.numbers and v is not None and not _is_number(v):
+            raise ValueError(f"params.{name} of objective {obj.name!r} must be a finite number, got {v!r}")
+        if name in obj.mappings and isinstance(v, dict):
             for asset, x in v.items():
                 if not _is_number(x):
-                    raise ValueError(f"params.{name}.{asset} of objective {objective!r} must be a finite number, got {x!r}")
-
-
-def _check_target_return(required: Any, if_unreachable: Any) -> None:
-    if required is None:
-        raise ValueError("objective 'target_return' needs params.required_return (annual fraction, e.g. 0.4)")
-    try:
-        r = float(required)
-    except (TypeError, ValueError):
-        raise ValueError(f"target_return required_return must be a number (annual fraction), got {required!r}") from None
-    if not -1.0 < r < 100.0:
-        raise ValueError(f"target_return required_return must be an annual fraction in (-1, 100), got {required!r}")
-    if if_unreachable not in IF_UNREACHABLE:
-        raise ValueError(f"target_return if_unreachable {if_unreachable!r}; allowed: {', '.join(IF_UNREACHABLE)}")
+                    raise ValueError(f"params.{name}.{asset} of objective {obj.name!r} must be a finite number, got {x!r}")
 
 
 class OptimiserSpec(_Strict):
@@ -251,8 +126,12 @@ class OptimiserSpec(_Strict):
     @field_validator("objective")
     @classmethod
     def _known_objective(cls, v: str) -> str:
-        if v not in OBJECTIVES:
-            raise ValueError(f"unknown objective {v!r}; allowed: {', '.join(OBJECTIVES)}")
+        try:
+            obj = objective(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        if obj.internal:
+            raise ValueError(f"unknown objective {v!r}; allowed: {', '.join(objective_names())}")
         return v
 
     @field_validator("risk_model", mode="before")
@@ -266,46 +145,31 @@ class OptimiserSpec(_Strict):
 
     @model_validator(mode="after")
     def _known_params(self) -> "OptimiserSpec":
-        allowed = OBJECTIVE_PARAMS[self.objective]
-        unknown = sorted(set(self.params) - set(allowed))
+        obj = self.definition
+        unknown = sorted(set(self.params) - set(obj.params))
         if unknown:
-            names = ", ".join(allowed) or "none"
+            names = ", ".join(obj.params) or "none"
             raise ValueError(f"objective {self.objective!r} has no parameter(s) {unknown}; allowed: {names}")
-        _strict_param_types(self.params, self.objective)
-        p = self.param
-        if self.objective == "market_cap":
-            power = float(p("power"))
-            if not 0 < power <= 1:
-                raise ValueError(f"market_cap power must be in (0, 1] (1 = cap weights, 0.5 = square root), got {power}")
-            cap = p("max_weight")
-            if cap is not None and not 0 < float(cap) <= 1:
-                raise ValueError(f"market_cap max_weight must be a fraction in (0, 1], got {cap}")
-        if self.objective == "fixed":
-            w = p("weights")
-            if not isinstance(w, dict) or not w:
-                raise ValueError("objective 'fixed' needs params.weights, e.g. {BTC: 0.6, ETH: 0.4}")
-            if any(float(x) < 0 for x in w.values()):
-                raise ValueError(f"fixed weights must be >= 0, got {w}")
-            total = sum(float(x) for x in w.values())
-            if abs(total - 1.0) > 1e-6:
-                raise ValueError(f"fixed weights must sum to 1 (CASH may be listed), got {total:.6f}")
-        if self.penalties.any and self.objective in ("max_sharpe", "max_diversification"):
+        _strict_param_types(self.params, obj)
+        if obj.check is not None:
+            obj.check(self.param)
+        if self.penalties.any and obj.mode == HOMOGENEOUS:
             raise ValueError(
                 f"penalties do not apply to the ratio objective {self.objective!r} "
                 "(use constraints.turnover, or mean_variance with penalties)"
             )
-        if self.objective == "mean_variance" and float(p("risk_aversion")) < 0:
-            raise ValueError("mean_variance risk_aversion must be >= 0")
-        if self.objective == "target_return":
-            _check_target_return(p("required_return"), p("if_unreachable"))
-        if self.objective == "min_cvar" and not 0 < float(p("alpha")) < 1:
-            raise ValueError("min_cvar alpha must be in (0, 1), e.g. 0.95")
         return self
+
+    @property
+    def definition(self) -> Objective:
+        """The :class:`~indexer.optimiser.objectives.Objective` named by ``objective``."""
+        return objective(self.objective)
 
     def param(self, name: str) -> Any:
         """Value of objective parameter ``name`` (the default when not given)."""
-        return self.params.get(name, OBJECTIVE_PARAMS[self.objective][name])
+        return self.params.get(name, self.definition.params[name])
 
     @property
     def is_closed_form(self) -> bool:
-        return self.objective in CLOSED_FORMS
+        """Whether the objective is a closed form (no solver)."""
+        return self.definition.closed_form

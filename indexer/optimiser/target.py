@@ -5,7 +5,7 @@
 quadratic programme like ``min_variance`` and goes through the same engines
 (warm-started DAQP, direct Clarabel, cached DPP problem).  When no feasible
 weights reach the required return, the highest achievable expected return
-under the same constraints (a linear programme, itself a cached DPP problem)
+under the same constraints (a linear programme, solved by Clarabel directly)
 is computed and :class:`UnreachableReturn` names the return constraint and that
 maximum; the strategy's fallback chain then applies as for any
 :class:`~indexer.exceptions.OptimisationError`, or, with
@@ -22,7 +22,7 @@ import pandas as pd
 from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
 from indexer.optimiser.context import WeighContext
-from indexer.optimiser.groups import describe
+from indexer.optimiser.constraints import describe
 from indexer.optimiser.inputs import Inputs
 from indexer.optimiser.spec import OptimiserSpec
 
@@ -63,13 +63,14 @@ class UnreachableReturn(OptimisationError):
 
 
 def max_expected_return(inputs: Inputs, groups: tuple[str, ...]) -> float:
-    """Highest ``scores . w`` under the constraint groups (annual fraction).
+    """Highest ``scores . w`` under the constraint groups (annual fraction): the LP ``max_return``.
 
     Raises :class:`OptimisationError` when the constraint groups alone are infeasible.
     """
-    from indexer.optimiser.problem import compiled  # cvxpy, imported only when a problem is built
+    from indexer.optimiser.convex import solve_formulation
+    from indexer.optimiser.formulation import formulate
 
-    w, _, _ = compiled("max_return", inputs, groups).solve(inputs, "CLARABEL")
+    w, _, _ = solve_formulation(formulate("max_return", inputs, groups), inputs.spec)
     return float(inputs.mu @ w)
 
 

@@ -3,9 +3,10 @@
 A typo such as ``exclude: [ETHH]`` would otherwise hold ETH without a word, and a
 restricted-asset rule would fail silently.  Checked fields: ``universe.include``,
 ``universe.exclude``, ``compliance.rules.restricted``, ``compliance.rules.accredited_only``,
-``compliance.rules.jurisdiction_bans.<j>.symbols``, ``optimiser.constraints.per_asset``
-and the asset keys of ``optimiser.params`` (``weights`` of ``fixed``, ``budgets`` of
-``risk_parity``).
+``compliance.rules.jurisdiction_bans.<j>.symbols``, ``optimiser.constraints.per_asset``,
+the assets of ``optimiser.constraints.linear`` and the asset keys of ``optimiser.params``
+(``weights`` of ``fixed``, ``budgets`` of ``risk_parity``).  The groups of
+``optimiser.constraints.linear`` must be registry themes or kinds.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _closest_group(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def named_assets(spec: "StrategySpec") -> Iterator[tuple[str, str]]:
     """``(field path, symbol)`` for every asset the strategy names."""
     u = spec.universe
@@ -46,6 +52,10 @@ def named_assets(spec: "StrategySpec") -> Iterator[tuple[str, str]]:
     opt = spec.optimiser
     for s in opt.constraints.per_asset:
         yield "optimiser.constraints.per_asset", s
+    for i, lc in enumerate(opt.constraints.linear):
+        for s in lc.assets or {}:
+            if str(s).upper() != CASH:
+                yield f"optimiser.constraints.linear[{i}].assets", s
     for key in ("weights", "budgets"):
         val = (opt.params or {}).get(key)
         if isinstance(val, dict):
@@ -68,6 +78,13 @@ def check_asset_names(spec: "StrategySpec", source: str, registry: "AssetRegistr
         f"{source}: {path}: unknown asset {sym!r} (not in the asset registry){did_you_mean(sym, known)}"
         for path, sym in named_assets(spec)
         if str(sym).upper() not in known
+    ]
+    groups = {t for s in reg for t in (*reg.themes(s), reg.kind(s))}
+    problems += [
+        f"{source}: optimiser.constraints.linear[{i}].group: unknown group {lc.group!r} "
+        f"(not a theme or kind of the asset registry){_closest_group(lc.group, groups)}"
+        for i, lc in enumerate(spec.optimiser.constraints.linear)
+        if lc.group is not None and lc.group.lower() not in groups
     ]
     if problems:
         raise ConfigError("\n".join(problems))

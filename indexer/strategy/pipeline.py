@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from indexer._typing import CASH
-from indexer.optimiser import WeighContext, weigh
-from indexer.optimiser.spec import CONVEX_OBJECTIVES
+from indexer.optimiser import WeighContext, solve
+from indexer.optimiser.objectives import objective, objective_names
 from indexer.strategy.missing_prices import apply_missing_prices
 from indexer.strategy.spec import StrategySpec
 from indexer.universe import latest_market_cap, select_universe
@@ -19,9 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["base_portfolio", "RETURNS_OBJECTIVES", "VOLUME_WINDOW", "needs_returns"]
 
-#: Objectives (and fallbacks) that need a returns window with >= 2 observations per asset:
-#: the one closed form that reads returns, and every convex (cvxpy) objective.
-RETURNS_OBJECTIVES = ("inverse_volatility",) + CONVEX_OBJECTIVES
+#: Built-in objectives (and fallbacks) that need a returns window with >= 2 observations per asset:
+#: the one closed form that reads returns, and every convex objective (registered ones say so in ``reads``).
+RETURNS_OBJECTIVES = tuple(n for n in objective_names() if "returns" in objective(n).reads)
 #: Bars averaged for the volume given to the optimiser's liquidity cap.
 VOLUME_WINDOW = 30
 
@@ -29,7 +29,7 @@ VOLUME_WINDOW = 30
 def needs_returns(spec: StrategySpec) -> bool:
     """Whether the optimiser (or a fallback) reads the returns window."""
     o = spec.optimiser
-    return o.objective in RETURNS_OBJECTIVES or any(f in RETURNS_OBJECTIVES for f in o.fallback)
+    return "returns" in o.definition.reads or any(f in RETURNS_OBJECTIVES for f in o.fallback)
 
 
 def _returns_window(pit: "MarketData", assets: list[str], window: int) -> pd.DataFrame:
@@ -94,7 +94,7 @@ def base_portfolio(
         assets=tuple(assets), returns=returns, scores=scores, market_cap=mcap,
         volume=volume, previous=previous, registry=pit.assets,
     )
-    res_w = weigh(spec.optimiser, ctx)
+    res_w = solve(spec.optimiser, ctx)
     diag["optimiser"] = res_w.diagnostics
     w = res_w.weights.copy()
     if uni.membership is not None:

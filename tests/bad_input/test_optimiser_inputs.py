@@ -7,10 +7,9 @@ import pandas as pd
 import pytest
 
 from indexer.exceptions import OptimisationError
-from indexer.optimiser import optimise
+from indexer.optimiser import optimise, solve
 from indexer.optimiser.context import WeighContext
 from indexer.optimiser.spec import OptimiserSpec
-from indexer.optimiser.weigh import weigh
 
 RNG = np.random.default_rng(0)
 R = pd.DataFrame(RNG.normal(0, 0.02, (100, 3)), columns=list("ABC"))
@@ -43,12 +42,12 @@ def test_bad_optimiser_input_raises_optimisation_error_naming_it(case: str) -> N
 def test_nearest_psd_repair_is_explicit_and_recorded() -> None:
     spec = OptimiserSpec(objective="min_variance")
     ctx = WeighContext(assets=("A", "B", "C"), returns=R, covariance=NON_PSD, covariance_repair="nearest_psd")
-    res = weigh(spec, ctx)
+    res = solve(spec, ctx)
     rep = res.diagnostics["covariance_repair"]
     assert rep["method"] == "nearest_psd" and rep["negative_eigenvalues"] == 1
     assert rep["min_eigenvalue"] == pytest.approx(-0.8)
     assert rep["frobenius_change"] > 0.5
     assert res.weights.sum() == pytest.approx(1.0)
     # A PSD covariance passes unchanged and records no repair.
-    ok = weigh(spec, WeighContext(assets=("A", "B", "C"), returns=R, covariance=R.cov() * 365))
+    ok = solve(spec, WeighContext(assets=("A", "B", "C"), returns=R, covariance=R.cov() * 365))
     assert "covariance_repair" not in ok.diagnostics

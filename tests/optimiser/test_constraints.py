@@ -8,7 +8,7 @@ import pytest
 
 from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
-from indexer.optimiser import OptimiserSpec, WeighContext, weigh
+from indexer.optimiser import OptimiserSpec, WeighContext, solve
 
 TOL = 1e-8
 
@@ -31,7 +31,7 @@ def run(base, objective="mean_variance", params=None, **cons):
     defaults = {"mean_variance": {"risk_aversion": 1.0}, "target_return": {"required_return": 0.5}}
     spec = OptimiserSpec(objective=objective, params=params or defaults.get(objective, {}),
                          constraints=cons, fallback=fallback, penalties=penalties, solver=solver)
-    return weigh(spec, WeighContext(**base, **ctx_kw))
+    return solve(spec, WeighContext(**base, **ctx_kw))
 
 
 def check_basic(w: pd.Series) -> None:
@@ -71,7 +71,7 @@ def test_turnover_limit(base, objective: str) -> None:
 def test_turnover_limit_not_applied_to_a_first_allocation(base) -> None:
     spec = OptimiserSpec(objective="mean_variance", constraints={"turnover": 0.1, "max_weight": 0.2})
     for previous in (None, pd.Series({CASH: 1.0})):
-        res = weigh(spec, WeighContext(**dict(base, previous=previous)))
+        res = solve(spec, WeighContext(**dict(base, previous=previous)))
         check_basic(res.weights)
         assert "turnover" not in res.diagnostics["constraints"]
 
@@ -93,7 +93,7 @@ def test_cash_and_stablecoin_bounds(base, registry) -> None:
                market_cap=None, volume=None)
     spec = OptimiserSpec(objective="min_variance", constraints={"stablecoin_min": 0.2, "stablecoin_max": 0.25,
                                                                "cash_max": 0.1})
-    w = weigh(spec, WeighContext(**ctx)).weights
+    w = solve(spec, WeighContext(**ctx)).weights
     assert 0.2 - TOL <= w["USDC"] + w[CASH] <= 0.25 + TOL
 
 
@@ -145,7 +145,7 @@ def test_fallback_chain_recorded(base) -> None:
     assert res.weights.to_numpy() == pytest.approx(base["previous"].reindex(res.weights.index).to_numpy())
     no_prev = dict(base, previous=None)
     spec = OptimiserSpec(objective="mean_variance", constraints={"max_weight": 0.02}, fallback=["previous", "equal_weight"])
-    res = weigh(spec, WeighContext(**no_prev))
+    res = solve(spec, WeighContext(**no_prev))
     assert res.diagnostics["fallback"] == "equal_weight"
     check_basic(res.weights)
 
@@ -153,4 +153,4 @@ def test_fallback_chain_recorded(base) -> None:
 def test_max_sharpe_without_positive_excess_is_clear(base) -> None:
     ctx = dict(base, scores=base["scores"] * 0 - 0.1)
     with pytest.raises(OptimisationError, match="risk_free"):
-        weigh(OptimiserSpec(objective="max_sharpe"), WeighContext(**ctx))
+        solve(OptimiserSpec(objective="max_sharpe"), WeighContext(**ctx))

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from indexer._typing import CASH
-from indexer.optimiser import OptimiserSpec, WeighContext, weigh
+from indexer.optimiser import OptimiserSpec, WeighContext, solve
 
 ASSETS = ["BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "LINK", "LTC"]
 
@@ -40,7 +40,7 @@ SCRIPT = r"""
 import json, sys
 import pandas as pd
 import indexer.optimiser as opt
-from indexer.optimiser import OptimiserSpec, WeighContext, weigh
+from indexer.optimiser import OptimiserSpec, WeighContext, solve
 
 out = {"after_import": sorted(m for m in ("cvxpy", "scipy.stats", "sklearn") if m in sys.modules)}
 # every public name still resolves without cvxpy
@@ -50,12 +50,12 @@ out["after_import_public"] = "cvxpy" in sys.modules
 args = json.loads(sys.argv[2])
 ctx = WeighContext(**pd.read_pickle(sys.argv[1]))
 for name, (spec, _) in args["no_cvxpy"].items():
-    res = weigh(OptimiserSpec(**spec), ctx)
+    res = solve(OptimiserSpec(**spec), ctx)
     out[name] = {"weights": res.weights.to_dict(), "engine": res.diagnostics.get("engine"),
                  "cvxpy": "cvxpy" in sys.modules}
 out["before_cvxpy_path"] = sorted(m for m in ("cvxpy", "scipy.stats", "sklearn") if m in sys.modules)
 for name, (spec, _) in args["cvxpy"].items():
-    res = weigh(OptimiserSpec(**spec), ctx)
+    res = solve(OptimiserSpec(**spec), ctx)
     out[name] = {"weights": res.weights.to_dict(), "engine": res.diagnostics.get("engine"),
                  "cvxpy": "cvxpy" in sys.modules}
 out["cache_after"] = opt.cache_info()
@@ -97,7 +97,7 @@ def test_closed_forms_and_qp_engines_do_not_load_cvxpy(fresh_run, ctx_parts, nam
     assert got["cvxpy"] is False, f"{name} imported cvxpy"
     assert got["engine"] == engine
     # same weights as the same solve in this process (where cvxpy may be loaded)
-    expected = weigh(OptimiserSpec(**spec), WeighContext(**ctx_parts)).weights
+    expected = solve(OptimiserSpec(**spec), WeighContext(**ctx_parts)).weights
     w = pd.Series(got["weights"]).reindex(expected.index)
     np.testing.assert_allclose(w.to_numpy(), expected.to_numpy(), atol=1e-9)
     assert w.sum() == pytest.approx(1.0, abs=1e-9) and (w >= 0).all()
@@ -114,5 +114,5 @@ def test_cvxpy_objective_still_works(fresh_run, ctx_parts) -> None:
     w = pd.Series(got["weights"])
     assert w.sum() == pytest.approx(1.0, abs=1e-8) and (w >= -1e-12).all() and w.drop(CASH).max() <= 0.5 + 1e-8
     assert fresh_run["cache_after"]["problems"] >= 1 and fresh_run["cache_after"]["solves"] >= 1
-    expected = weigh(OptimiserSpec(**CVXPY["max_sharpe"][0]), WeighContext(**ctx_parts)).weights
+    expected = solve(OptimiserSpec(**CVXPY["max_sharpe"][0]), WeighContext(**ctx_parts)).weights
     np.testing.assert_allclose(w.reindex(expected.index).to_numpy(), expected.to_numpy(), atol=1e-6)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from indexer._typing import CASH
-from indexer.optimiser import OptimiserSpec, WeighContext, covariance, optimise, weigh
+from indexer.optimiser import OptimiserSpec, WeighContext, covariance, optimise, solve
 from indexer.optimiser.spec import RiskModelSpec
 
 SAMPLE = RiskModelSpec(name="sample")
@@ -127,14 +127,14 @@ def test_fast_engine_agrees_with_cvxpy(window, registry, caps_volume, objective:
     cons = {"max_weight": 0.2, "min_weight": 0.01, "theme_caps": {"defi": 0.15, "meme": 0.05}}
     ctx = WeighContext(assets=assets, returns=window, scores=pd.Series(0.3, index=assets) + window.mean() * 30,
                        market_cap=mc[list(assets)], registry=registry)
-    fast = weigh(OptimiserSpec(objective=objective, params=params, constraints=cons), ctx)
-    slow = weigh(OptimiserSpec(objective=objective, params=params, constraints=cons, solver="CLARABEL"), ctx)
+    fast = solve(OptimiserSpec(objective=objective, params=params, constraints=cons), ctx)
+    slow = solve(OptimiserSpec(objective=objective, params=params, constraints=cons, solver="CLARABEL"), ctx)
     assert fast.diagnostics["engine"].startswith("daqp") and slow.diagnostics["engine"] == "cvxpy"
     assert np.abs(_w(fast) - _w(slow)).max() < 1e-6
 
 
 def test_historical_mean_used_without_scores(window) -> None:
-    res = weigh(OptimiserSpec(objective="mean_variance"), WeighContext(assets=tuple(window.columns), returns=window))
+    res = solve(OptimiserSpec(objective="mean_variance"), WeighContext(assets=tuple(window.columns), returns=window))
     assert res.diagnostics["expected_returns"] == "historical_mean"
 
 
@@ -143,9 +143,9 @@ def test_resolve_reuses_cached_problem(window) -> None:
 
     spec = OptimiserSpec(objective="max_sharpe", constraints={"max_weight": 0.3})
     mu = pd.Series(0.5, index=window.columns)
-    first = weigh(spec, WeighContext(assets=tuple(window.columns), returns=window.iloc[:-7], scores=mu))
+    first = solve(spec, WeighContext(assets=tuple(window.columns), returns=window.iloc[:-7], scores=mu))
     before = cache_info()
-    second = weigh(spec, WeighContext(assets=tuple(window.columns), returns=window.iloc[7:], scores=mu))
+    second = solve(spec, WeighContext(assets=tuple(window.columns), returns=window.iloc[7:], scores=mu))
     after = cache_info()
     assert after["problems"] == before["problems"] and after["solves"] == before["solves"] + 1
     assert not np.allclose(_w(first), _w(second))
@@ -162,8 +162,8 @@ def test_direct_engine_agrees_with_cvxpy(window, registry, cons, pen) -> None:
     ctx = WeighContext(assets=assets, returns=window, scores=pd.Series(np.linspace(0.8, 0.0, len(assets)), index=assets),
                        previous=prev, registry=registry)
     params = {"risk_aversion": 2.0}
-    direct = weigh(OptimiserSpec(objective="mean_variance", params=params, constraints=cons, penalties=pen), ctx)
-    slow = weigh(OptimiserSpec(objective="mean_variance", params=params, constraints=cons, penalties=pen,
+    direct = solve(OptimiserSpec(objective="mean_variance", params=params, constraints=cons, penalties=pen), ctx)
+    slow = solve(OptimiserSpec(objective="mean_variance", params=params, constraints=cons, penalties=pen,
                                solver="CLARABEL"), ctx)
     assert direct.diagnostics["engine"] == "clarabel_direct" and slow.diagnostics["engine"] == "cvxpy"
     assert np.abs(direct.weights.to_numpy() - slow.weights.to_numpy()).max() < 1e-6

@@ -9,7 +9,7 @@ import pytest
 
 from indexer._typing import CASH
 from indexer.exceptions import ConfigError, OptimisationError
-from indexer.optimiser import OptimiserSpec, WeighContext, covariance, optimise, weigh
+from indexer.optimiser import OptimiserSpec, WeighContext, covariance, optimise, solve
 from indexer.optimiser.spec import RiskModelSpec
 from indexer.optimiser.target import UnreachableReturn
 
@@ -34,7 +34,7 @@ def _weigh(r, mu, required, *, solver="auto", cash_max=0.0, max_weight=0.35, fal
     spec = OptimiserSpec(objective="target_return", params={"required_return": required, **params},
                          risk_model={"name": "sample"}, solver=solver, fallback=list(fallback),
                          constraints={"max_weight": max_weight, "cash_max": cash_max})
-    return weigh(spec, WeighContext(assets=tuple(ASSETS), returns=r, scores=mu))
+    return solve(spec, WeighContext(assets=tuple(ASSETS), returns=r, scores=mu))
 
 
 def _direct(S, mu, required, cash_max, max_weight=0.35):
@@ -82,7 +82,7 @@ def test_return_constraint_binds_and_matches_direct_solve(problem, engine: str) 
 def test_not_binding_gives_minimum_variance(problem) -> None:
     r, mu, _ = problem
     res = _weigh(r, mu, -0.5)
-    mv = weigh(OptimiserSpec(objective="min_variance", risk_model={"name": "sample"}, constraints={"max_weight": 0.35}),
+    mv = solve(OptimiserSpec(objective="min_variance", risk_model={"name": "sample"}, constraints={"max_weight": 0.35}),
                WeighContext(assets=tuple(ASSETS), returns=r, scores=mu))
     assert res.diagnostics["target_return"]["status"] == "met_by_least_risky"
     assert np.abs(res.weights.to_numpy() - mv.weights.to_numpy()).max() < 1e-7

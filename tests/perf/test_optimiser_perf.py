@@ -34,7 +34,7 @@ import pandas as pd
 import pytest
 
 from indexer._typing import CASH
-from indexer.optimiser import OptimiserSpec, RiskModelSpec, WeighContext, covariance, weigh
+from indexer.optimiser import OptimiserSpec, RiskModelSpec, WeighContext, covariance, solve
 
 pytestmark = pytest.mark.perf
 
@@ -114,7 +114,7 @@ def universes(reference) -> dict[str, list[Step]]:
 
 def run_indexer(s: Step) -> np.ndarray:
     ctx = WeighContext(assets=tuple(s.returns.columns), returns=s.returns, scores=s.scores)
-    return weigh(SPEC, ctx).weights.drop(CASH).to_numpy()
+    return solve(SPEC, ctx).weights.drop(CASH).to_numpy()
 
 
 def run_pypfopt(s: Step) -> np.ndarray:
