@@ -245,7 +245,7 @@ class Compiled:
             raise OptimisationError(f"problem is {status}")
         ctx = self.ctx
         w = np.asarray(ctx.w.value, dtype="float64")
-        cash = float(ctx.cash.value) if ctx.cash.value is not None else 0.0  # type: ignore[arg-type]
+        cash = float(ctx.cash.value) if ctx.cash.value is not None else 0.0
         if ctx.mode == HOMOGENEOUS:
             s = float(ctx.scale.value)  # type: ignore[union-attr,arg-type]
             if not s > 1e-12:

@@ -56,7 +56,7 @@ class Factor(NamedTuple):
         k, n = self.G.shape
         if k <= n:
             return self
-        return Factor(np.linalg.qr(self.G, mode="r"), self.d)
+        return Factor(np.asarray(np.linalg.qr(self.G, mode="r")), self.d)
 
 
 def _centred(X: np.ndarray) -> np.ndarray:
