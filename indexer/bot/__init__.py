@@ -13,7 +13,7 @@ from indexer.bot.notify import Notifier
 from indexer.bot.redact import Redactor
 from indexer.bot.rebalancer import ORDER_POINTS, STEPS, Rebalancer, RunResult
 from indexer.bot.service import Bot, open_bot, run_once, set_paused
-from indexer.bot.store import Store, migrate
+from indexer.bot.database import Store, migrate
 
 __all__ = [
     "BotSettings",

@@ -43,7 +43,7 @@ from indexer.bot.accounts import build_broker, holdings_weights, load_market_dat
 from indexer.bot.settings import BotSettings
 from indexer.bot.crash_points import CRASH_ENV, ORDER_POINTS, crash_point
 from indexer.bot.run_hooks import BotHooks
-from indexer.bot.store import Store
+from indexer.bot.database import Store
 from indexer.exceptions import ExecutionError, IndexerError, RetryableExecutionError
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from indexer._typing import Fill, OrderIntent
 from indexer.bot.crash_points import crash_point
-from indexer.bot.store import Store
+from indexer.bot.database import Store
 from indexer.exceptions import OrderRejected
 from indexer.execution.client_ids import parse_client_order_id
 from indexer.execution.recovery import ExecutionHooks, KnownOrder

@@ -17,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from indexer.bot.settings import cron_trigger
 from indexer.bot.service import Bot
-from indexer.bot.store import utcnow
+from indexer.bot.database import utcnow
 
 __all__ = ["cron_trigger", "serve"]
 

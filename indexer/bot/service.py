@@ -18,7 +18,7 @@ from indexer.bot.logs import setup_logging
 from indexer.bot.notify import Notifier
 from indexer.bot.redact import Redactor
 from indexer.bot.rebalancer import Rebalancer, RunResult
-from indexer.bot.store import Store, utcnow
+from indexer.bot.database import Store, utcnow
 
 __all__ = ["Bot", "open_bot", "run_once", "set_paused"]
 

@@ -86,7 +86,7 @@ def _render_status(st: dict[str, Any]) -> None:
     else:
         console.print("no open orders")
     if st.get("inputs"):
-        from indexer.cli.live_inputs import render_freshness
+        from indexer.cli.live_inputs_view import render_freshness
 
         if st["inputs"].get("error"):
             console.print(f"[yellow]inputs not readable:[/] {st['inputs']['error']}", highlight=False)
@@ -209,7 +209,7 @@ def register(app: typer.Typer) -> None:
             st = collect_status(bot, query_exchange=not offline)
             values = bot.store.snapshots(bot.cfg.account)["value"]
         if plot is not None:
-            from indexer.bot.plots import plot_status
+            from indexer.bot.account_charts import plot_status
 
             console.print(f"plot written to {plot_status(st, values, plot)}")
         if as_json:

@@ -247,7 +247,7 @@ def update(
     """
     import pandas as pd
 
-    from indexer.cli.live_inputs import load_settings, render_freshness, render_refresh
+    from indexer.cli.live_inputs_view import load_settings, render_freshness, render_refresh
     from indexer.data.live import live_root
     from indexer.data.market import to_utc
     from indexer.strategy import Strategy

@@ -6,7 +6,7 @@ Fitted text models are stored with joblib under ``indexer.config.data_dir()/mode
 
 from __future__ import annotations
 
-from indexer.models.store import STORE_VERSION, content_key, load_model, load_or_fit, models_dir, save_model
+from indexer.models.model_store import STORE_VERSION, content_key, load_model, load_or_fit, models_dir, save_model
 from indexer.models.text import (
     TextEvaluation,
     cached_text_model,

@@ -22,7 +22,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import Pipeline
 
 from indexer.exceptions import DataError
-from indexer.models.store import content_key, load_or_fit
+from indexer.models.model_store import content_key, load_or_fit
 
 __all__ = ["make_text_pipeline", "fit_text_model", "cached_text_model", "text_model_key", "TextEvaluation", "evaluate_text_model"]
 

@@ -66,7 +66,7 @@ def _fear_greed(data: "MarketData") -> pd.Series | None:
     idx = data.sentiment.index
     if idx is None or len(idx) == 0:
         return None
-    from indexer.signals.regime import fear_greed
+    from indexer.signals.market_regime import fear_greed
 
     return fear_greed(data)
 

@@ -64,7 +64,7 @@ def score_texts(
     out = pd.Series(np.nan, index=texts.index, dtype="float64")
     if texts is None or len(texts) == 0:
         return out
-    from indexer.models.store import content_key  # scikit-learn/joblib: only when texts are scored
+    from indexer.models.model_store import content_key  # scikit-learn/joblib: only when texts are scored
     from indexer.models.text import cached_text_model, text_model_key
     from indexer.runcache import active
 

@@ -8,7 +8,7 @@ import pytest
 from botkit import unique_account, write_config
 
 from indexer.bot import AccountLock, AlreadyRunning, load_bot_settings, open_bot
-from indexer.bot.store import Store
+from indexer.bot.database import Store
 
 
 def test_second_bot_on_the_same_account_is_refused(tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 from botkit import env_for_subprocess, write_config
 
-from indexer.bot.store import HEAD
+from indexer.bot.database import HEAD
 
 _STARTER = """
 import sys, time
 t0 = float(sys.argv[2])
-from indexer.bot.store import Store
+from indexer.bot.database import Store
 import alembic.command, alembic.config, alembic.runtime.migration  # imported up front: the race is on the DDL
 while time.time() < t0:
     time.sleep(0.001)

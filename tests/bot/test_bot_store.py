@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from botkit import unique_account
 
 from indexer.bot.schema import VERSION_TABLE
-from indexer.bot.store import HEAD, Store, migrate
+from indexer.bot.database import HEAD, Store, migrate
 
 UTC = dt.timezone.utc
 

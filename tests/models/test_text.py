@@ -7,7 +7,7 @@ import pytest
 
 from indexer.exceptions import DataError
 from indexer.models import cached_text_model, evaluate_text_model, load_model, models_dir, save_model
-from indexer.models.store import STORE_VERSION
+from indexer.models.model_store import STORE_VERSION
 
 
 def test_beats_majority_baseline_on_macro_f1(reference) -> None:

@@ -133,7 +133,7 @@ def test_drawdown_guard_on_prices() -> None:
 
 
 def test_cap_weighted_market_level_uses_yesterdays_caps() -> None:
-    from indexer.strategy.overlays.regime import market_level
+    from indexer.strategy.overlays.regime_filter import market_level
 
     a = np.array([100.0, 110.0, 99.0, 120.0])
     b = np.array([10.0, 10.0, 12.0, 12.0])

@@ -20,7 +20,7 @@ import pandas as pd
 
 from indexer.data.sources.coingecko import COINGECKO_IDS, coingecko_url
 from indexer.data.live.http import SourceClient, SourceError
-from indexer.data.live.store import SourceUpdate, read_frame
+from indexer.data.live.live_cache import SourceUpdate, read_frame
 
 __all__ = ["refresh_market_caps", "parse_market_chart", "COINGECKO_LICENCE"]
 

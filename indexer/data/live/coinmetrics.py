@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from indexer.data.live.http import SourceClient, SourceError
-from indexer.data.live.store import SourceUpdate, read_frame, read_state
+from indexer.data.live.live_cache import SourceUpdate, read_frame, read_state
 
 __all__ = ["DEFAULT_COINMETRICS_URL", "COINMETRICS_LICENCE", "COINMETRICS_RATE", "refresh_onchain", "parse_asset_metrics"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from indexer.data.live.http import SourceClient, SourceError
-from indexer.data.live.store import SourceUpdate, read_frame
+from indexer.data.live.live_cache import SourceUpdate, read_frame
 
 __all__ = ["DEFAULT_FNG_URL", "FNG_LICENCE", "refresh_fear_greed", "parse_fng", "fear_greed_path"]
 

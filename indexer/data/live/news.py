@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from indexer.data.live.http import SourceClient, SourceError
-from indexer.data.live.store import SourceUpdate, read_frame
+from indexer.data.live.live_cache import SourceUpdate, read_frame
 from indexer.data.sources.sentiment_inputs import _SLUG, tag_assets
 
 __all__ = ["NEWS_LICENCE", "NEWS_COLUMNS", "parse_feed", "refresh_news", "news_path", "read_news_cache"]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from indexer.data.sources.ccxt_ohlcv import make_exchange, read_ohlcv_cache, with_retries
 from indexer.data.live.http import SourceError
-from indexer.data.live.store import SourceUpdate
+from indexer.data.live.live_cache import SourceUpdate
 from indexer.exceptions import DataError
 
 __all__ = ["refresh_ohlcv", "ohlcv_path"]

@@ -25,7 +25,7 @@ import pandas as pd
 
 from indexer.data.live.needs import InputNeeds
 from indexer.data.live.settings import LiveSettings
-from indexer.data.live.store import SourceUpdate, read_state, write_state
+from indexer.data.live.live_cache import SourceUpdate, read_state, write_state
 from indexer.exceptions import DataError
 
 __all__ = ["RefreshReport", "refresh_inputs"]
@@ -107,7 +107,7 @@ def refresh_inputs(
     needs
         Inputs and assets (``indexer.strategy.freshness.input_needs(strategy)``).
     root
-        The live cache directory (:func:`indexer.data.live.store.live_root`).
+        The live cache directory (:func:`indexer.data.live.live_cache.live_root`).
     settings
         Source URLs, feeds, rate limits (default :class:`LiveSettings`).
     now

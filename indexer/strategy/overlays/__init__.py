@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from indexer.strategy.overlays.base import OverlayContext, OverlayResult, scale_exposure
 from indexer.strategy.overlays.drawdown import DrawdownGuard
-from indexer.strategy.overlays.regime import RegimeFilter
+from indexer.strategy.overlays.regime_filter import RegimeFilter
 from indexer.strategy.overlays.vol_target import VolTarget
 
 __all__ = [
