@@ -132,7 +132,7 @@ class WeightCaps:
     groups: tuple[tuple[str, frozenset[str], float], ...] = ()
 
     def cap(self, asset: str) -> float:
-        """The cap of ``asset`` alone (fraction)."""
+        """Return the cap of ``asset`` alone (fraction)."""
         return float(self.per_asset.get(asset, self.default))
 
     @property

@@ -1,6 +1,6 @@
-"""Fault injection for the kill tests: ``INDEXER_BOT_CRASH_AT=<point>[:<leg>]``.
+r"""Fault injection for the kill tests: ``INDEXER_BOT_CRASH_AT=<point>[:<leg>]``.
 
-The process ``SIGKILL``\\ s itself when it reaches ``<point>``: a run step
+The process ``SIGKILL``\ s itself when it reaches ``<point>``: a run step
 (:data:`indexer.bot.rebalancer.STEPS`) or, for an order of leg ``<leg>``, one of
 :data:`ORDER_POINTS`: ``order_intent`` (intent recorded, nothing sent),
 ``order_sent`` (the exchange acknowledged it, nothing recorded) and

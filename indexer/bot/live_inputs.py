@@ -38,7 +38,7 @@ REHEARSAL_LABEL = "REHEARSAL on the offline reference data (historical, not live
 
 
 def live_cache_dir(cfg: BotSettings) -> Path:
-    """``<data dir>/live/<exchange>`` (``data.path`` when given)."""
+    """Return ``<data dir>/live/<exchange>`` (``data.path`` when given)."""
     from indexer.data.live import live_root
 
     live = cfg.data.live
@@ -76,7 +76,7 @@ def check(cfg: BotSettings, data: "MarketData", now: dt.datetime | pd.Timestamp,
 
 def decide(cfg: BotSettings, data: "MarketData", as_of: pd.Timestamp, now: dt.datetime | pd.Timestamp,
            previous: pd.Series | None) -> "TargetPortfolio":
-    """The target after the freshness check (when enabled), fallbacks applied and recorded in its diagnostics."""
+    """Return the target after the freshness check (when enabled), fallbacks applied and recorded in its diagnostics."""
     from indexer.strategy.freshness import decide as _decide
 
     strategy = _strategy(cfg)
@@ -98,10 +98,11 @@ class FreshStrategy:
         self.strategy, self.now = strategy, now
 
     def __getattr__(self, name: str) -> Any:
+        """Delegate everything else to the wrapped strategy."""
         return getattr(self.strategy, name)
 
     def target(self, data: "MarketData", as_of: Any, previous: pd.Series | None = None) -> "TargetPortfolio":
-        """The wrapped strategy's target after the freshness check (see class docstring)."""
+        """Return the wrapped strategy's target after the freshness check (see class docstring)."""
         from indexer.strategy.freshness import decide as _decide
 
         return _decide(self.strategy, data.until(as_of), as_of, now=self.now, previous=previous)
@@ -121,7 +122,7 @@ def status_inputs(cfg: BotSettings, now: dt.datetime | pd.Timestamp | None = Non
 
 
 def rehearsal(cfg: BotSettings) -> BotSettings:
-    """The config of an offline rehearsal: reference data, ``<account>-rehearsal``, freshness checked."""
+    """Return the config of an offline rehearsal: reference data, ``<account>-rehearsal``, freshness checked."""
     data = cfg.data.model_copy(update={"source": "reference", "path": None, "check_freshness": True,
                                        "max_age_hours": max(cfg.data.max_age_hours, 36.0)})
     account = f"{cfg.account}-rehearsal"[:40]
@@ -129,7 +130,7 @@ def rehearsal(cfg: BotSettings) -> BotSettings:
 
 
 def rehearsal_now(cfg: BotSettings) -> dt.datetime:
-    """The rehearsal clock: 00:05 UTC after the last day on which every input that would block has data.
+    """Return the rehearsal clock: 00:05 UTC after the last day on which every input that would block has data.
 
     E.g. ``ai_index`` on the reference data: the Fear & Greed file ends 2025-05-02, prices 2025-10-24,
     so the rehearsal decides as of 2025-05-02 (news and on-chain inputs are then dropped, as declared).

@@ -74,7 +74,7 @@ def reference_cache_dir(data_dir: str | Path | None = None) -> Path:
 
 
 def reference_cached(data_dir: str | Path | None = None) -> bool:
-    """True when ``<data_dir>/reference`` holds a complete cache of the current format."""
+    """Return True when ``<data_dir>/reference`` holds a complete cache of the current format."""
     return is_complete(reference_cache_dir(data_dir))
 
 
@@ -134,7 +134,7 @@ class _Prices:
 
 
 def _read_price_files(src: Path) -> list:
-    """The Coinbase and Yahoo-style daily price frames found in ``src`` (at least one, else DataError)."""
+    """Return the Coinbase and Yahoo-style daily price frames found in ``src`` (at least one, else DataError)."""
     cb_file = _find(src, "coinbase_cmc/coinbase_top200_daily_*.csv")
     frames = []
     if cb_file is not None:
@@ -231,7 +231,7 @@ def _build_metrics(src: Path, close: pd.DataFrame, cm: Any) -> tuple[dict[str, p
 
 
 def _build_sentiment(src: Path) -> tuple[Sentiment, list[str]]:
-    """The Fear & Greed index and every dated news file as one asset-tagged table, with the files read."""
+    """Return the Fear & Greed index and every dated news file as one asset-tagged table, with the files read."""
     index, files = None, []
     fg = src / "crypto_fear_greed_index.csv"
     if fg.exists():
@@ -340,7 +340,7 @@ def load_reference(
     refresh: bool = False,
     full_history: bool = False,
 ) -> MarketData:
-    """The reference :class:`MarketData`: the cache, else an import of ``source``, else fetched data.
+    """Return the reference :class:`MarketData`: the cache, else an import of ``source``, else fetched data.
 
     Order: (1) the reference cache unless ``refresh``; (2) import ``source``
     (default ``../shared/data``) into the cache; (3) the first exchange cache

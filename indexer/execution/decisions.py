@@ -58,7 +58,7 @@ class DecisionLog:
     account: str
 
     def path(self, strategy: Any, as_of: pd.Timestamp) -> Path:
-        """The file of ``strategy``'s decision at bar ``as_of`` for this account."""
+        """Return the file of ``strategy``'s decision at bar ``as_of`` for this account."""
         spec = getattr(strategy, "spec", None)
         dump = getattr(spec, "model_dump_json", None)
         text = dump() if callable(dump) else repr(getattr(strategy, "name", strategy))
@@ -67,7 +67,7 @@ class DecisionLog:
         return Path(self.directory) / f"{name}-{pd.Timestamp(as_of):%Y%m%d}-{key}.json"
 
     def load(self, strategy: Any, as_of: pd.Timestamp) -> RecordedDecision | None:
-        """The recorded decision, or None (DataError naming the file when it cannot be read)."""
+        """Return the recorded decision, or None (DataError naming the file when it cannot be read)."""
         p = self.path(strategy, as_of)
         if not p.exists():
             return None

@@ -107,7 +107,7 @@ def derived_filters(base: str, quote: str, price: float, usd_price: float | None
 
 
 def recorded_filters(base: str) -> MarketFilters:
-    """The recorded ``BASE/USDT`` filters of :data:`RECORDED_FILTERS`."""
+    """Return the recorded ``BASE/USDT`` filters of :data:`RECORDED_FILTERS`."""
     tick, step, max_qty, max_price, mkt_max = RECORDED_FILTERS[base]
     return MarketFilters(
         base=base,

@@ -297,14 +297,14 @@ def _as_balance(holdings: Holdings | AccountBalance) -> AccountBalance:
 
 
 def _invested(weights: pd.Series, quote: str) -> pd.Series:
-    """The non-cash lines of ``weights`` that are > 0."""
+    """Return the non-cash lines of ``weights`` that are > 0."""
     w = weights.drop([c for c in (CASH, quote) if c in weights.index])
     return w[w > 0]
 
 
 def _routes(assets: Iterable[str], markets: Mapping[str, Market], quote: str, inter: tuple[str, ...]
             ) -> tuple[dict[str, tuple[str, str | None]], list[SkippedTrade]]:
-    """The market of every asset to trade or value (intermediates included); held assets without one are skipped."""
+    """Return the market of every asset to trade or value (intermediates included); held assets without one are skipped."""
     routes: dict[str, tuple[str, str | None]] = {}
     skipped: list[SkippedTrade] = []
     for a in sorted(assets):
@@ -350,8 +350,11 @@ def _too_small_to_open(w: pd.Series, routes: Mapping[str, tuple[str, str | None]
 
 
 def _buffered(tw: Mapping[str, Decimal], cash_w: float, cash_buffer: float) -> dict[str, Decimal]:
-    """Asset weights that leave at least ``cash_buffer`` in cash: scaled down together when the
-    target's cash is smaller (the buffer is part of the target, so sells and buys aim at the same book)."""
+    """Return asset weights that leave at least ``cash_buffer`` in cash.
+
+    They are scaled down together when the target's cash is smaller (the buffer is part of the
+    target, so sells and buys aim at the same book).
+    """
     if cash_w >= cash_buffer or cash_w >= 1:
         return dict(tw)
     f = Decimal(str((1 - cash_buffer) / (1 - cash_w)))

@@ -117,8 +117,10 @@ def strategy_compliance(strategy: Any, data: "MarketData") -> Callable[[pd.Serie
 
 
 def strategy_caps(strategy: Any, data: "MarketData") -> WeightCaps | None:
-    """The strategy's weight caps (``weight_caps(registry)``), which the untradeable policy respects; None
-    for a strategy without the method."""
+    """Return the strategy's weight caps (``weight_caps(registry)``), which the untradeable policy respects.
+
+    None for a strategy without the method.
+    """
     caps = getattr(strategy, "weight_caps", None)
     return caps(data.assets) if callable(caps) else None
 

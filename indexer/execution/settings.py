@@ -93,7 +93,7 @@ class ExchangeSettings(_Model):
         return self.id
 
     def loopback(self) -> bool:
-        """True when every configured URL points at this machine."""
+        """Return True when every configured URL points at this machine."""
         urls = list(_walk_urls(self.urls))
         return bool(urls) and all((urlparse(u).hostname or "") in LOOPBACK_HOSTS for u in urls)
 
@@ -152,7 +152,7 @@ class ExecutionSettings(_Model):
                                                                  "(fees, price moves between orders)")
 
     def executor_settings(self) -> Any:
-        """The :class:`~indexer.execution.executor.ExecutorSettings` (how orders are worked) these settings give."""
+        """Return the :class:`~indexer.execution.executor.ExecutorSettings` (how orders are worked) these settings give."""
         from indexer.execution.executor import ExecutorSettings
 
         return ExecutorSettings(**self.model_dump(exclude={"drift_threshold", "cash_buffer"}))
@@ -186,7 +186,7 @@ _FLAT_LEGACY = {"fee_rate": ("paper", "fee_rate"), "paper_balances": ("paper", "
 
 
 def _nest(raw: dict[str, Any]) -> dict[str, Any]:
-    """The flat file form (exchange keys at the top) -> the nested form."""
+    """Convert the flat file form (exchange keys at the top) to the nested form."""
     if isinstance(raw.get("exchange"), dict):
         return raw
     out: dict[str, Any] = {k: dict(raw.pop(k)) for k in ("paper", "execution", "risk") if isinstance(raw.get(k), dict)}
@@ -198,15 +198,18 @@ def _nest(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings_error(exc: ValidationError, where: str) -> ConfigError:
-    """A one-line :class:`ConfigError` naming ``where`` and each field at fault."""
+    """Return a one-line :class:`ConfigError` naming ``where`` and each field at fault."""
     fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
     return ConfigError(f"{where}: {fields}")
 
 
 def load_settings(path: str | Path | None = None, *, exchange: str | None = None,
                   overrides: dict[str, dict[str, Any]] | None = None) -> RebalanceSettings:
-    """Settings from ``path`` (or ``$INDEXER_EXCHANGE_CONFIG``); ``exchange`` and ``overrides``
-    (``{"execution": {...}, ...}``, e.g. from command-line flags) win over the file."""
+    """Load the settings from ``path`` (or ``$INDEXER_EXCHANGE_CONFIG``).
+
+    ``exchange`` and ``overrides`` (``{"execution": {...}, ...}``, e.g. from command-line flags)
+    win over the file.
+    """
     path = path or os.environ.get(CONFIG_ENV)
     raw: dict[str, Any] = {}
     if path:

@@ -43,7 +43,7 @@ from indexer.optimiser.terms import Risk, Rows, Terms
 
 
 def cache_info() -> dict[str, int]:
-    """Number of cached cvxpy problems (active run cache) and solves through them; no cvxpy import when none was built."""
+    """Return the number of cached cvxpy problems (active run cache) and solves through them; no cvxpy import when none was built."""
     import sys
 
     mod = sys.modules.get("indexer.optimiser.cvxpy_problem")

@@ -96,7 +96,7 @@ def inverse_volatility_weights(ctx: WeighContext) -> np.ndarray:
     ctx.returns_matrix()  # validates presence and coverage
     assert ctx.returns is not None
     vol = ctx.returns.loc[:, list(ctx.assets)].std(ddof=1).to_numpy()
-    bad = [a for a, v in zip(ctx.assets, vol) if not np.isfinite(v) or v <= 0]
+    bad = [a for a, v in zip(ctx.assets, vol, strict=True) if not np.isfinite(v) or v <= 0]
     if bad:
         raise OptimisationError(f"inverse_volatility: zero or undefined volatility for {bad}")
     raw = 1.0 / vol
@@ -104,7 +104,7 @@ def inverse_volatility_weights(ctx: WeighContext) -> np.ndarray:
 
 
 def fixed_weights(ctx: WeighContext, weights: dict[str, float]) -> tuple[np.ndarray, float]:
-    """The weights given in the strategy file; returns (asset weights, CASH weight).
+    """Return the weights given in the strategy file; returns (asset weights, CASH weight).
 
     Every named asset must be eligible at this date.
     """
@@ -170,11 +170,11 @@ def closed_form(spec: "OptimiserSpec", ctx: WeighContext) -> tuple[np.ndarray, f
         mask = np.zeros(len(raw), dtype=bool)
         mask[keep] = True
         raw = np.where(mask, raw, 0.0)
-        diag["dropped_max_holdings"] = [a for a, m in zip(ctx.assets, mask) if not m]
+        diag["dropped_max_holdings"] = [a for a, m in zip(ctx.assets, mask, strict=True) if not m]
     w, cash = capped(raw, caps, c)
     if c.dust > 0:
         small = (w > 0) & (w < c.dust)
         if small.any():
-            diag["dropped_dust"] = [a for a, s in zip(ctx.assets, small) if s]
+            diag["dropped_dust"] = [a for a, s in zip(ctx.assets, small, strict=True) if s]
             w, cash = capped(np.where(small, 0.0, raw), caps, c)
     return w, cash, diag

@@ -132,7 +132,7 @@ class LinearConstraint(_Strict):
 
 
 def _linear_from_matrix(v: Any) -> Any:
-    """``(A, b)``: a DataFrame (rows x assets, CASH allowed) and ``b`` -> rows ``A w <= b``."""
+    """Return ``(A, b)``: a DataFrame (rows x assets, CASH allowed) and ``b`` -> rows ``A w <= b``."""
     if not (isinstance(v, tuple) and len(v) == 2):
         return v
     import pandas as pd
@@ -144,7 +144,7 @@ def _linear_from_matrix(v: Any) -> Any:
     if len(b) != A.shape[0]:
         raise ValueError(f"linear=(A, b): A has {A.shape[0]} rows but b has {len(b)} values")
     return [{"name": str(r), "assets": {str(a): float(x) for a, x in row.items() if x != 0}, "max": float(bi)}
-            for (r, row), bi in zip(A.iterrows(), b)]
+            for (r, row), bi in zip(A.iterrows(), b, strict=True)]
 
 
 def _dotted(fn: Any) -> str:
@@ -152,7 +152,7 @@ def _dotted(fn: Any) -> str:
 
 
 def _resolve(entry: str | CustomConstraint) -> CustomConstraint:
-    """A custom constraint callable from itself or its dotted path ``pkg.module.function``."""
+    """Return a custom constraint callable from itself or its dotted path ``pkg.module.function``."""
     if callable(entry):
         return entry
     mod, _, attr = str(entry).rpartition(".")
@@ -258,7 +258,7 @@ class ConstraintsSpec(_Strict):
         return self
 
     def active(self) -> list[str]:
-        """Settings that are switched on (differ from their defaults), by field name."""
+        """Return the settings that are switched on (differ from their defaults), by field name."""
         return [name for name, default in _setting_defaults().items() if getattr(self, name) != default]
 
 
@@ -355,7 +355,7 @@ def _stablecoin(i: "Inputs") -> Terms:
 
 
 def _linear(i: "Inputs") -> Terms:
-    """The user's rows, grouped by which sides they bound (the blocks' structure depends on the spec only)."""
+    """Return the user's rows, grouped by which sides they bound (the blocks' structure depends on the spec only)."""
     specs = i.spec.constraints.linear
     A = np.zeros((len(specs), i.n))
     cash = np.zeros(len(specs))
@@ -398,7 +398,7 @@ def _members(i: "Inputs", group: str, where: str) -> np.ndarray:
 
 
 def custom_callables(c: ConstraintsSpec) -> list[CustomConstraint]:
-    """The user's constraint callables (dotted paths imported)."""
+    """Return the user's constraint callables (dotted paths imported)."""
     return [_resolve(e) for e in c.custom]
 
 

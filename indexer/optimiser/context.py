@@ -67,6 +67,7 @@ class WeighContext:
     index: pd.Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Check the assets and align every input to them (OptimisationError naming the field)."""
         assets = tuple(str(a) for a in self.assets)
         if not assets:
             raise OptimisationError("WeighContext.assets is empty: no eligible asset to weigh")
@@ -92,7 +93,7 @@ class WeighContext:
         return len(self.assets)
 
     def returns_matrix(self) -> np.ndarray:
-        """Returns window of ``assets`` as a (T, n) array; missing days count as 0 return.
+        """Return the window of ``assets`` as a (T, n) array; missing days count as 0 return.
 
         Raises :class:`OptimisationError` when returns are absent, an asset is
         missing from them or has fewer than 2 observations.
@@ -114,20 +115,20 @@ class WeighContext:
         nan = np.isnan(x)
         counts = len(x) - nan.sum(axis=0)
         if (counts < 2).any():
-            short = [a for a, c in zip(self.assets, counts) if c < 2]
+            short = [a for a, c in zip(self.assets, counts, strict=True) if c < 2]
             raise OptimisationError(
                 f"returns window has fewer than 2 observations for {short} "
                 f"({len(x)} rows); drop them from the universe or lengthen the window"
             )
         if np.isinf(x).any():
-            bad = [a for a, b in zip(self.assets, np.isinf(x).any(axis=0)) if b]
+            bad = [a for a, b in zip(self.assets, np.isinf(x).any(axis=0), strict=True) if b]
             raise OptimisationError(f"returns window contains infinite values for {bad}")
         if nan.any():
             x[nan] = 0.0
         return x
 
     def covariance_matrix(self) -> np.ndarray | None:
-        """The given covariance aligned to ``assets`` (None when not given); error naming gaps."""
+        """Return the given covariance aligned to ``assets`` (None when not given); error naming gaps."""
         if self.covariance is None:
             return None
         cov = pd.DataFrame(self.covariance)
@@ -141,7 +142,7 @@ class WeighContext:
         except (TypeError, ValueError):
             raise OptimisationError("covariance holds values that are not numbers") from None
         if not np.isfinite(m).all():
-            bad = [a for a, b in zip(self.assets, ~np.isfinite(m).all(axis=0)) if b]
+            bad = [a for a, b in zip(self.assets, ~np.isfinite(m).all(axis=0), strict=True) if b]
             raise OptimisationError(f"covariance contains missing or infinite values for {bad}")
         return m
 
@@ -155,7 +156,7 @@ class WeighContext:
             s = s.reindex(self.index)
         ok = np.isfinite(s.to_numpy())
         if not ok.all():
-            bad = [a for a, good in zip(self.assets, ok) if not good]
+            bad = [a for a, good in zip(self.assets, ok, strict=True) if not good]
             raise OptimisationError(f"WeighContext.{name} is missing or not finite for {bad}")
         return s
 
@@ -213,7 +214,7 @@ def finalise_weights(values: np.ndarray | pd.Series, assets: tuple[str, ...], ca
     if not np.isfinite(full).all():
         raise OptimisationError("optimiser produced non-finite weights")
     if (full < -1e-6).any():
-        neg = {a: float(x) for a, x in zip([*assets, CASH], full) if x < -1e-6}
+        neg = {a: float(x) for a, x in zip([*assets, CASH], full, strict=True) if x < -1e-6}
         raise OptimisationError(f"optimiser produced negative weights {neg}")
     full = np.where(full < 1e-12, 0.0, full)
     total = full.sum()

@@ -155,8 +155,11 @@ def solve_once(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, floa
 
 def _target_return(spec: OptimiserSpec, inputs: Inputs,
                    groups: tuple[str, ...]) -> tuple[np.ndarray, float, dict[str, Any]]:
-    """Minimum variance for the required return; with ``if_unreachable: max_return`` an
-    unreachable target is lowered to the highest achievable return (recorded in diagnostics)."""
+    """Solve minimum variance for the required return.
+
+    With ``if_unreachable: max_return`` an unreachable target is lowered to the highest achievable
+    return (recorded in diagnostics).
+    """
     info: dict[str, Any] = {}
     try:
         w, cash, diag = _run("target_return", spec, inputs, groups)
@@ -172,7 +175,7 @@ def _target_return(spec: OptimiserSpec, inputs: Inputs,
 
 
 def _subset(ctx: WeighContext, keep: np.ndarray) -> WeighContext:
-    return replace(ctx, assets=tuple(a for a, k in zip(ctx.assets, keep) if k))
+    return replace(ctx, assets=tuple(a for a, k in zip(ctx.assets, keep, strict=True) if k))
 
 
 def _resolve(spec: OptimiserSpec, ctx: WeighContext, keep: np.ndarray) -> tuple[np.ndarray, float, dict[str, Any]]:
@@ -203,7 +206,7 @@ def _remove_dust(spec: OptimiserSpec, ctx: WeighContext, w: np.ndarray, cash: fl
         except OptimisationError as exc:
             diag["dust_note"] = f"kept weights below dust {dust}: dropping them is infeasible ({exc})"
             break
-        dropped += [a for a, s, x in zip(ctx.assets, small, w) if s and x > _HELD]
+        dropped += [a for a, s, x in zip(ctx.assets, small, w, strict=True) if s and x > _HELD]
         keep, w, cash = trial, w2, cash2
         diag.update(d2)
     if dropped:
@@ -219,7 +222,7 @@ def solve_convex(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, fl
     if c.max_holdings is not None and int((w > _HELD).sum()) > c.max_holdings:
         keep[:] = False
         keep[np.argsort(-w, kind="stable")[: c.max_holdings]] = True
-        diag["dropped_max_holdings"] = [a for a, k in zip(ctx.assets, keep) if not k]
+        diag["dropped_max_holdings"] = [a for a, k in zip(ctx.assets, keep, strict=True) if not k]
         w, cash, d2 = _resolve(spec, ctx, keep)
         diag.update(d2)
     if c.dust > 0:

@@ -84,7 +84,7 @@ class ProblemContext:
 
     # -- for cvxpy parts and custom constraints --------------------------------------------------------------
     def param(self, name: str, shape: tuple[int, ...] | int, source: Callable[[Inputs], Any], **attrs: Any) -> cp.Parameter:
-        """The parameter ``name`` (created on first request) whose value is ``source(inputs)`` at every solve."""
+        """Return the parameter ``name`` (created on first request) whose value is ``source(inputs)`` at every solve."""
         return self._param(name, shape, lambda f: source(f.inputs), **attrs)
 
     def scaled(self, x: Any) -> Any:
@@ -92,7 +92,7 @@ class ProblemContext:
         return x * self.scale if self.mode == HOMOGENEOUS else x
 
     def weight(self, asset: str) -> Any:
-        """The weight of ``asset`` as an expression (0 when it is not among the assets)."""
+        """Return the weight of ``asset`` as an expression (0 when it is not among the assets)."""
         return self.w[self.assets.index(asset)] if asset in self.assets else cp.Constant(0.0)
 
     def members(self, group: str) -> np.ndarray:
@@ -127,7 +127,7 @@ class ProblemContext:
         return self.params[name][0]
 
     def compile_terms(self, key: str, t: Terms) -> tuple[list[Any], list[cp.Constraint]]:
-        """The objective expressions and constraints of ``formulation.terms[key]``, values as parameters."""
+        """Return the objective expressions and constraints of ``formulation.terms[key]``, values as parameters."""
         n, w, cash, sc = self.n, self.w, self.cash, self.scaled
 
         def get(f: Formulation) -> Terms:
@@ -205,7 +205,7 @@ class ProblemContext:
 
 
 def _nth_rows(key: str, j: int) -> Callable[[Formulation], Rows]:
-    """The ``j``-th :class:`Rows` of ``formulation.terms[key]``."""
+    """Return the ``j``-th :class:`Rows` of ``formulation.terms[key]``."""
     return lambda f: f.terms[key].rows[j]
 
 
@@ -262,7 +262,7 @@ class Compiled:
 
 
 def compiled(f: Formulation) -> Compiled:
-    """The cached problem of this formulation's structure, built on first use."""
+    """Return the cached problem of this formulation's structure, built on first use."""
     if not f.cacheable:
         return _build(f)
     key = f.cvxpy_key()
@@ -299,6 +299,6 @@ def _build(f: Formulation) -> Compiled:
 
 
 def cache_info() -> dict[str, int]:
-    """Number of cached problems (in the active run cache) and total solves through them."""
+    """Return the number of cached problems (in the active run cache) and total solves through them."""
     probs = active().values(_BUCKET)
     return {"problems": len(probs), "solves": sum(c.solves for c in probs)}

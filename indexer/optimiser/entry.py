@@ -77,7 +77,7 @@ def solve(spec: OptimiserSpec, ctx: WeighContext) -> WeighResult:
 
 
 def _primary(spec: OptimiserSpec, ctx: WeighContext) -> tuple[Any, float, dict[str, Any]]:
-    """The objective's weights: a closed form (projected onto constraints it cannot honour) or a convex solve."""
+    """Return the objective's weights: a closed form (projected onto constraints it cannot honour) or a convex solve."""
     if spec.is_closed_form:
         w, cash, diag = closed_form(spec, ctx)
         extra = [k for k in spec.constraints.active() if k not in NATIVE_SETTINGS
@@ -97,7 +97,7 @@ def _primary(spec: OptimiserSpec, ctx: WeighContext) -> tuple[Any, float, dict[s
 
 def _fall_back(spec: OptimiserSpec, ctx: WeighContext, exc: OptimisationError,
                diag: dict[str, Any]) -> tuple[Any, float]:
-    """The first fallback that works (recorded in ``diag``); re-raises with every error when none does."""
+    """Return the first fallback that works (recorded in ``diag``); re-raise with every error when none does."""
     if not spec.fallback:
         raise exc
     errors = [str(exc)]
@@ -180,7 +180,7 @@ def optimise(
 
 
 def _context_from(scores: Any, returns: Any, context: WeighContext | None, given: dict[str, Any]) -> WeighContext:
-    """The context given, or built from ``scores``, ``returns`` and the input options ``given``."""
+    """Return the context given, or built from ``scores``, ``returns`` and the input options ``given``."""
     if context is not None:
         if scores is not None or returns is not None or given:
             raise ConfigError("optimise(): give context= or the inputs (scores, returns, "
@@ -254,7 +254,7 @@ def _check_linear_assets(spec: OptimiserSpec, ctx: WeighContext) -> None:
 
 
 def _as_series(v: Any, name: str) -> pd.Series | None:
-    """A Series from a Series or mapping asset -> number; ``OptimisationError`` otherwise."""
+    """Return a Series from a Series or mapping asset -> number; ``OptimisationError`` otherwise."""
     if v is None or isinstance(v, pd.Series):
         return v
     if isinstance(v, Mapping):

@@ -73,7 +73,7 @@ class Formulation:
         return not self.conic_groups and (self.objective.conic is None or self.objective.reusable)
 
     def cvxpy_key(self) -> tuple[Any, ...]:
-        """What a built cvxpy problem depends on besides parameter values."""
+        """Return what a built cvxpy problem depends on besides parameter values."""
         shape: tuple[Any, ...] = ()
         if self.uses_risk:
             f = self.inputs.factor
@@ -85,7 +85,7 @@ class Formulation:
 
 
 def formulate(name: str, inputs: Inputs, groups: tuple[str, ...], penalties: bool = False) -> Formulation:
-    """The :class:`Formulation` of objective ``name`` under ``groups``; ``penalties``: add the spec's, if any."""
+    """Return the :class:`Formulation` of objective ``name`` under ``groups``; ``penalties``: add the spec's, if any."""
     obj = objective(name)
     terms: dict[str, Terms] = {}
     if obj.terms is not None:

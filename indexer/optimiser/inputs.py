@@ -27,7 +27,7 @@ __all__ = ["Inputs", "checked_covariance"]
 def checked_covariance(
     S: np.ndarray | None, assets: tuple[str, ...], repair: str = "error", notes: dict[str, Any] | None = None
 ) -> np.ndarray | None:
-    """A given covariance once it is symmetric and PSD; ``repair="nearest_psd"`` projects it (noted in ``notes``).
+    """Return a given covariance once it is symmetric and PSD; ``repair="nearest_psd"`` projects it (noted in ``notes``).
 
     Raises
     ------

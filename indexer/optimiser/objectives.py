@@ -103,6 +103,7 @@ class Objective:
     internal: bool = False
 
     def __post_init__(self) -> None:
+        """Check the mode (ConfigError naming the objective and the allowed modes)."""
         if self.mode not in (BUDGET, HOMOGENEOUS, FREE):
             raise ConfigError(f"objective {self.name!r}: mode {self.mode!r}; allowed: {BUDGET}, {HOMOGENEOUS}, {FREE}")
         if self.name != "fixed" and (self.weights is None) == (self.terms is None and self.conic is None):
@@ -146,7 +147,7 @@ def register_objective(
     check: Callable[[Callable[[str], Any]], None] | None = None,
     reusable: bool = False,
 ) -> Callable[[F], F]:
-    """Decorator: register a function as the objective ``name``.
+    """Register a function as the objective ``name`` (a decorator).
 
     ``kind``: ``terms`` (``fn(inputs) -> Terms``: quadratic / linear data, every
     back end), ``cvxpy`` (``fn(w, ctx) -> cvxpy expression`` to minimise; cvxpy
@@ -185,7 +186,7 @@ def objective_names(*, internal: bool = False) -> tuple[str, ...]:
 
 
 def objective(name: str) -> Objective:
-    """The objective registered as ``name``, or found at a dotted path ``pkg.module.attr``.
+    """Return the objective registered as ``name``, or found at a dotted path ``pkg.module.attr``.
 
     Raises
     ------

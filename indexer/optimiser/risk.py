@@ -44,15 +44,15 @@ class Factor(NamedTuple):
     d: np.ndarray
 
     def dense(self) -> np.ndarray:
-        """The dense matrix ``S`` (n, n)."""
+        """Return the dense matrix ``S`` (n, n)."""
         return self.G.T @ self.G + np.diag(self.d)
 
     def scaled(self, c: float) -> "Factor":
-        """The factor of ``c * S`` (c >= 0)."""
+        """Return the factor of ``c * S`` (c >= 0)."""
         return Factor(self.G * np.sqrt(c), self.d * c)
 
     def reduced(self) -> "Factor":
-        """Same S with ``G`` replaced by the ``R`` of its QR decomposition (at most n rows)."""
+        """Return the same S with ``G`` replaced by the ``R`` of its QR decomposition (at most n rows)."""
         k, n = self.G.shape
         if k <= n:
             return self

@@ -51,7 +51,7 @@ class UnreachableReturn(OptimisationError):
 
     @classmethod
     def for_target(cls, required_return: float, max_return: float, constraints: str) -> "UnreachableReturn":
-        """The error naming the return constraint, the achievable maximum and the constraints."""
+        """Return the error naming the return constraint, the achievable maximum and the constraints."""
         return cls(
             f"target_return: return constraint unreachable: required_return {required_return:.6g} (annual) "
             f"is above the highest expected return {max_return:.6g} achievable under the constraints "
@@ -90,7 +90,7 @@ def check_reachable(spec: OptimiserSpec, inputs: Inputs, groups: tuple[str, ...]
 
 
 def reachable_target(exc: UnreachableReturn) -> float:
-    """The requirement used to hold the highest-return portfolio: its return less a 1e-9 relative slack."""
+    """Return the requirement used to hold the highest-return portfolio: its return less a 1e-9 relative slack."""
     return exc.max_return - _MAX_SLACK * max(1.0, abs(exc.max_return))
 
 

@@ -67,14 +67,14 @@ class Rows:
     @classmethod
     def at_most(cls, A: ArrayLike, b: ArrayLike, cash: ArrayLike | None = None, *, on_trades: bool = False,
                 scaled: bool = True) -> "Rows":
-        """``A w + cash x CASH <= b``."""
+        """Return the rows ``A w + cash x CASH <= b``."""
         A = np.atleast_2d(np.asarray(A, dtype="float64"))
         return cls(A, _cash(cash, A), upper=np.asarray(b, dtype="float64").reshape(-1), on_trades=on_trades, scaled=scaled)
 
     @classmethod
     def at_least(cls, A: ArrayLike, b: ArrayLike, cash: ArrayLike | None = None, *, on_trades: bool = False,
                 scaled: bool = True) -> "Rows":
-        """``A w + cash x CASH >= b``."""
+        """Return the rows ``A w + cash x CASH >= b``."""
         A = np.atleast_2d(np.asarray(A, dtype="float64"))
         return cls(A, _cash(cash, A), lower=np.asarray(b, dtype="float64").reshape(-1), on_trades=on_trades, scaled=scaled)
 
@@ -89,7 +89,7 @@ class Rows:
     @classmethod
     def equal_to(cls, A: ArrayLike, b: ArrayLike, cash: ArrayLike | None = None, *, on_trades: bool = False,
                 scaled: bool = True) -> "Rows":
-        """``A w + cash x CASH == b``."""
+        """Return the rows ``A w + cash x CASH == b``."""
         A = np.atleast_2d(np.asarray(A, dtype="float64"))
         rhs = np.asarray(b, dtype="float64").reshape(-1)
         return cls(A, _cash(cash, A), lower=rhs, upper=rhs, equal=True, on_trades=on_trades, scaled=scaled)
@@ -100,7 +100,7 @@ class Rows:
         return int(self.A.shape[0])
 
     def signature(self) -> tuple:
-        """The structure (not the values): part of a compiled problem's cache key."""
+        """Return the structure (not the values): part of a compiled problem's cache key."""
         return (self.m, self.lower is not None, self.upper is not None, self.equal, self.on_trades, self.scaled)
 
 
@@ -143,7 +143,7 @@ class Terms:
         return self.risk is not None or self.proximity is not None
 
     def signature(self) -> tuple:
-        """The structure (which parts, how many rows): part of a compiled problem's cache key."""
+        """Return the structure (which parts, how many rows): part of a compiled problem's cache key."""
         present = tuple(getattr(self, f) is not None for f in
                         ("risk", "proximity", "linear", "trade_costs", "lower", "upper", "cash_lower", "cash_upper"))
         centre = self.risk is not None and self.risk.centre is not None

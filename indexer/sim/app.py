@@ -56,7 +56,7 @@ def _dec(params: dict[str, str], name: str, required: bool = True) -> Decimal | 
 
 
 def build_app(engine: Engine, *, api_key: str, api_secret: str, faults: FaultBook) -> web.Application:
-    """The aiohttp application serving ``engine`` for one account: ``/api/v3`` plus the ``/_sim`` controls."""
+    """Return the aiohttp application serving ``engine`` for one account: ``/api/v3`` plus the ``/_sim`` controls."""
     requests_log: list[dict[str, Any]] = []
     routes = {**public_routes(engine), **account_routes(engine)}
     app = web.Application()
@@ -161,7 +161,7 @@ def public_routes(engine: Engine) -> dict[str, Handler]:
         start, end = p.get("startTime"), p.get("endTime")
         ms = bars.index.as_unit("ms").asi8 if len(bars) else []
         rows = []
-        for t, close in zip(ms, bars.to_numpy()):
+        for t, close in zip(ms, bars.to_numpy(), strict=True):
             if (start and t < int(start)) or (end and t > int(end)) or close != close:
                 continue
             c = f"{close:.8f}"
@@ -240,7 +240,7 @@ async def _injected_fault(rules: list[FaultRule], method: str, path: str) -> tup
 
 def api_handler(engine: Engine, routes: dict[str, Handler], *, api_key: str, api_secret: str, faults: FaultBook,
                 requests_log: list[dict[str, Any]]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The ``/api/v3/{path}`` handler: log the request, apply injected faults, verify signed calls, dispatch."""
+    """Return the ``/api/v3/{path}`` handler: log the request, apply injected faults, verify signed calls, dispatch."""
 
     async def api(request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
@@ -276,7 +276,7 @@ def api_handler(engine: Engine, routes: dict[str, Handler], *, api_key: str, api
 
 def add_control_routes(app: web.Application, engine: Engine, faults: FaultBook,
                        requests_log: list[dict[str, Any]]) -> None:
-    """The unsigned test controls under ``/_sim``: state, faults, request log, prices, clock, drift, resting orders."""
+    """Add the unsigned test controls under ``/_sim``: state, faults, request log, prices, clock, drift, resting orders."""
 
     async def state(request: web.Request) -> web.Response:
         engine.poll()

@@ -181,7 +181,7 @@ class Strategy:
         return TargetPortfolio(t, w, jsonable(diag))
 
     def weight_caps(self, registry: Any = None) -> WeightCaps:
-        """The caps this strategy puts on its weights (fractions of value), for execution to respect.
+        """Return the caps this strategy puts on its weights (fractions of value), for execution to respect.
 
         Per asset: ``optimiser.constraints.max_weight`` / ``per_asset`` and the
         ``market_cap`` objective's ``max_weight``; per group: ``theme_caps`` and

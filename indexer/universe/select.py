@@ -92,7 +92,7 @@ def _pick_ranked(ranked: list[str], spec: UniverseSpec, held: set[str]) -> list[
 
 def _select_members(data: "MarketData", spec: UniverseSpec, screen: Any, log: list[dict[str, Any]],
                     compliance: ComplianceSpec | None) -> UniverseResult:
-    """The membership branch of :func:`select_universe` (see :mod:`indexer.universe.membership`)."""
+    """Select the members: the membership branch of :func:`select_universe` (see :mod:`indexer.universe.membership`)."""
     res = membership_candidates(data, spec, screen)
     info: dict[str, Any] = {"source": spec.membership, "snapshot": None if res.snapshot is None else res.snapshot.isoformat(),
                             "chosen": res.chosen, "missing": res.missing}
@@ -173,7 +173,7 @@ def _excluded(asset: str, rule: str, detail: str) -> dict[str, Any]:
 
 
 def _static_screen(data: "MarketData", spec: UniverseSpec, log: list[dict[str, Any]]) -> Callable[[str], bool]:
-    """The registry screens (``exclude``, kinds, themes) as a predicate that logs each exclusion."""
+    """Return the registry screens (``exclude``, kinds, themes) as a predicate that logs each exclusion."""
     reg = data.assets
 
     def screen(s: str) -> bool:
@@ -198,7 +198,7 @@ def _priced_candidates(data: "MarketData", spec: UniverseSpec, screen: Callable[
     """Assets priced at the last bar that pass the registry screens and, when set, ``tradable_on``."""
     last = data.close.iloc[-1].to_numpy(dtype="float64")
     # not trading at as_of: not a candidate (not logged, it would flood the log)
-    cands = [s for s, px in zip(data.symbols, last) if np.isfinite(px) and screen(s)]
+    cands = [s for s, px in zip(data.symbols, last, strict=True) if np.isfinite(px) and screen(s)]
     if spec.tradable_on:
         from indexer.universe.tradable import screen_tradable
 
@@ -211,7 +211,7 @@ def _eligible(data: "MarketData", spec: UniverseSpec, cands: list[str],
               log: list[dict[str, Any]]) -> tuple[list[str], dict[str, float]]:
     """Candidates with enough history, volume and market cap; and the ranking key (USD) per asset."""
     symbols = data.symbols
-    hist = dict(zip(symbols, (~np.isnan(data.close.to_numpy(dtype="float64"))).sum(axis=0).tolist()))
+    hist = dict(zip(symbols, (~np.isnan(data.close.to_numpy(dtype="float64"))).sum(axis=0).tolist(), strict=True))
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:
         raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")
