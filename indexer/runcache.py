@@ -5,7 +5,8 @@ buckets of one ``RunCache``: compiled optimiser problems
 (``optimiser.problems``), QP warm starts keyed by the asset set
 (``optimiser.warm``), the ML blend's feature stores and fitted models
 (``signals.features``, ``signals.models``), walk-forward news-model scores
-(``signals.news``) and benchmark results keyed by a fingerprint of the data
+(``signals.news``), the regime filter's trend and sentiment paths
+(``strategy.regime``) and benchmark results keyed by a fingerprint of the data
 and the cost settings (``backtest.benchmarks``).
 
 The cache in force is :func:`active`: the innermost ``with RunCache():`` block
@@ -43,6 +44,7 @@ DEFAULT_SIZES: dict[str, int] = {
     "signals.features": 8,
     "signals.models": 512,
     "signals.news": 64,
+    "strategy.regime": 16,
     "backtest.benchmarks": 32,
 }
 _FALLBACK_SIZE = 128

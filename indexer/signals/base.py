@@ -10,6 +10,7 @@ naming the signal, and checks the output's shape.
 from __future__ import annotations
 
 import inspect
+from functools import lru_cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, TypeVar
 
@@ -168,6 +169,12 @@ def signal_class(name: str) -> type[Signal]:
     raise SignalError(f"unknown signal {name!r}; allowed: {', '.join(available())} (or a dotted path pkg.module.Class)")
 
 
+@lru_cache(maxsize=None)
+def _init_params(cls: type) -> list[str]:
+    """Keyword parameters of ``cls.__init__`` (memoised: ``inspect.signature`` is slow and classes do not change)."""
+    return [k for k in inspect.signature(cls.__init__).parameters if k != "self"]
+
+
 def get(name: str, **params: Any) -> Signal:
     """A configured signal: registered ``name`` (or dotted path) with keyword ``params``.
 
@@ -177,7 +184,7 @@ def get(name: str, **params: Any) -> Signal:
         Unknown name, or parameters the signal does not accept (listing those it does).
     """
     cls = signal_class(name)
-    allowed = [k for k in inspect.signature(cls.__init__).parameters if k != "self"]
+    allowed = _init_params(cls)
     bad = sorted(set(params) - set(allowed))
     if bad:
         raise SignalError(f"signal {name!r}: unknown parameter(s) {bad}; allowed: {allowed}")

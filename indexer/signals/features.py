@@ -31,12 +31,12 @@ store against the whole-history computation on selected assets).
 from __future__ import annotations
 
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
 
+from indexer.data.identity import ArraysSeen, panel_roots
 from indexer.runcache import scoped
 from indexer.signals._util import tail
 from indexer.signals.base import Signal
@@ -50,16 +50,9 @@ __all__ = ["FeatureStore", "feature_store", "data_identity"]
 _BUCKET = "signals.features"
 
 
-def _root(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
 def data_identity(data: "MarketData") -> tuple[tuple[int, ...], list[np.ndarray]]:
     """Ids of the base arrays behind every panel of ``data`` (views of the same data share them) and the arrays."""
-    arrays = [data.close, data.volume, data.market_cap, *data.metrics.values()]
-    roots = [_root(p.to_numpy()) for p in arrays if p is not None]
+    roots = panel_roots(data)
     return tuple(id(r) for r in roots), roots
 
 
@@ -70,9 +63,7 @@ class FeatureStore:
         self.signals = list(signals)
         self.labels = list(labels)
         self.columns = columns
-        self._refs = [weakref.ref(r) for r in roots]
-        self._sums = _sums(roots)
-        self._verified: Any = None  # weak reference to the run cache that last checked the sums
+        self.seen = ArraysSeen(roots)
         self.lock = threading.RLock()
         self.index = pd.DatetimeIndex([], tz="UTC")
         self.raw: dict[str, np.ndarray] = {}
@@ -82,16 +73,11 @@ class FeatureStore:
 
     def alive(self, roots: list[np.ndarray]) -> bool:
         """Whether the arrays this store was built from are still exactly ``roots``."""
-        return len(roots) == len(self._refs) and all(r() is x for r, x in zip(self._refs, roots))
+        return self.seen.alive(roots)
 
     def verified(self, cache: Any, roots: list[np.ndarray]) -> bool:
         """``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
-        if self._verified is not None and self._verified() is cache:
-            return True
-        if _sums(roots) != self._sums:
-            return False
-        self._verified = weakref.ref(cache)
-        return True
+        return self.seen.verified(cache, roots)
 
     def _full(self, data: "MarketData") -> None:
         from indexer.signals.news_state import NewsState
@@ -163,7 +149,3 @@ def feature_store(data: "MarketData", signals: Sequence[Signal], labels: Sequenc
         store.sync(data)
     return store
 
-
-def _sums(roots: list[np.ndarray]) -> tuple[float, ...]:
-    with np.errstate(all="ignore"):
-        return tuple(float(np.nansum(r)) for r in roots)

@@ -148,7 +148,10 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
             pos = cols.get_indexer(assets)
             raw_v = np.column_stack([store.raw[k][n - 1, pos] for k in labels])
             raw = pd.DataFrame(raw_v, index=assets, columns=labels)
-            last_v = np.column_stack([normalised_rows(store, k, n, pos, np.array([n - 1]), spec)[0] for k in labels])
+            if spec.normalise == "ts_zscore":  # each asset against its own history
+                last_v = np.column_stack([normalised_rows(store, k, n, pos, np.array([n - 1]), spec)[0] for k in labels])
+            else:  # per-day normalisers: every signal's last row at once (one row per signal)
+                last_v = normalise_rows(np.ascontiguousarray(raw_v.T), spec.normalise, spec.winsor).T
             last = pd.DataFrame(last_v, index=assets, columns=labels)
         else:
             sub = data.select(assets)
