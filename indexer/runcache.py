@@ -135,6 +135,13 @@ class RunCache:
         with self._lock:
             return list(self._buckets.get(bucket, {}).values())
 
+    def items(self, bucket: str) -> list[tuple[Hashable, Any]]:
+        """A snapshot of the ``(key, value)`` pairs in ``bucket`` (oldest first)."""
+        if bucket in self._shared:
+            return self.parent.items(bucket)  # type: ignore[union-attr]
+        with self._lock:
+            return list(self._buckets.get(bucket, {}).items())
+
     def clear(self, bucket: str | None = None) -> None:
         """Empty one bucket, or all of them."""
         with self._lock:

@@ -19,7 +19,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
 
-__all__ = ["root_array", "ArraysSeen", "panel_roots"]
+__all__ = ["root_array", "ArraysSeen", "panel_roots", "content_fingerprint"]
 
 
 def root_array(a: np.ndarray) -> np.ndarray:
@@ -71,3 +71,30 @@ class ArraysSeen:
 def _sums(roots: list[np.ndarray]) -> tuple[float, ...]:
     with np.errstate(all="ignore"):
         return tuple(float(np.nansum(r)) if r.dtype.kind in "fiub" else float(len(r)) for r in roots)
+
+
+def content_fingerprint(data: "MarketData") -> tuple:
+    """What ``data`` holds, for keys of results stored across processes: columns, bars, the sum of every
+    panel, the sentiment index, and a digest of the texts (times, tagged assets and words)."""
+    import hashlib
+
+    parts: list = [tuple(data.close.columns), len(data.close)]
+    if len(data.close):
+        parts += [data.close.index[0].value, data.close.index[-1].value]
+    for name, p in [("close", data.close), ("volume", data.volume), ("market_cap", data.market_cap),
+                    *sorted(data.metrics.items())]:  # fmt: skip
+        if p is not None:
+            with np.errstate(all="ignore"):
+                parts.append((name, p.shape, float(np.nansum(p.to_numpy(dtype="float64")))))
+    s = data.sentiment
+    if s.index is not None:
+        parts.append(("sentiment", len(s.index), float(np.nansum(s.index.to_numpy(dtype="float64")))))
+    if s.texts is not None:
+        h = hashlib.sha1()
+        t = s.texts
+        h.update(np.asarray(t["timestamp"].to_numpy(dtype="datetime64[ns]"), dtype="int64").tobytes())
+        h.update("\x1f".join(",".join(map(str, a)) for a in t["assets"]).encode())
+        if "text" in t.columns:
+            h.update("\x1f".join(t["text"].fillna("").astype(str)).encode())
+        parts.append(("texts", len(t), h.hexdigest()))
+    return tuple(parts)

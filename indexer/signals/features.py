@@ -45,7 +45,7 @@ from indexer.signals.sentiment import NewsSentiment
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["FeatureStore", "feature_store", "data_identity"]
+__all__ = ["FeatureStore", "feature_store", "data_identity", "stores_of", "export_stores", "import_stores"]
 
 _BUCKET = "signals.features"
 
@@ -149,3 +149,58 @@ def feature_store(data: "MarketData", signals: Sequence[Signal], labels: Sequenc
         store.sync(data)
     return store
 
+
+
+def stores_of(cache: Any, data: "MarketData") -> list[tuple[tuple, FeatureStore]]:
+    """``(cache key, store)`` of the stores in ``cache`` built on ``data``'s arrays (its views' stores)."""
+    if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:
+        return []
+    ids, roots = data_identity(data)
+    first = data.close.index[0].value
+    out = []
+    for k, store in cache.items(_BUCKET):
+        if k[1] == ids and k[3] == first and store.alive(roots):
+            out.append((k, store))
+    return out
+
+
+def export_stores(cache: Any, data: "MarketData") -> dict[str, dict[str, Any]]:
+    """The stores of ``data`` in ``cache`` as plain values, by signals key, for :func:`import_stores` in another
+    process: rows, raw panels and (ML blends) fitted models.  Stores that score news texts
+    (``news_sentiment``'s per-text model state) are left out."""
+    out = {}
+    for k, store in stores_of(cache, data):
+        with store.lock:
+            if store._news or not len(store.index):
+                continue
+            out[k[0]] = {"labels": list(store.labels), "columns": tuple(store.columns), "index": store.index,
+                         "raw": dict(store.raw), "models": dict(store.__dict__.get("models", {}))}  # fmt: skip
+    return out
+
+
+def import_stores(cache: Any, data: "MarketData", stored: dict[str, dict[str, Any]], signals: dict[str, Sequence[Signal]]) -> int:
+    """Put stores exported from ``data``'s content (:func:`export_stores`) into ``cache``, for the signals keys in
+    ``signals`` (key -> the built signals); returns how many.  A store covers the rows it was saved with and
+    extends from there like any other."""
+    from collections import OrderedDict
+
+    if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:
+        return 0
+    ids, roots = data_identity(data)
+    idx = data.close.index
+    n = 0
+    for key, sigs in signals.items():
+        entry = stored.get(key)
+        if entry is None or entry["columns"] != tuple(data.close.columns):
+            continue
+        m = len(entry["index"])
+        if m == 0 or m > len(idx) or not entry["index"].equals(idx[:m]):
+            continue
+        store = FeatureStore(sigs, entry["labels"], data.close.columns, roots)
+        store.index, store.raw = entry["index"], dict(entry["raw"])
+        if entry["models"]:
+            store.__dict__["models"] = OrderedDict(entry["models"])
+        store.verified(cache, roots)
+        cache.put(_BUCKET, (key, ids, tuple(data.close.columns), idx[0].value), store)
+        n += 1
+    return n

@@ -37,7 +37,7 @@ from indexer.signals.spec import ScoringSpec
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["ScoreResult", "score", "clear_model_cache", "last_row_window"]
+__all__ = ["ScoreResult", "score", "clear_model_cache", "last_row_window", "feature_store_key"]
 
 _MODELS = "signals.models"
 
@@ -75,9 +75,12 @@ def _model_for(X: pd.DataFrame, y: pd.Series, spec: ScoringSpec, assets: tuple[s
     return active().get_or_make(_MODELS, key, lambda: walk_forward(spec).fit_one(X, y, r))
 
 
-def _store_key(spec: ScoringSpec) -> str:
+def feature_store_key(spec: ScoringSpec) -> str:
     """What the raw panels depend on: the signals and their parameters (not weights, normaliser or model)."""
     return repr([(lab, s.name, sorted(s.params.items())) for lab, s in zip(spec.labels, spec.signals)])
+
+
+_store_key = feature_store_key
 
 
 def _iso(v: Any) -> Any:
