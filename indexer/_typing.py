@@ -65,7 +65,9 @@ class TargetPortfolio:
         if ts.tzinfo is None:
             raise ValueError(f"TargetPortfolio.as_of must be UTC-aware, got naive {ts}")
         object.__setattr__(self, "as_of", ts.tz_convert("UTC"))
-        w = pd.Series(self.weights, dtype="float64")
+        w = self.weights
+        if not (isinstance(w, pd.Series) and w.dtype == np.float64):
+            w = pd.Series(w, dtype="float64")
         vals = w.to_numpy(dtype="float64", copy=True)
         index = w.index
         if CASH not in index:

@@ -66,6 +66,8 @@ class Market:
         Asset columns of the data (the order of every array's columns).
     col_pos
         Position of each asset in ``cols``.
+    held_index
+        ``cols`` and ``CASH``: the labels of the weights a decision is given as ``previous``.
     prices
         Close prices carried forward (NaN before an asset's first price).
     relative
@@ -81,6 +83,7 @@ class Market:
     index: pd.DatetimeIndex
     cols: list[str]
     col_pos: dict[str, int]
+    held_index: pd.Index
     prices: np.ndarray
     relative: np.ndarray
     adv: np.ndarray
@@ -137,8 +140,9 @@ def prepare_market(
     scheduled[index.get_indexer(pd.DatetimeIndex(sched).intersection(index))] = True
     scheduled[0] = True
     cols = list(full.columns)
-    return Market(index=index, cols=cols, col_pos={c: j for j, c in enumerate(cols)}, prices=prices,
-                  relative=relative, adv=adv, scheduled=scheduled, first=i0)  # fmt: skip
+    return Market(index=index, cols=cols, col_pos={c: j for j, c in enumerate(cols)},
+                  held_index=pd.Index([*cols, CASH]), prices=prices, relative=relative, adv=adv,
+                  scheduled=scheduled, first=i0)  # fmt: skip
 
 
 def drift(book: Book, relative: np.ndarray) -> Book:
@@ -172,7 +176,7 @@ def decide(
     as_of = market.index[i]
     held = np.r_[book.w, book.cash]
     keep = held > 0
-    previous = pd.Series(held[keep], index=pd.Index([*market.cols, CASH])[keep])
+    previous = pd.Series(held[keep], index=market.held_index[keep])
     if history is None:
         view = data.until(as_of)
     else:

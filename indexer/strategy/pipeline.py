@@ -43,7 +43,6 @@ def _returns_window(pit: "MarketData", assets: list[str], window: int, pos: np.n
                         columns=pd.Index(assets, name=close.columns.name))  # fmt: skip
 
 
-
 def base_portfolio(
     spec: StrategySpec, pit: "MarketData", previous: pd.Series | None = None
 ) -> tuple[pd.Series, dict[str, Any]]:

@@ -153,21 +153,21 @@ def trend_at(data: "MarketData", overlay: Any) -> tuple[bool, float] | None:
     close = data.close
     if len(close) == 0:
         return None
-    cap = overlay.market == "cap_weighted"
-    if cap:
+    names = close.columns.tolist()
+    if overlay.market == "cap_weighted":
         if data.market_cap is None:
             return None  # the view's own computation raises the error
         stables = set(data.assets.stablecoins())
-        cols = np.array([j for j, c in enumerate(close.columns) if c not in stables], dtype=int)
+        cols = np.array([j for j, c in enumerate(names) if c not in stables], dtype=int)
         panels = [close, data.market_cap]
     else:
-        if overlay.market not in close.columns:
+        if overlay.market not in names:
             return None
-        cols = np.array([close.columns.get_loc(overlay.market)], dtype=int)
+        cols = np.array([names.index(overlay.market)], dtype=int)
         panels = [close]
     roots = [root_array(p.to_numpy()) for p in panels]
     key = ("trend", overlay.market, overlay.ma_days, overlay.band, tuple(id(r) for r in roots),
-           tuple(close.columns), close.index[0].value, tuple(cols.tolist()))  # fmt: skip
+           tuple(names), close.index[0].value, tuple(cols.tolist()))  # fmt: skip
     store = _store(key, roots, lambda seen: _TrendPath(seen, overlay, cols))
     if store is None:
         return None
