@@ -68,24 +68,26 @@ class TargetPortfolio:
         if ts.tzinfo is None:
             raise ValueError(f"TargetPortfolio.as_of must be UTC-aware, got naive {ts}")
         object.__setattr__(self, "as_of", ts.tz_convert("UTC"))
-        w = pd.Series(self.weights, dtype="float64").copy()
-        if CASH not in w.index:
-            w[CASH] = 0.0
-        bad = w[~np.isfinite(w.to_numpy())]
-        if len(bad):
-            raise OptimisationError(f"target weights are not finite for {list(bad.index)}")
-        neg = w[w < -1e-6]
-        if len(neg):
+        w = self.weights
+        if not (isinstance(w, pd.Series) and w.dtype == np.float64):
+            w = pd.Series(w, dtype="float64")
+        vals = w.to_numpy(dtype="float64", copy=True)
+        index = w.index
+        if CASH not in index:
+            index, vals = index.append(pd.Index([CASH])), np.append(vals, 0.0)
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            raise OptimisationError(f"target weights are not finite for {list(index[bad])}")
+        neg = vals < -1e-6
+        if neg.any():
             raise OptimisationError(
-                f"target weights must be >= 0; got {neg.round(8).to_dict()}"
+                f"target weights must be >= 0; got {pd.Series(vals[neg], index=index[neg]).round(8).to_dict()}"
             )
-        w = w.clip(lower=0.0)
-        total = float(w.sum())
+        vals = np.maximum(vals, 0.0)
+        total = float(vals.sum())
         if abs(total - 1.0) > 1e-6:
             raise OptimisationError(f"target weights must sum to 1 (with {CASH}); got {total:.10f}")
-        w = w / total
-        w.index.name = "asset"
-        w.name = "weight"
+        w = pd.Series(vals / total, index=index.rename("asset"), name="weight")
         object.__setattr__(self, "weights", w)
 
     @property

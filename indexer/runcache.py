@@ -5,7 +5,9 @@ buckets of one ``RunCache``: compiled optimiser problems
 (``optimiser.problems``), QP warm starts keyed by the asset set
 (``optimiser.warm``), the ML blend's feature stores and fitted models
 (``signals.features``, ``signals.models``), walk-forward news-model scores
-(``signals.news``) and benchmark results keyed by a fingerprint of the data
+(``signals.news``), fitted text models (``models.text``), the asset registry read from its
+file (``data.registry``), the regime filter's trend and sentiment paths
+(``strategy.regime``) and benchmark results keyed by a fingerprint of the data
 and the cost settings (``backtest.benchmarks``).
 
 The cache in force is :func:`active`: the innermost ``with RunCache():`` block
@@ -43,12 +45,16 @@ DEFAULT_SIZES: dict[str, int] = {
     "signals.features": 8,
     "signals.models": 512,
     "signals.news": 64,
+    "strategy.regime": 16,
+    "models.text": 64,
+    "data.registry": 4,
     "backtest.benchmarks": 32,
 }
 _FALLBACK_SIZE = 128
-#: Buckets a cache with a parent delegates to it: keyed by shape, by a data fingerprint, or (feature
-#: stores) by the identity of the data's arrays and checked against their checksums once per run.
-SHARED = ("optimiser.problems", "backtest.benchmarks", "signals.features")
+#: Buckets a cache with a parent delegates to it: keyed by shape, by a data fingerprint, by content
+#: (text models: their training set; the asset registry: its file's size and time) or (feature stores)
+#: by the identity of the data's arrays and checked against their checksums once per run.
+SHARED = ("optimiser.problems", "backtest.benchmarks", "signals.features", "models.text", "data.registry")
 
 
 class RunCache:
@@ -137,6 +143,13 @@ class RunCache:
             return parent.values(bucket)
         with self._lock:
             return list(self._buckets.get(bucket, {}).values())
+
+    def items(self, bucket: str) -> list[tuple[Hashable, Any]]:
+        """A snapshot of the ``(key, value)`` pairs in ``bucket`` (oldest first)."""
+        if bucket in self._shared:
+            return self.parent.items(bucket)  # type: ignore[union-attr]
+        with self._lock:
+            return list(self._buckets.get(bucket, {}).items())
 
     def clear(self, bucket: str | None = None) -> None:
         """Empty one bucket, or all of them."""

@@ -10,7 +10,7 @@ import pandas as pd
 
 from indexer._typing import CASH, StrategyLike
 from indexer.data.market import to_utc
-from indexer.backtesting import bench_store
+from indexer.backtesting import bench_store, feature_disk
 from indexer.backtesting.benchmarks import BENCHMARK_SPECS, HOLD_BENCHMARKS, benchmark_strategy
 from indexer.backtesting.costs import CostModel
 from indexer.backtesting.metrics import compute_stats, stat_warnings
@@ -19,7 +19,7 @@ from indexer.backtesting.result import BacktestResult
 from indexer.backtesting.simulate import simulate
 from indexer.backtesting.walk import Execution, walk_forward
 from indexer.exceptions import ConfigError, IndexerError
-from indexer.runcache import active, run_scope
+from indexer.runcache import active, run_scope, scoped
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
@@ -215,20 +215,26 @@ def backtest(
     s, e = _to_utc(start), _to_utc(end)
     prepare = getattr(strat, "prepare_data", None)  # e.g. snapshot prices for universe.missing_prices
     check_backtest_inputs(data, start=s, end=e, init_cash=init_cash, benchmark=benchmark, known_benchmarks=DEFAULT_BENCHMARKS)
+    stored = scoped() is None  # a caller's own ``with RunCache():`` block keeps the run to itself: no disk
     with run_scope():
         return _backtest(strat, data, s, e, cm, init_cash, execution, d_abs, d_rel, hold, progress, history,
-                         benchmark, benchmarks, strat_data=prepare(data) if callable(prepare) else data)  # fmt: skip
+                         benchmark, benchmarks, strat_data=prepare(data) if callable(prepare) else data,
+                         stored_features=stored)  # fmt: skip
 
 
 def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e: pd.Timestamp | None, cm: CostModel,
               init_cash: float, execution: Execution, d_abs: float | None, d_rel: float | None, hold: bool,
               progress: bool, history: int | None, benchmark: str | None,
-              benchmarks: Iterable[str] | bool, *, strat_data: "MarketData") -> BacktestResult:  # fmt: skip
-    """Run the strategy on ``strat_data`` (its prepared data) and the benchmarks on ``data``; stats once per result."""
+              benchmarks: Iterable[str] | bool, *, strat_data: "MarketData", stored_features: bool = False
+              ) -> BacktestResult:  # fmt: skip
+    """The strategy run on ``strat_data`` (its prepared data), the benchmarks on ``data``, stats once per result;
+    ``stored_features``: read and write the signals' feature stores on disk (:mod:`indexer.backtesting.feature_disk`)."""
+    restored = feature_disk.restore(strat, strat_data) if stored_features else None  # an earlier process's signals
     result = _run_one(
         strat, strat_data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
         drift_abs=d_abs, drift_rel=d_rel, hold=hold, progress=progress, history=history, stats=False,
     )  # fmt: skip
+    feature_disk.persist(restored, strat_data)
     names = list(DEFAULT_BENCHMARKS) if benchmarks is True else list(benchmarks or [])
     errors: dict[str, str] = {}
     first = result.equity.index[0]

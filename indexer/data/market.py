@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Iterator, Mapping
 
+import numpy as np
 import pandas as pd
 
 from indexer._typing import Panel
 from indexer.data.registry import AssetRegistry, default_registry
 from indexer.exceptions import DataError
 
-__all__ = ["MarketData", "Sentiment", "to_utc"]
+__all__ = ["MarketData", "Sentiment", "BarSlice", "to_utc"]
 
 
 def to_utc(ts: Any) -> pd.Timestamp:
@@ -50,10 +51,91 @@ class Sentiment:
     texts: pd.DataFrame | None = None
 
     def until(self, as_of: pd.Timestamp) -> "Sentiment":
-        """Return the index readings and texts known at ``as_of`` (UTC)."""
-        idx = self.index.loc[: as_of] if self.index is not None else None
-        texts = self.texts[self.texts["timestamp"] <= as_of] if self.texts is not None else None
-        return Sentiment(index=idx, texts=texts)
+        """Index values and texts known at ``as_of`` (inclusive); ``self`` when nothing is later."""
+        if self.horizon() <= as_of:
+            return self
+        idx_sorted, texts_sorted = _memo(self, "_sorted", lambda: (
+            self.index is not None and self.index.index.is_monotonic_increasing,
+            self.texts is not None and self.texts["timestamp"].is_monotonic_increasing))  # fmt: skip
+        idx = None if self.index is None else _known_by(self.index, self.index.index, as_of, idx_sorted)
+        texts = None if self.texts is None else _known_by(self.texts, self.texts["timestamp"], as_of, texts_sorted)
+        out = Sentiment(index=idx, texts=texts)
+        object.__setattr__(out, "_sorted", (idx_sorted, texts_sorted))  # a prefix of sorted rows is sorted
+        object.__setattr__(out, "_horizon_t", min(self.horizon(), as_of))
+        return out
+
+    def horizon(self) -> pd.Timestamp:
+        """A time no index value or text is later than (``Timestamp.min`` when there is none; memoised)."""
+
+        def find() -> pd.Timestamp:
+            times = [t for t in (_latest(self.index.index if self.index is not None else None),
+                                 _latest(self.texts["timestamp"] if self.texts is not None else None)) if t is not None]  # fmt: skip
+            return max(times) if times else pd.Timestamp.min.tz_localize("UTC")
+
+        return _memo(self, "_horizon_t", find)
+
+
+def _memo(obj: Any, name: str, make: Any) -> Any:
+    """``obj.<name>``, computed by ``make()`` on first use (a frozen dataclass's derived, immutable fact)."""
+    got = obj.__dict__.get(name)
+    if got is None:
+        got = make()
+        object.__setattr__(obj, name, got)
+    return got
+
+
+def _latest(times: pd.Index | pd.Series | None) -> pd.Timestamp | None:
+    if times is None or len(times) == 0:
+        return None
+    if times.isna().any():  # an undated row is never "known by" a time: no shortcut
+        return pd.Timestamp.max.tz_localize("UTC")
+    return to_utc(times.max())
+
+
+def _known_by(frame: pd.DataFrame | pd.Series, times: pd.Index | pd.Series, as_of: pd.Timestamp, is_sorted: bool):
+    """Rows of ``frame`` whose ``times`` are <= ``as_of``: a positional cut when the times are sorted, else a mask."""
+    if is_sorted:
+        return frame.iloc[: int(times.searchsorted(as_of, side="right"))]
+    return frame[np.asarray(times <= as_of)] if isinstance(frame, pd.DataFrame) else frame.loc[np.asarray(times <= as_of)]
+
+
+class BarSlice(Mapping):
+    """Named panels cut to the bars at positions ``start:stop`` on first access (a lazy ``{name: panel.iloc[start:stop]}``).
+
+    Point-in-time views of data with dozens of metric panels cut only the panels a strategy reads.
+    """
+
+    source: Mapping[str, pd.DataFrame]
+    start: int
+    stop: int
+
+    def __init__(self, panels: Mapping[str, pd.DataFrame], start: int, stop: int) -> None:
+        if isinstance(panels, BarSlice):  # a cut of a cut: positions in the original panels
+            start, stop = panels.start + start, min(panels.start + stop, panels.stop)
+            panels = panels.source
+        self.source, self.start, self.stop = panels, start, max(stop, start)
+        self._cut: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        got = self._cut.get(name)
+        if got is None:
+            got = self._cut[name] = self.source[name].iloc[self.start : self.stop]
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.source
+
+    def __reduce__(self):  # pickled (e.g. to a Dask worker) as the plain dict it stands for
+        return (dict, (dict(self.items()),))
+
+    def __repr__(self) -> str:
+        return f"BarSlice({list(self.source)}, bars {self.start}:{self.stop})"
 
 
 @dataclass(frozen=True, repr=False)
@@ -129,7 +211,7 @@ class MarketData:
     @property
     def symbols(self) -> list[str]:
         """Asset symbols (columns of every panel)."""
-        return list(self.close.columns)
+        return self.close.columns.tolist()
 
     @property
     def start(self) -> pd.Timestamp:
@@ -142,8 +224,30 @@ class MarketData:
         return self.close.index[-1]
 
     def until(self, as_of: Any) -> "MarketData":
-        """Point-in-time view: every panel row and text known at the close of ``as_of`` (inclusive)."""
+        """Point-in-time view: every panel row and text known at the close of ``as_of`` (inclusive).
+
+        Panels are cut by position (views, not copies; metric panels when first read); ``self``
+        itself when nothing in it is later than ``as_of`` (a view cut again at its own end).
+        """
         t = to_utc(as_of)
+        idx = self.close.index
+        if not idx.is_monotonic_increasing:
+            return self._until_masked(t)
+        n = int(idx.searchsorted(t, side="right"))
+        if n == len(idx) and self._horizon() <= t:
+            return self
+        srt = _memo(self, "_sorted", lambda: {k: m["known_from"].is_monotonic_increasing for k, m in self.membership.items()})
+        view = self._view(
+            self.bars(0, n),
+            sentiment=self.sentiment.until(t),
+            membership={k: _known_by(m, m["known_from"], t, srt[k]) for k, m in self.membership.items()},
+        )
+        object.__setattr__(view, "_sorted", srt)  # a prefix of sorted rows is sorted
+        object.__setattr__(view, "_horizon_t", min(self._horizon(), t))  # nothing in the view is later than t
+        return view
+
+    def _until_masked(self, t: pd.Timestamp) -> "MarketData":
+        """:meth:`until` for an unsorted index (label cuts and masks)."""
         cut = lambda p: None if p is None else p.loc[:t]  # noqa: E731
         return replace(
             self,
@@ -154,6 +258,32 @@ class MarketData:
             sentiment=self.sentiment.until(t),
             membership={k: m[m["known_from"] <= t] for k, m in self.membership.items()},
         )
+
+    def _horizon(self) -> pd.Timestamp:
+        """A time no sentiment value, text or membership snapshot is later than (memoised)."""
+
+        def find() -> pd.Timestamp:
+            times = [self.sentiment.horizon()]
+            return max(times + [t for t in (_latest(m["known_from"]) for m in self.membership.values()) if t is not None])
+
+        return _memo(self, "_horizon_t", find)
+
+    def bars(self, start: int, stop: int) -> "MarketData":
+        """The bars at positions ``start:stop`` of every panel (views; metric panels cut when first read).
+
+        Sentiment and membership are kept as they are (cut them by time, as :meth:`until` does).
+        """
+        cut = lambda p: None if p is None else p.iloc[start:stop]  # noqa: E731
+        return self._view(self, close=self.close.iloc[start:stop], volume=cut(self.volume),
+                          market_cap=cut(self.market_cap), metrics=BarSlice(self.metrics, start, stop))  # fmt: skip
+
+    @staticmethod
+    def _view(base: "MarketData", **changes: Any) -> "MarketData":
+        """``replace(base, **changes)`` without re-checking alignment: for row cuts of aligned panels."""
+        view = object.__new__(MarketData)
+        for f in fields(MarketData):
+            object.__setattr__(view, f.name, changes[f.name] if f.name in changes else getattr(base, f.name))
+        return view
 
     def between(self, start: Any = None, end: Any = None) -> "MarketData":
         """Rows with ``start <= timestamp <= end`` (texts and sentiment index likewise)."""

@@ -228,12 +228,15 @@ def _symbols(row: dict, path: Path, i: int) -> tuple[DatedSymbol, ...]:
     return tuple(out)
 
 
-_DEFAULT: AssetRegistry | None = None
-
-
 def default_registry() -> AssetRegistry:
-    """Return the project's registry (``indexer/data/assets.yaml``), loaded once."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = AssetRegistry.from_yaml(REGISTRY_FILE) if REGISTRY_FILE.exists() else AssetRegistry()
-    return _DEFAULT
+    """The project's registry (``indexer/data/assets.yaml``), read once per version of the file: kept in the
+    ``data.registry`` bucket of the run cache (:func:`indexer.runcache.active`), keyed by the file's size and
+    modification time."""
+    from indexer.runcache import active
+
+    try:
+        st = REGISTRY_FILE.stat()
+    except OSError:
+        return AssetRegistry()
+    key = (str(REGISTRY_FILE), st.st_size, st.st_mtime_ns)
+    return active().get_or_make("data.registry", key, lambda: AssetRegistry.from_yaml(REGISTRY_FILE))

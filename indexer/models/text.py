@@ -10,7 +10,6 @@ majority-class baseline.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
@@ -23,11 +22,13 @@ from sklearn.pipeline import Pipeline
 
 from indexer.exceptions import DataError
 from indexer.models.model_store import content_key, load_or_fit
+from indexer.runcache import active
 
 __all__ = ["make_text_pipeline", "fit_text_model", "cached_text_model", "text_model_key", "TextEvaluation", "evaluate_text_model"]
 
 KIND = "text-sentiment"
-_MEMORY: "OrderedDict[str, Pipeline]" = OrderedDict()
+#: Run-cache bucket of fitted text models, keyed by the content of their training set and parameters.
+_BUCKET = "models.text"
 
 
 def make_text_pipeline(*, C: float = 1.0, max_features: int = 20000, min_df: int = 2, ngram_max: int = 1) -> Pipeline:
@@ -64,21 +65,15 @@ def text_model_key(texts: Sequence[str], labels: Sequence[Any], **params: Any) -
 
 
 def cached_text_model(texts: Sequence[str], labels: Sequence[Any], **params: Any) -> Pipeline:
-    """:func:`fit_text_model`, kept in memory and stored with joblib under ``data_dir()/models``.
+    """:func:`fit_text_model`, kept in the run cache (``models.text`` bucket of :func:`indexer.runcache.active`)
+    and stored with joblib under ``data_dir()/models``.
 
     The key is the content of the training set and the parameters, so a
     model is fitted once per distinct training set and reused afterwards.
     """
     t, y = _check(texts, labels)
     key = text_model_key(t, y.tolist(), **params)
-    if key in _MEMORY:
-        _MEMORY.move_to_end(key)
-        return _MEMORY[key]
-    model = load_or_fit(KIND, key, lambda: make_text_pipeline(**params).fit(t, y))
-    _MEMORY[key] = model
-    if len(_MEMORY) > 64:
-        _MEMORY.popitem(last=False)
-    return model
+    return active().get_or_make(_BUCKET, key, lambda: load_or_fit(KIND, key, lambda: make_text_pipeline(**params).fit(t, y)))
 
 
 @dataclass(frozen=True)

@@ -165,8 +165,8 @@ class WeighContext:
         """Whether previous weights hold anything besides CASH (else this is a first allocation)."""
         if self.previous is None:
             return False
-        p = pd.Series(self.previous, dtype="float64").fillna(0.0).drop(CASH, errors="ignore")
-        return bool((p > 0).any())
+        p = pd.Series(self.previous, dtype="float64")
+        return bool((p.to_numpy()[np.asarray(p.index != CASH)] > 0).any())  # NaN counts as 0
 
     def previous_weights(self) -> tuple[np.ndarray, float, float]:
         """Previous weights as (assets array, CASH weight, weight in assets no longer eligible).
@@ -175,14 +175,19 @@ class WeighContext:
         """
         if self.previous is None:
             return np.zeros(self.n), 1.0, 0.0
-        p = pd.Series(self.previous, dtype="float64").fillna(0.0)
-        total = float(p.sum())
+        p = pd.Series(self.previous, dtype="float64")
+        v = np.nan_to_num(p.to_numpy(dtype="float64"), nan=0.0)
+        total = float(v.sum())
         if total <= 0:
             return np.zeros(self.n), 1.0, 0.0
-        p = p / total
-        w = p.reindex(list(self.assets)).fillna(0.0).to_numpy()
-        cash = float(p.get(CASH, 0.0))
-        gone = float(p.drop([*self.assets, CASH], errors="ignore").sum())
+        v = v / total
+        if p.index.has_duplicates:
+            raise OptimisationError(f"previous weights name an asset twice: {sorted(set(p.index[p.index.duplicated()]))}")
+        at = {a: i for i, a in enumerate(p.index.tolist())}
+        w = np.array([v[at[a]] if a in at else 0.0 for a in self.assets])
+        cash = float(v[at[CASH]]) if CASH in at else 0.0
+        known = set(self.assets) | {CASH}
+        gone = float(v[[i for a, i in at.items() if a not in known]].sum())
         return w, cash, gone
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,14 +58,7 @@ def tail(data: "MarketData", n: int) -> "MarketData":
     """Return the last ``n`` bars of every panel (views, no copies); sentiment is kept whole (already point-in-time)."""
     if len(data.close) <= n:
         return data
-    cut = lambda p: None if p is None else p.iloc[-n:]  # noqa: E731
-    return replace(
-        data,
-        close=data.close.iloc[-n:],
-        volume=cut(data.volume),
-        market_cap=cut(data.market_cap),
-        metrics={k: v.iloc[-n:] for k, v in data.metrics.items()},
-    )
+    return data.bars(len(data.close) - n, len(data.close))
 
 
 #: Up to this many output rows :func:`rolling_std` uses NumPy windows (a short, last-row computation).

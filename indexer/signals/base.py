@@ -169,6 +169,18 @@ def signal_class(name: str) -> type[Signal]:
     raise SignalError(f"unknown signal {name!r}; allowed: {', '.join(available())} (or a dotted path pkg.module.Class)")
 
 
+_INIT_PARAMS: dict[type, list[str]] = {}
+
+
+def _init_params(cls: type[Signal]) -> list[str]:
+    """Keyword parameters of ``cls.__init__`` (memoised: ``inspect.signature`` is slow and classes do not change)."""
+    got = _INIT_PARAMS.get(cls)
+    if got is None:
+        init = cls.__init__
+        got = _INIT_PARAMS[cls] = [k for k in inspect.signature(init).parameters if k != "self"]
+    return got
+
+
 def get(name: str, **params: Any) -> Signal:
     """Return a configured signal: registered ``name`` (or dotted path) with keyword ``params``.
 
@@ -178,7 +190,7 @@ def get(name: str, **params: Any) -> Signal:
         Unknown name, or parameters the signal does not accept (listing those it does).
     """
     cls = signal_class(name)
-    allowed = [k for k in inspect.signature(cls.__init__).parameters if k != "self"]
+    allowed = _init_params(cls)
     bad = sorted(set(params) - set(allowed))
     if bad:
         raise SignalError(f"signal {name!r}: unknown parameter(s) {bad}; allowed: {allowed}")

@@ -31,12 +31,12 @@ store against the whole-history computation on selected assets).
 from __future__ import annotations
 
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
 
+from indexer.data.identity import ArraysSeen, panel_roots
 from indexer.runcache import scoped
 from indexer.signals._util import tail
 from indexer.signals.base import Signal
@@ -45,21 +45,14 @@ from indexer.signals.sentiment import NewsSentiment
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["FeatureStore", "feature_store", "data_identity"]
+__all__ = ["FeatureStore", "feature_store", "data_identity", "stores_of", "export_stores", "import_stores"]
 
 _BUCKET = "signals.features"
 
 
-def _root(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
 def data_identity(data: "MarketData") -> tuple[tuple[int, ...], list[np.ndarray]]:
     """Ids of the base arrays behind every panel of ``data`` (views of the same data share them) and the arrays."""
-    arrays = [data.close, data.volume, data.market_cap, *data.metrics.values()]
-    roots = [_root(p.to_numpy()) for p in arrays if p is not None]
+    roots = panel_roots(data)
     return tuple(id(r) for r in roots), roots
 
 
@@ -70,9 +63,7 @@ class FeatureStore:
         self.signals = list(signals)
         self.labels = list(labels)
         self.columns = columns
-        self._refs = [weakref.ref(r) for r in roots]
-        self._sums = _sums(roots)
-        self._verified: Any = None  # weak reference to the run cache that last checked the sums
+        self.seen = ArraysSeen(roots)
         self.lock = threading.RLock()
         self.index = pd.DatetimeIndex([], tz="UTC")
         self.raw: dict[str, np.ndarray] = {}
@@ -82,16 +73,11 @@ class FeatureStore:
 
     def alive(self, roots: list[np.ndarray]) -> bool:
         """Whether the arrays this store was built from are still exactly ``roots``."""
-        return len(roots) == len(self._refs) and all(r() is x for r, x in zip(self._refs, roots, strict=True))
+        return self.seen.alive(roots)
 
     def verified(self, cache: Any, roots: list[np.ndarray]) -> bool:
-        """Return ``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
-        if self._verified is not None and self._verified() is cache:
-            return True
-        if _sums(roots) != self._sums:
-            return False
-        self._verified = weakref.ref(cache)
-        return True
+        """``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
+        return self.seen.verified(cache, roots)
 
     def _full(self, data: "MarketData") -> None:
         from indexer.signals.news_state import NewsState
@@ -166,6 +152,57 @@ def feature_store(data: "MarketData", signals: Sequence[Signal], labels: Sequenc
     return store
 
 
-def _sums(roots: list[np.ndarray]) -> tuple[float, ...]:
-    with np.errstate(all="ignore"):
-        return tuple(float(np.nansum(r)) for r in roots)
+
+def stores_of(cache: Any, data: "MarketData") -> list[tuple[tuple, FeatureStore]]:
+    """``(cache key, store)`` of the stores in ``cache`` built on ``data``'s arrays (its views' stores)."""
+    if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:
+        return []
+    ids, roots = data_identity(data)
+    first = data.close.index[0].value
+    out = []
+    for k, store in cache.items(_BUCKET):
+        if k[1] == ids and k[3] == first and store.alive(roots):
+            out.append((k, store))
+    return out
+
+
+def export_stores(cache: Any, data: "MarketData") -> dict[str, dict[str, Any]]:
+    """The stores of ``data`` in ``cache`` as plain values, by signals key, for :func:`import_stores` in another
+    process: rows, raw panels and (ML blends) fitted models.  Stores that score news texts
+    (``news_sentiment``'s per-text model state) are left out."""
+    out = {}
+    for k, store in stores_of(cache, data):
+        with store.lock:
+            if store._news or not len(store.index):
+                continue
+            out[k[0]] = {"labels": list(store.labels), "columns": tuple(store.columns), "index": store.index,
+                         "raw": dict(store.raw), "models": dict(store.__dict__.get("models", {}))}  # fmt: skip
+    return out
+
+
+def import_stores(cache: Any, data: "MarketData", stored: dict[str, dict[str, Any]], signals: dict[str, Sequence[Signal]]) -> int:
+    """Put stores exported from ``data``'s content (:func:`export_stores`) into ``cache``, for the signals keys in
+    ``signals`` (key -> the built signals); returns how many.  A store covers the rows it was saved with and
+    extends from there like any other."""
+    from collections import OrderedDict
+
+    if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:
+        return 0
+    ids, roots = data_identity(data)
+    idx = data.close.index
+    n = 0
+    for key, sigs in signals.items():
+        entry = stored.get(key)
+        if entry is None or entry["columns"] != tuple(data.close.columns):
+            continue
+        m = len(entry["index"])
+        if m == 0 or m > len(idx) or not entry["index"].equals(idx[:m]):
+            continue
+        store = FeatureStore(sigs, entry["labels"], data.close.columns, roots)
+        store.index, store.raw = entry["index"], dict(entry["raw"])
+        if entry["models"]:
+            store.__dict__["models"] = OrderedDict(entry["models"])
+        store.verified(cache, roots)
+        cache.put(_BUCKET, (key, ids, tuple(data.close.columns), idx[0].value), store)
+        n += 1
+    return n

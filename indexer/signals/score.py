@@ -37,7 +37,7 @@ from indexer.signals.spec import ScoringSpec
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data import MarketData
 
-__all__ = ["ScoreResult", "score", "last_row_window"]
+__all__ = ["ScoreResult", "score", "last_row_window", "feature_store_key"]
 
 _MODELS = "signals.models"
 
@@ -70,9 +70,12 @@ def _model_for(X: pd.DataFrame, y: pd.Series, spec: ScoringSpec, assets: tuple[s
     return active().get_or_make(_MODELS, key, lambda: walk_forward(spec).fit_one(X, y, r))
 
 
-def _store_key(spec: ScoringSpec) -> str:
-    """Return what the raw panels depend on: the signals and their parameters (not weights, normaliser or model)."""
+def feature_store_key(spec: ScoringSpec) -> str:
+    """What the raw panels depend on: the signals and their parameters (not weights, normaliser or model)."""
     return repr([(lab, s.name, sorted(s.params.items())) for lab, s in zip(spec.labels, spec.signals, strict=True)])
+
+
+_store_key = feature_store_key
 
 
 def _iso(v: Any) -> Any:
@@ -114,12 +117,14 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
     if not assets:
         return ScoreResult(pd.Series(dtype="float64", name="score"), pd.DataFrame(columns=spec.labels, dtype="float64"), {"note": "no assets"})
     cols = data.close.columns
-    missing = [a for a in assets if a not in cols]
+    col_pos = {c: j for j, c in enumerate(cols.tolist())}
+    missing = [a for a in assets if a not in col_pos]
     if missing:
         raise SignalError(f"score: assets {missing} are not in the data (have {list(cols)})")
     if len(data.close) == 0:
         raise SignalError("score: the data has no rows")
     labels = spec.labels
+    a_idx, l_idx = pd.Index(assets), pd.Index(labels)  # built once per call: pandas' string indexes are not cheap
     sigs = [s.build() for s in spec.signals]
     window = None if full_history else last_row_window(spec, sigs)
     as_of = data.close.index[-1]
@@ -135,17 +140,20 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
             sub = sub.select(assets)
         pos = sub.close.columns.get_indexer(assets)
         vals = np.column_stack([sig.last(sub).to_numpy(dtype="float64")[pos] for sig in sigs])
-        raw = pd.DataFrame(vals, index=assets, columns=labels)
+        raw = pd.DataFrame(vals, index=a_idx, columns=l_idx)
         z = normalise_rows(raw.to_numpy(dtype="float64").T, spec.normalise, spec.winsor)  # one row per signal
-        last = pd.DataFrame(z.T, index=assets, columns=labels)
+        last = pd.DataFrame(z.T, index=a_idx, columns=l_idx)
     else:
         if store is not None:
             n = len(data.close)
-            pos = cols.get_indexer(assets)
+            pos = np.array([col_pos[a] for a in assets], dtype=np.intp)
             raw_v = np.column_stack([store.raw[k][n - 1, pos] for k in labels])
-            raw = pd.DataFrame(raw_v, index=assets, columns=labels)
-            last_v = np.column_stack([normalised_rows(store, k, n, pos, np.array([n - 1]), spec)[0] for k in labels])
-            last = pd.DataFrame(last_v, index=assets, columns=labels)
+            raw = pd.DataFrame(raw_v, index=a_idx, columns=l_idx)
+            if spec.normalise == "ts_zscore":  # each asset against its own history
+                last_v = np.column_stack([normalised_rows(store, k, n, pos, np.array([n - 1]), spec)[0] for k in labels])
+            else:  # per-day normalisers: every signal's last row at once (one row per signal)
+                last_v = normalise_rows(np.ascontiguousarray(raw_v.T), spec.normalise, spec.winsor).T
+            last = pd.DataFrame(last_v, index=a_idx, columns=l_idx)
         else:
             sub = data.select(assets)
             panels = {k: sig(sub) for k, sig in zip(labels, sigs, strict=True)}
@@ -153,11 +161,12 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
             raw = pd.DataFrame({k: panels[k].iloc[-1] for k in labels}, index=assets, columns=labels)
             last = pd.DataFrame({k: norm[k].iloc[-1] for k in labels}, index=assets, columns=labels)
     last_na = last.isna().to_numpy()
+    raw_np = raw.to_numpy(dtype="float64")
     diag: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "model": spec.model.type,
         "normalise": spec.normalise,
-        "raw": {k: dict(zip(assets, _none_or_float(raw[k].to_numpy(dtype="float64")), strict=True)) for k in labels},
+        "raw": {k: dict(zip(assets, _none_or_float(raw_np[:, j]), strict=True)) for j, k in enumerate(labels)},
         "missing": {a: [k for k, na in zip(labels, row, strict=True) if na] for a, row in zip(assets, last_na, strict=True) if row.any()},
     }
     use_fixed = spec.model.type == "fixed"
@@ -165,7 +174,8 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
         from indexer.models.walkforward import contributions as model_contributions
 
         if store is not None:
-            model, info = store_model(store, len(data.close), data, spec, assets, cols.get_indexer(assets))
+            model, info = store_model(store, len(data.close), data, spec, assets,
+                                      np.array([col_pos[a] for a in assets], dtype=np.intp))  # fmt: skip
         else:
             X = stack_features(norm, labels)
             y = ml_target(sub.close, spec).stack(future_stack=True).reindex(X.index)
@@ -190,7 +200,7 @@ def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_
             return _scaled(ScoreResult(scores, contrib.astype("float64"), diag), spec.scale)
     tot = sum(abs(s.weight) for s in spec.signals) or 1.0
     w = np.array([s.weight / tot for s in spec.signals])
-    contrib = pd.DataFrame(np.nan_to_num(last.to_numpy(dtype="float64"), nan=0.0) * w, index=assets, columns=labels)
+    contrib = pd.DataFrame(np.nan_to_num(last.to_numpy(dtype="float64"), nan=0.0) * w, index=a_idx, columns=l_idx)
     diag.setdefault("model_status", "fixed weights")
     diag["units"] = f"weighted mean of {spec.normalise}-normalised signals (missing signal = 0)"
     diag["weights"] = {s.label: s.weight for s in spec.signals}

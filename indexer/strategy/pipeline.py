@@ -32,13 +32,15 @@ def needs_returns(spec: StrategySpec) -> bool:
     return "returns" in o.definition.reads or any(f in RETURNS_OBJECTIVES for f in o.fallback)
 
 
-def _returns_window(pit: "MarketData", assets: list[str], window: int) -> pd.DataFrame:
-    """Daily simple returns of ``assets`` over the last ``window`` bars (``pct_change(fill_method=None)``; rows first)."""
-    close = pit.close.iloc[-(window + 1):]
-    v = close.to_numpy(dtype="float64")[:, close.columns.get_indexer(assets)]
+def _returns_window(pit: "MarketData", assets: list[str], window: int, pos: np.ndarray) -> pd.DataFrame:
+    """Daily simple returns of ``assets`` (at column positions ``pos``) over the last ``window`` bars
+    (``pct_change(fill_method=None)``; rows first)."""
+    close = pit.close
+    v = close.to_numpy(dtype="float64")[-(window + 1):, pos]
     r = np.full(v.shape, np.nan)
     r[1:] = v[1:] / v[:-1] - 1.0
-    return pd.DataFrame(r[-window:], index=close.index[-window:], columns=pd.Index(assets, name=close.columns.name))
+    return pd.DataFrame(r[-window:], index=close.index[-(window + 1):][-window:],
+                        columns=pd.Index(assets, name=close.columns.name))  # fmt: skip
 
 
 def base_portfolio(
@@ -56,7 +58,8 @@ def base_portfolio(
     uni = select_universe(pit, spec.universe, previous=previous, compliance=spec.compliance)
     assets = list(uni.assets)
     log = list(uni.log)
-    returns = _returns_window(pit, assets, spec.estimation_window)
+    col_pos = {c: j for j, c in enumerate(pit.close.columns.tolist())}
+    returns = _returns_window(pit, assets, spec.estimation_window, np.array([col_pos[a] for a in assets], dtype=int))
     if needs_returns(spec) and assets:
         counts = dict(zip(assets, returns.notna().sum().tolist(), strict=True))
         short = [a for a in assets if counts[a] < 2]
@@ -84,9 +87,15 @@ def base_portfolio(
         diag["contributions"] = res.contributions
         diag["signals"] = res.diagnostics
 
-    pos = pit.close.columns.get_indexer(assets)
-    volume = pit.volume.iloc[-VOLUME_WINDOW:, pos].mean() if pit.volume is not None else None
-    mcap = latest_market_cap(pit, spec.universe.max_stale_days).iloc[pos] if pit.market_cap is not None else None
+    pos = np.array([col_pos[a] for a in assets], dtype=int)
+    index = pit.close.columns[pos]
+    volume = None  # read only by the liquidity constraint
+    if pit.volume is not None and spec.optimiser.constraints.liquidity is not None:
+        volume = pit.volume.iloc[-VOLUME_WINDOW:, pos].mean()
+    mcap = None
+    if pit.market_cap is not None:
+        caps = latest_market_cap(pit, spec.universe.max_stale_days)
+        mcap = pd.Series(caps.to_numpy()[pos], index=index, name=caps.name)
     if uni.membership is not None:  # the snapshot's market caps (point-in-time, the index methodology's own)
         snap = uni.membership["chosen"].set_index("asset")["market_cap"].reindex(assets).astype("float64")
         mcap = snap if mcap is None else snap.fillna(mcap)  # forced includes outside the snapshot: the data's cap

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -37,38 +35,61 @@ class UniverseResult:
     membership: dict[str, Any] | None = None
 
 
-def latest_market_cap(data: "MarketData", max_stale_days: int = 35) -> pd.Series:
-    """Latest known market cap (USD) per asset, NaN when older than ``max_stale_days`` bars or absent."""
+def _latest_cap_values(data: "MarketData", max_stale_days: int) -> np.ndarray:
+    """:func:`latest_market_cap`'s values, in column order."""
+    n_cols = data.close.shape[1]
     if data.market_cap is None:
-        return pd.Series(np.nan, index=data.close.columns, dtype="float64")
-    tail = data.market_cap.iloc[-(max_stale_days + 1):].to_numpy(dtype="float64")
+        return np.full(n_cols, np.nan)
+    tail = data.market_cap.to_numpy(dtype="float64")[-(max_stale_days + 1):]
     if not len(tail):
-        return pd.Series(np.nan, index=data.close.columns)
+        return np.full(n_cols, np.nan)
     ok = ~np.isnan(tail)
     last = len(tail) - 1 - np.argmax(ok[::-1], axis=0)  # row of the latest value per asset
-    vals = np.where(ok.any(axis=0), tail[last, np.arange(tail.shape[1])], np.nan)
+    return np.where(ok.any(axis=0), tail[last, np.arange(tail.shape[1])], np.nan)
+
+
+def latest_market_cap(data: "MarketData", max_stale_days: int = 35) -> pd.Series:
+    """Latest known market cap (USD) per asset, NaN when older than ``max_stale_days`` bars or absent."""
+    vals = _latest_cap_values(data, max_stale_days)
+    if data.market_cap is None:
+        return pd.Series(vals, index=data.close.columns, dtype="float64")
+    if not len(data.market_cap):
+        return pd.Series(vals, index=data.close.columns)
     return pd.Series(vals, index=data.close.columns, name=data.close.index[-1])
+
+
+def _column_medians(v: np.ndarray) -> np.ndarray:
+    """Median of each column ignoring NaN (``np.nanmedian(v, axis=0)``'s values: the mean of the two middle
+    values, ``(low + high) / 2``, or the middle one); NaN for an all-NaN column."""
+    srt = np.sort(v, axis=0)  # NaN sort last
+    k = (~np.isnan(v)).sum(axis=0)
+    h = k // 2
+    lo = np.where(k % 2 == 1, h, np.maximum(h - 1, 0))
+    cols = np.arange(v.shape[1])
+    out = (srt[lo, cols] + srt[np.minimum(h, len(v) - 1), cols]) / 2.0
+    return np.where(k > 0, out, np.nan)
+
+
+def _median_volume_values(data: "MarketData", window: int) -> np.ndarray:
+    """:func:`median_volume`'s values, in column order."""
+    if data.volume is None:
+        return np.full(data.close.shape[1], np.nan)
+    v = data.volume.to_numpy(dtype="float64")[-window:]
+    if not len(v):
+        return np.full(v.shape[1], np.nan)
+    return _column_medians(v)
 
 
 def median_volume(data: "MarketData", window: int = 30) -> pd.Series:
     """Median daily traded value (USD) over the last ``window`` bars (NaN bars ignored)."""
-    if data.volume is None:
-        return pd.Series(np.nan, index=data.close.columns, dtype="float64")
-    v = data.volume.iloc[-window:].to_numpy(dtype="float64")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
-        if not len(v):
-            med = np.full(v.shape[1], np.nan)
-        else:
-            med = np.median(v, axis=0) if not np.isnan(v).any() else np.nanmedian(v, axis=0)
-    return pd.Series(med, index=data.close.columns, dtype="float64")
+    return pd.Series(_median_volume_values(data, window), index=data.close.columns, dtype="float64")
 
 
 def _held(previous: pd.Series | None) -> set[str]:
     if previous is None:
         return set()
     p = pd.Series(previous, dtype="float64")
-    return {str(s) for s, w in p.items() if s != CASH and w > 1e-9}
+    return {str(s) for s, w in zip(p.index.tolist(), p.to_numpy().tolist()) if s != CASH and w > 1e-9}
 
 
 def _pick_ranked(ranked: list[str], spec: UniverseSpec, held: set[str]) -> list[str]:
@@ -215,11 +236,11 @@ def _eligible(data: "MarketData", spec: UniverseSpec, cands: list[str],
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:
         raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")
-    vol = dict(median_volume(data, spec.volume_window_days).items())
+    vol = dict(zip(symbols, _median_volume_values(data, spec.volume_window_days).tolist()))
     needs_cap = spec.rank_by == "market_cap" or spec.min_market_cap_usd > 0
     if needs_cap and data.market_cap is None:
         raise DataError("universe: rank_by=market_cap / min_market_cap_usd need a market_cap panel, the data has none")
-    cap = dict(latest_market_cap(data, spec.max_stale_days).items())
+    cap = dict(zip(symbols, _latest_cap_values(data, spec.max_stale_days).tolist()))
 
     eligible: list[str] = []
     for s in cands:
@@ -242,11 +263,13 @@ def _rank_and_pick(eligible: list[str], key: dict[str, float], spec: UniverseSpe
                    log: list[dict[str, Any]]) -> tuple[list[str], pd.Series]:
     """Rank ``eligible`` by ``key`` (descending, ties by symbol), apply ``top_n`` and the buffer; log the rest."""
     ranked = sorted(eligible, key=lambda s: (-float(key[s]), s))
-    ranks = pd.Series({s: i + 1 for i, s in enumerate(ranked)}, dtype="float64")
+    ranks = (pd.Series(np.arange(1.0, len(ranked) + 1.0), index=pd.Index(ranked), dtype="float64") if ranked
+             else pd.Series({}, dtype="float64"))  # fmt: skip
     chosen = _pick_ranked(ranked, spec, _held(previous))
-    for s in ranked:
-        if s not in chosen:
-            log.append(_excluded(s, "rank", f"{s} ranks {int(ranks[s])} by {spec.rank_by}, outside the selection"))
+    picked = set(chosen)
+    for i, s in enumerate(ranked):
+        if s not in picked:
+            log.append(_excluded(s, "rank", f"{s} ranks {i + 1} by {spec.rank_by}, outside the selection"))
     return chosen, ranks
 
 

@@ -57,14 +57,15 @@ class OverlayResult:
 def scale_exposure(weights: pd.Series, factor: float) -> pd.Series:
     """Multiply every non-cash weight by ``factor`` (clipped to [0, 1]); the remainder goes to CASH."""
     f = float(np.clip(factor, 0.0, 1.0))
-    w = pd.Series(weights, dtype="float64").copy()
-    if CASH not in w.index:
-        w[CASH] = 0.0
-    risky = w.index != CASH
-    freed = float(w[risky].sum()) * (1.0 - f)
-    w[risky] = w[risky] * f
-    w[CASH] = w[CASH] + freed
-    return w
+    w = weights if isinstance(weights, pd.Series) and weights.dtype == np.float64 else pd.Series(weights, dtype="float64")
+    vals, index = w.to_numpy(dtype="float64", copy=True), w.index
+    if CASH not in index:
+        index, vals = index.append(pd.Index([CASH])), np.append(vals, 0.0)
+    risky = np.array([a != CASH for a in index.tolist()], dtype=bool)
+    freed = float(np.nansum(vals[risky])) * (1.0 - f)
+    vals[risky] = vals[risky] * f
+    vals[~risky] = vals[~risky] + freed
+    return pd.Series(vals, index=index, name=w.name)
 
 
 def basket_returns(data: "MarketData", weights: pd.Series, window: int | None = None) -> pd.Series:

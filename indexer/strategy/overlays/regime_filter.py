@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from indexer.exceptions import DataError
 from indexer.strategy.overlays.base import OverlayContext, OverlayResult, hysteresis, scale_exposure
+from indexer.strategy.overlays.regime_paths import sentiment_at, trend_at
 
 __all__ = ["RegimeFilter", "market_level"]
 
@@ -85,7 +86,10 @@ class RegimeFilter(BaseModel):
         return self.ma_days
 
     def trend_state(self, data) -> tuple[bool, float]:
-        """(bearish?, level / MA - 1) at the last bar."""
+        """(bearish?, level / MA - 1) at the last bar (inside a run: from the run's path, extended by new bars)."""
+        got = trend_at(data, self)
+        if got is not None:
+            return got
         level = market_level(data, self.market)
         ma = level.rolling(self.ma_days, min_periods=self.ma_days).mean()
         gap = (level / ma - 1.0).to_numpy()
@@ -100,16 +104,20 @@ class RegimeFilter(BaseModel):
         idx = data.sentiment.index
         if idx is None or len(idx.dropna()) == 0:
             return False, float("nan"), "no sentiment index in the data: treated as neutral"
-        s = idx.dropna().astype("float64")
-        s = s[s.index <= as_of]
-        if len(s) == 0:
-            return False, float("nan"), "no sentiment value up to as_of: treated as neutral"
-        age = (as_of - s.index[-1]).days
-        smooth = s.rolling(self.sentiment_smoothing, min_periods=1).mean().to_numpy()
-        state = hysteresis(smooth < self.fear_below, smooth > self.recover_above)
+        got = sentiment_at(data, self, as_of)  # inside a run: the run's path, extended by new values
+        if got is None:
+            s = idx.dropna().astype("float64")
+            s = s[s.index <= as_of]
+            if len(s) == 0:
+                return False, float("nan"), "no sentiment value up to as_of: treated as neutral"
+            smooth = s.rolling(self.sentiment_smoothing, min_periods=1).mean().to_numpy()
+            state = hysteresis(smooth < self.fear_below, smooth > self.recover_above)
+            got = (s.index[-1], bool(state[-1]), float(smooth[-1]))
+        last, bear, value = got
+        age = (as_of - last).days
         if age > self.sentiment_max_stale_days:
-            return False, float(smooth[-1]), f"sentiment index stale ({age} days old): treated as neutral"
-        return bool(state[-1]), float(smooth[-1]), ""
+            return False, value, f"sentiment index stale ({age} days old): treated as neutral"
+        return bear, value, ""
 
     def apply(self, weights: pd.Series, ctx: OverlayContext) -> OverlayResult:
         """Set risky exposure by the number of bearish conditions (trend, sentiment): ``exposures[k]``."""
