@@ -54,15 +54,13 @@ class Sentiment:
         """Index values and texts known at ``as_of`` (inclusive); ``self`` when nothing is later."""
         if self.horizon() <= as_of:
             return self
-        idx_sorted, texts_sorted = _memo(self, "_sorted", lambda: (
+        return _SentimentUntil(_cut=(self, as_of))
+
+    def _sorted_times(self) -> tuple[bool, bool]:
+        """Whether the index's and the texts' times are sorted (memoised)."""
+        return _memo(self, "_sorted", lambda: (
             self.index is not None and self.index.index.is_monotonic_increasing,
             self.texts is not None and self.texts["timestamp"].is_monotonic_increasing))  # fmt: skip
-        idx = None if self.index is None else _known_by(self.index, self.index.index, as_of, idx_sorted)
-        texts = None if self.texts is None else _known_by(self.texts, self.texts["timestamp"], as_of, texts_sorted)
-        out = Sentiment(index=idx, texts=texts)
-        object.__setattr__(out, "_sorted", (idx_sorted, texts_sorted))  # a prefix of sorted rows is sorted
-        object.__setattr__(out, "_horizon_t", min(self.horizon(), as_of))
-        return out
 
     def horizon(self) -> pd.Timestamp:
         """A time no index value or text is later than (``Timestamp.min`` when there is none; memoised)."""
@@ -73,6 +71,75 @@ class Sentiment:
             return max(times) if times else pd.Timestamp.min.tz_localize("UTC")
 
         return _memo(self, "_horizon_t", find)
+
+
+class _SentimentUntil(Sentiment):
+    """:meth:`Sentiment.until`'s result: ``index`` and ``texts`` are cut from the source when first read
+    (a decision that reads no sentiment pays nothing).  Pickles and ``dataclasses.replace`` give a plain
+    :class:`Sentiment`."""
+
+    def __init__(self, index: pd.Series | None = None, texts: pd.DataFrame | None = None,
+                 _cut: "tuple[Sentiment, pd.Timestamp] | None" = None) -> None:  # fmt: skip
+        if _cut is None:  # dataclasses.replace: plain values
+            object.__setattr__(self, "_values", {"index": index, "texts": texts})
+            return
+        src, as_of = _cut
+        object.__setattr__(self, "_values", {})
+        object.__setattr__(self, "_cut", _cut)
+        object.__setattr__(self, "_horizon_t", min(src.horizon(), as_of))
+        object.__setattr__(self, "_sorted", src._sorted_times())  # a prefix of sorted rows is sorted
+
+    def _part(self, name: str) -> Any:
+        values = self.__dict__["_values"]
+        if name not in values:
+            src, as_of = self.__dict__["_cut"]
+            idx_sorted, texts_sorted = self.__dict__["_sorted"]
+            if name == "index":
+                v = src.index
+                values[name] = None if v is None else _known_by(v, v.index, as_of, idx_sorted)
+            else:
+                v = src.texts
+                values[name] = None if v is None else _known_by(v, v["timestamp"], as_of, texts_sorted)
+        return values[name]
+
+    @property  # type: ignore[override]
+    def index(self) -> pd.Series | None:
+        return self._part("index")
+
+    @property  # type: ignore[override]
+    def texts(self) -> pd.DataFrame | None:
+        return self._part("texts")
+
+    def __reduce__(self) -> tuple:
+        return (Sentiment, (self.index, self.texts))
+
+
+class _KnownBy(Mapping):
+    """Membership tables cut to the snapshots known at ``as_of`` when first read (a lazy
+    ``{name: table[table.known_from <= as_of]}``); pickles as that plain dict."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, is_sorted: Mapping[str, bool]) -> None:
+        self.source, self.as_of, self._sorted = tables, as_of, is_sorted
+        self._cut: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        got = self._cut.get(name)
+        if got is None:
+            m = self.source[name]
+            got = self._cut[name] = _known_by(m, m["known_from"], self.as_of, self._sorted[name])
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.source
+
+    def __reduce__(self):
+        return (dict, (dict(self.items()),))
 
 
 def _memo(obj: Any, name: str, make: Any) -> Any:
@@ -240,7 +307,7 @@ class MarketData:
         view = self._view(
             self.bars(0, n),
             sentiment=self.sentiment.until(t),
-            membership={k: _known_by(m, m["known_from"], t, srt[k]) for k, m in self.membership.items()},
+            membership=_KnownBy(self.membership, t, srt) if self.membership else {},
         )
         object.__setattr__(view, "_sorted", srt)  # a prefix of sorted rows is sorted
         object.__setattr__(view, "_horizon_t", min(self._horizon(), t))  # nothing in the view is later than t

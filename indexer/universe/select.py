@@ -85,10 +85,23 @@ def median_volume(data: "MarketData", window: int = 30) -> pd.Series:
     return pd.Series(_median_volume_values(data, window), index=data.close.columns, dtype="float64")
 
 
+def _history_counts(close: np.ndarray, need: int, symbols: list[str]) -> dict[str, int]:
+    """Bars with a price per asset, exact where it matters: an asset priced on each of the last ``need`` bars
+    has at least ``need`` (reported as ``need``); the others are counted over the whole history."""
+    if need <= 0 or len(close) < need:
+        return dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist()))
+    full = ~np.isnan(close[-need:]).any(axis=0)
+    counts = np.full(len(symbols), need)
+    rest = np.flatnonzero(~full)
+    if len(rest):
+        counts[rest] = (~np.isnan(close[:, rest])).sum(axis=0)
+    return dict(zip(symbols, counts.tolist()))
+
+
 def _held(previous: pd.Series | None) -> set[str]:
     if previous is None:
         return set()
-    p = pd.Series(previous, dtype="float64")
+    p = previous if isinstance(previous, pd.Series) and previous.dtype == np.float64 else pd.Series(previous, dtype="float64")
     return {str(s) for s, w in zip(p.index.tolist(), p.to_numpy().tolist()) if s != CASH and w > 1e-9}
 
 
@@ -232,7 +245,8 @@ def _eligible(data: "MarketData", spec: UniverseSpec, cands: list[str],
               log: list[dict[str, Any]]) -> tuple[list[str], dict[str, float]]:
     """Candidates with enough history, volume and market cap; and the ranking key (USD) per asset."""
     symbols = data.symbols
-    hist = dict(zip(symbols, (~np.isnan(data.close.to_numpy(dtype="float64"))).sum(axis=0).tolist(), strict=True))
+    close = data.close.to_numpy(dtype="float64")
+    hist = _history_counts(close, spec.min_history_days, symbols)
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:
         raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")

@@ -188,17 +188,22 @@ def sentiment_at(data: "MarketData", overlay: Any, as_of: pd.Timestamp) -> tuple
     idx = data.sentiment.index
     if idx is None or len(idx) == 0:
         return None
-    s = idx.dropna()
-    s = s[s.index <= as_of]
-    if len(s) == 0:
+    times = idx.index
+    vals = idx.to_numpy(dtype="float64")
+    if times.is_monotonic_increasing and times[-1] <= as_of:  # a point-in-time view: every value is known
+        pos = np.flatnonzero(~np.isnan(vals))
+    else:
+        pos = np.flatnonzero(~np.isnan(vals) & np.asarray(times <= as_of))
+    if len(pos) == 0:
         return None
-    roots = [root_array(np.asarray(idx.to_numpy())), root_array(np.asarray(idx.index.asi8))]
+    roots = [root_array(np.asarray(idx.to_numpy())), root_array(np.asarray(times.asi8))]
     key = ("sentiment", overlay.sentiment_smoothing, overlay.fear_below, overlay.recover_above,
-           tuple(id(r) for r in roots), idx.index[0].value)  # fmt: skip
+           tuple(id(r) for r in roots), times[0].value)  # fmt: skip
     store = _store(key, roots, lambda seen: _SentimentPath(seen, overlay))
     if store is None:
         return None
     with store.lock:
-        s = s.astype("float64")
-        n = store.sync(s.index, lambda: store.compute(s, 0), lambda m: store.compute(s, m))
-        return s.index[n - 1], bool(store.state[n - 1]), float(store.smooth[n - 1])
+        known = times[pos]
+        s = lambda: pd.Series(vals[pos], index=known)  # noqa: E731  (the index's known values, NaN dropped)
+        n = store.sync(known, lambda: store.compute(s(), 0), lambda m: store.compute(s(), m))
+        return known[n - 1], bool(store.state[n - 1]), float(store.smooth[n - 1])
