@@ -102,11 +102,11 @@ class _SentimentUntil(Sentiment):
                 values[name] = None if v is None else _known_by(v, v["timestamp"], as_of, texts_sorted)
         return values[name]
 
-    @property  # type: ignore[override]
+    @property
     def index(self) -> pd.Series | None:
         return self._part("index")
 
-    @property  # type: ignore[override]
+    @property
     def texts(self) -> pd.DataFrame | None:
         return self._part("texts")
 
