@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -109,7 +110,7 @@ class TargetPortfolio:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "TargetPortfolio":
+    def from_dict(cls, d: Mapping[str, Any]) -> TargetPortfolio:
         """Rebuild from :meth:`to_dict`."""
         return cls(pd.Timestamp(d["as_of"]), pd.Series(d["weights"], dtype="float64"), d.get("diagnostics") or {})
 
@@ -215,7 +216,7 @@ class StrategyLike(Protocol):
     def lookback(self) -> int: ...
 
     def target(
-        self, data: "MarketData", as_of: pd.Timestamp, *, previous: pd.Series | None = None
+        self, data: MarketData, as_of: pd.Timestamp, *, previous: pd.Series | None = None
     ) -> TargetPortfolio: ...
 
     def rebalance_dates(self, index: pd.DatetimeIndex) -> pd.DatetimeIndex: ...

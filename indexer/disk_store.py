@@ -55,7 +55,7 @@ def _path(kind: str, key: Any) -> Path:
 
 
 def load(kind: str, key: Any) -> Any | None:
-    """The value stored for ``key`` (a value with a stable ``repr``), or ``None`` (absent, unreadable, disabled)."""
+    """Return the value stored for ``key`` (a value with a stable ``repr``), or ``None`` (absent, unreadable, disabled)."""
     if not enabled():
         return None
     try:

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from contextvars import ContextVar, Token
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["RunCache", "active", "scoped", "clear", "run_scope", "DEFAULT_SIZES", "SHARED"]
 
@@ -73,7 +74,7 @@ class RunCache:
     """
 
     def __init__(
-        self, sizes: dict[str, int] | None = None, *, parent: "RunCache | None" = None, shared: tuple[str, ...] | None = None
+        self, sizes: dict[str, int] | None = None, *, parent: RunCache | None = None, shared: tuple[str, ...] | None = None
     ) -> None:
         self.parent = parent
         self._shared = frozenset(SHARED if shared is None else shared) if parent is not None else frozenset()
@@ -85,7 +86,7 @@ class RunCache:
         self._tokens: list[Token] = []
 
     # -- access --------------------------------------------------------------------------------
-    def _delegate(self, bucket: str) -> "RunCache | None":
+    def _delegate(self, bucket: str) -> RunCache | None:
         """Return the parent cache when ``bucket`` is shared with it, else None."""
         return self.parent if bucket in self._shared else None
 
@@ -145,7 +146,7 @@ class RunCache:
             return list(self._buckets.get(bucket, {}).values())
 
     def items(self, bucket: str) -> list[tuple[Hashable, Any]]:
-        """A snapshot of the ``(key, value)`` pairs in ``bucket`` (oldest first)."""
+        """Return a snapshot of the ``(key, value)`` pairs in ``bucket`` (oldest first)."""
         if bucket in self._shared:
             return self.parent.items(bucket)  # type: ignore[union-attr]
         with self._lock:
@@ -171,7 +172,7 @@ class RunCache:
             }
 
     # -- scope ---------------------------------------------------------------------------------
-    def __enter__(self) -> "RunCache":
+    def __enter__(self) -> RunCache:
         """Make this the active cache of the block."""
         self._tokens.append(_ACTIVE.set(self))
         return self
@@ -200,7 +201,8 @@ def active() -> RunCache:
 def scoped() -> RunCache | None:
     """Return the cache of the innermost ``with RunCache():`` block, or ``None`` outside any.
 
-    What needs a run's guarantees, such as data that is not mutated while it runs, uses only this."""
+    What needs a run's guarantees, such as data that is not mutated while it runs, uses only this.
+    """
     return _ACTIVE.get()
 
 
@@ -208,7 +210,8 @@ def run_scope() -> RunCache:
     """Return the cache a new run should enter.
 
     The innermost ``with RunCache():`` block when there is one (the caller shares it on purpose),
-    else a fresh one whose shared buckets live in the process default."""
+    else a fresh one whose shared buckets live in the process default.
+    """
     c = _ACTIVE.get()
     return c if c is not None else RunCache(parent=_DEFAULT)
 

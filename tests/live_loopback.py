@@ -113,7 +113,7 @@ class LiveSources:
         self._loop.run_forever()
         self._loop.run_until_complete(self._runner.cleanup())
 
-    def __enter__(self) -> "LiveSources":
+    def __enter__(self) -> LiveSources:
         self._thread.start()
         self._ready.wait(10)
         return self

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from indexer.cli.main import app
 
 
-def _commands(group: "click.Group", prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = []
     for name, cmd in group.commands.items():
         path = prefix + (name,)

@@ -16,8 +16,8 @@ from indexer.backtesting.benchmarks import BENCHMARK_LABELS, BENCHMARK_SPECS, be
 from indexer.backtesting.costs import CostModel
 from indexer.backtesting.engine import DEFAULT_BENCHMARKS, attach_benchmarks, backtest, load_strategy
 from indexer.backtesting.metrics import STAT_KEYS, compute_stats
-from indexer.backtesting.result import BacktestResult
 from indexer.backtesting.outputs import run_and_report, write_outputs
+from indexer.backtesting.result import BacktestResult
 
 __all__ = [
     "backtest",

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import copy
 import html
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -74,13 +75,13 @@ def ablation_specs(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _ann_log(r: "BacktestResult") -> float:
+def _ann_log(r: BacktestResult) -> float:
     eq = r.equity.dropna()
     years = (eq.index[-1] - eq.index[0]) / pd.Timedelta(days=365)
     return float(np.log(eq.iloc[-1] / eq.iloc[0]) / years) if years > 0 else float("nan")
 
 
-def attribution_table(results: dict[str, "BacktestResult"], benchmark: "BacktestResult") -> pd.DataFrame:
+def attribution_table(results: dict[str, BacktestResult], benchmark: BacktestResult) -> pd.DataFrame:
     """One row per rung plus the benchmark: CAGR, Sharpe, max drawdown, annual log return and the step contribution."""
     names = list(results) + ["benchmark (market-cap top 10)"]
     runs = list(results.values()) + [benchmark]
@@ -96,8 +97,8 @@ def attribution_table(results: dict[str, "BacktestResult"], benchmark: "Backtest
 
 
 def run_attribution(
-    spec: dict[str, Any], run: Callable[[Any], "BacktestResult"], benchmark: "BacktestResult"
-) -> tuple[pd.DataFrame, dict[str, "BacktestResult"]]:
+    spec: dict[str, Any], run: Callable[[Any], BacktestResult], benchmark: BacktestResult
+) -> tuple[pd.DataFrame, dict[str, BacktestResult]]:
     """Backtest every rung with ``run(strategy)`` (same data, period, costs) and tabulate against ``benchmark``."""
     from indexer.strategy import Strategy
 
@@ -105,7 +106,7 @@ def run_attribution(
     return attribution_table(results, benchmark), results
 
 
-def attach_attribution(result: "BacktestResult", strategy: Any, data: Any, **kwargs: Any) -> pd.DataFrame:
+def attach_attribution(result: BacktestResult, strategy: Any, data: Any, **kwargs: Any) -> pd.DataFrame:
     """Run the ablation ladder of ``strategy`` like ``result`` was run and store the table in ``result.settings``.
 
     ``kwargs`` are the :func:`indexer.backtesting.backtest` arguments ``result`` was run with (``start``, ``end``,
@@ -131,7 +132,7 @@ def attach_attribution(result: "BacktestResult", strategy: Any, data: Any, **kwa
     return table
 
 
-def attribution_html(res: "BacktestResult") -> str:
+def attribution_html(res: BacktestResult) -> str:
     """Return the report section of ``res.settings['attribution']`` (records of :func:`attribution_table`), or ''."""
     rows = (res.settings or {}).get("attribution")
     if not rows:

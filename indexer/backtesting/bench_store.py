@@ -31,7 +31,7 @@ def store_dir() -> Path:
 
 
 def load(key: tuple) -> tuple[BacktestResult, dict[Any, dict[str, Any]]] | None:
-    """The stored ``(result, stats per reference benchmark)`` for ``key``, or ``None``."""
+    """Return the stored ``(result, stats per reference benchmark)`` for ``key``, or ``None``."""
     entry = disk_store.load(_KIND, key)
     if entry is not None:
         COUNTS["loaded"] += 1

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from indexer._typing import CASH, StrategyLike
-from indexer.data.market import to_utc
 from indexer.backtesting import bench_store, feature_disk
 from indexer.backtesting.benchmarks import BENCHMARK_SPECS, HOLD_BENCHMARKS, benchmark_strategy
 from indexer.backtesting.costs import CostModel
@@ -18,6 +18,7 @@ from indexer.backtesting.preconditions import cash_decisions, check_backtest_inp
 from indexer.backtesting.result import BacktestResult
 from indexer.backtesting.simulate import simulate
 from indexer.backtesting.walk import Execution, walk_forward
+from indexer.data.market import to_utc
 from indexer.exceptions import ConfigError, IndexerError
 from indexer.runcache import active, run_scope, scoped
 
@@ -32,7 +33,7 @@ DEFAULT_INIT_CASH = 100_000.0
 _BENCHMARKS = "backtest.benchmarks"
 
 
-def data_fingerprint(data: "MarketData") -> tuple:
+def data_fingerprint(data: MarketData) -> tuple:
     """Content identity of ``data``: shapes, bounds, sums of every panel and sentiment input, asset kinds."""
     from indexer.strategy.replay import fingerprint
 
@@ -80,11 +81,12 @@ def _to_utc(t: Any) -> pd.Timestamp | None:
     return None if t is None else to_utc(t)
 
 
-def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, stats: bool = True, **walk: Any) -> BacktestResult:
+def _run_one(strategy: StrategyLike, data: MarketData, *, progress: bool, stats: bool = True, **walk: Any) -> BacktestResult:
     """Simulate one walk-forward run and pack it as a result.
 
     ``walk`` are :func:`walk_forward`'s keywords (``start``, ``end``, ``costs``, ``init_cash``,
-    ``execution``, ``drift_abs``, ``drift_rel``, ``hold``, ``history``)."""
+    ``execution``, ``drift_abs``, ``drift_rel``, ``hold``, ``history``).
+    """
     bar = None
     if progress:
         from rich.progress import Progress
@@ -147,7 +149,7 @@ def _run_one(strategy: StrategyLike, data: "MarketData", *, progress: bool, stat
 
 def backtest(
     strategy: StrategyLike | str | Path,
-    data: "MarketData",
+    data: MarketData,
     *,
     start: Any = None,
     end: Any = None,
@@ -222,13 +224,15 @@ def backtest(
                          stored_features=stored)  # fmt: skip
 
 
-def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e: pd.Timestamp | None, cm: CostModel,
+def _backtest(strat: StrategyLike, data: MarketData, s: pd.Timestamp | None, e: pd.Timestamp | None, cm: CostModel,
               init_cash: float, execution: Execution, d_abs: float | None, d_rel: float | None, hold: bool,
               progress: bool, history: int | None, benchmark: str | None,
-              benchmarks: Iterable[str] | bool, *, strat_data: "MarketData", stored_features: bool = False
+              benchmarks: Iterable[str] | bool, *, strat_data: MarketData, stored_features: bool = False
               ) -> BacktestResult:  # fmt: skip
-    """The strategy run on ``strat_data`` (its prepared data), the benchmarks on ``data``, stats once per result;
-    ``stored_features``: read and write the signals' feature stores on disk (:mod:`indexer.backtesting.feature_disk`)."""
+    """Run the strategy on ``strat_data`` (its prepared data) and the benchmarks on ``data``; stats once per result.
+
+    ``stored_features``: read and write the signals' feature stores on disk (:mod:`indexer.backtesting.feature_disk`).
+    """
     restored = feature_disk.restore(strat, strat_data) if stored_features else None  # an earlier process's signals
     result = _run_one(
         strat, strat_data, start=s, end=e, costs=cm, init_cash=init_cash, execution=execution,
@@ -277,13 +281,14 @@ def _backtest(strat: StrategyLike, data: "MarketData", s: pd.Timestamp | None, e
 
 
 def attach_benchmarks(
-    result: BacktestResult, benchmarks: dict[str, BacktestResult], data: "MarketData", *, benchmark: str | None = "btc",
+    result: BacktestResult, benchmarks: dict[str, BacktestResult], data: MarketData, *, benchmark: str | None = "btc",
     _final: dict[int, dict[str, Any]] | None = None,
 ) -> BacktestResult:
     """Set ``result.benchmarks`` (results run on the same period and costs) and recompute every stat.
 
     The stats gain tracking error / information ratio against ``benchmark`` and beta to BTC;
-    returns ``result``."""
+    returns ``result``.
+    """
     result.benchmarks = dict(benchmarks)
     btc = data.close["BTC"] if "BTC" in data.close.columns else None
     bench = result.benchmarks.get(benchmark) if benchmark else None

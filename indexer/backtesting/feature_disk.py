@@ -41,15 +41,17 @@ class Restored:
     state: dict[str, tuple[int, int, int]]
 
 
-def _state(cache: Any, data: "MarketData") -> dict[str, tuple[int, int, int]]:
+def _state(cache: Any, data: MarketData) -> dict[str, tuple[int, int, int]]:
     from indexer.signals.features import stores_of
 
     return {k[0]: (len(s.index), s.builds, s.extensions) for k, s in stores_of(cache, data)}
 
 
-def restore(strategy: Any, data: "MarketData") -> Restored | None:
-    """Load the stored feature stores of ``strategy``'s signals on ``data`` into the active run cache;
-    ``None`` when there is nothing to do (no signals, disabled, outside a run, already in memory)."""
+def restore(strategy: Any, data: MarketData) -> Restored | None:
+    """Load the stored feature stores of ``strategy``'s signals on ``data`` into the active run cache.
+
+    ``None`` when there is nothing to do (no signals, disabled, outside a run, already in memory).
+    """
     spec = getattr(getattr(strategy, "spec", None), "signals", None)
     cache = scoped()
     if spec is None or cache is None or not disk_store.enabled() or len(data.close) == 0:
@@ -68,7 +70,7 @@ def restore(strategy: Any, data: "MarketData") -> Restored | None:
     return Restored(fp, stored, _state(cache, data))
 
 
-def persist(restored: Restored | None, data: "MarketData") -> bool:
+def persist(restored: Restored | None, data: MarketData) -> bool:
     """Save the stores of ``data`` when the run built or extended one since :func:`restore`; ``True`` if saved."""
     cache = scoped()
     if restored is None or cache is None:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["unholdable_members", "collapsed_held"]
 
 
-def unholdable_members(res: "BacktestResult") -> pd.DataFrame:
+def unholdable_members(res: BacktestResult) -> pd.DataFrame:
     """Members chosen at some decision but lacking daily prices, one row per asset id.
 
     Columns: ``name``, ``decisions`` (how many), ``first``/``last`` (decision
@@ -38,7 +38,7 @@ def unholdable_members(res: "BacktestResult") -> pd.DataFrame:
     return out.sort_values("max_nominal_weight", ascending=False).reset_index(drop=True) if len(out) else out
 
 
-def collapsed_held(res: "BacktestResult", registry=None) -> pd.DataFrame:  # noqa: ANN001 - AssetRegistry
+def collapsed_held(res: BacktestResult, registry=None) -> pd.DataFrame:  # noqa: ANN001 - AssetRegistry
     """Assets tagged ``collapsed`` in the registry (Terra, TerraUSD, FTX Token, ...) that the backtest held.
 
     Columns: ``first``/``last`` (decision dates with a target weight > 0) and ``max_weight``.

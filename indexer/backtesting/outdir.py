@@ -16,10 +16,11 @@ import json
 import os
 import secrets
 import shutil
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from indexer.exceptions import ConfigError
 
@@ -34,7 +35,7 @@ __all__ = [
 MANIFEST = "run.json"
 
 
-def data_fingerprint(data: "MarketData") -> str:
+def data_fingerprint(data: MarketData) -> str:
     """``sha256:<16 hex>`` of the close panel (index, assets, values): equal data, equal fingerprint."""
     import numpy as np
 
@@ -46,7 +47,7 @@ def data_fingerprint(data: "MarketData") -> str:
     return "sha256:" + h.hexdigest()[:16]
 
 
-def run_manifest(result: "BacktestResult", data: "MarketData | None" = None, command: list[str] | None = None) -> dict[str, Any]:
+def run_manifest(result: BacktestResult, data: MarketData | None = None, command: list[str] | None = None) -> dict[str, Any]:
     """Return what identifies a run: strategy hash, settings, data fingerprint, UTC time, indexer version."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -62,7 +63,7 @@ def run_manifest(result: "BacktestResult", data: "MarketData | None" = None, com
         "settings": {k: v for k, v in result.settings.items() if k != "manifest"},
         "data_fingerprint": data_fingerprint(data) if data is not None else None,
         "data_source": prov.get("source"),
-        "written_at_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "written_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "indexer_version": ver,
         "command": command,
     }
@@ -115,10 +116,10 @@ def check_out_dir(out: Path, *, overwrite: bool = False) -> None:
 
 
 def write_run(
-    result: "BacktestResult",
+    result: BacktestResult,
     out: str | Path,
     *,
-    data: "MarketData | None" = None,
+    data: MarketData | None = None,
     overwrite: bool = False,
     html: bool = True,
     png: bool = True,

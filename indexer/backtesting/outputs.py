@@ -30,7 +30,7 @@ def write_outputs(result: BacktestResult, out_dir: str | Path, *, html: bool = T
 def run_and_report(
     strategy_path: str | Path,
     out_dir: str | Path,
-    data: "MarketData | None" = None,
+    data: MarketData | None = None,
     *,
     progress: bool = False,
     overwrite: bool = True,

@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -25,7 +26,7 @@ MAX_INIT_CASH = 1e12
 
 
 def check_backtest_inputs(
-    data: "MarketData",
+    data: MarketData,
     *,
     start: pd.Timestamp | None,
     end: pd.Timestamp | None,

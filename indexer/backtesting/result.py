@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -62,7 +63,7 @@ class BacktestResult:
     orders: pd.DataFrame
     decisions: pd.DataFrame
     targets: list[TargetPortfolio] = field(default_factory=list, repr=False)
-    benchmarks: dict[str, "BacktestResult"] = field(default_factory=dict, repr=False)
+    benchmarks: dict[str, BacktestResult] = field(default_factory=dict, repr=False)
     settings: dict[str, Any] = field(default_factory=dict)
     strategy_text: str = field(default="", repr=False)
     provenance: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -155,7 +156,8 @@ class BacktestResult:
         """Write the result's CSV and JSON files to ``out_dir``; return the paths.
 
         The files: ``weights.csv``, ``holdings.csv``, ``equity.csv`` (with benchmarks), ``orders.csv``,
-        ``decisions.csv``, ``monthly_returns.csv`` and ``stats.json``."""
+        ``decisions.csv``, ``monthly_returns.csv`` and ``stats.json``.
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {

@@ -9,8 +9,9 @@ money is counted afterwards by vectorbt (:mod:`indexer.backtesting.simulate`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -93,8 +94,10 @@ class Market:
 
 @dataclass
 class Book:
-    """What is held between trades: asset weights ``w`` (fractions of ``value``), ``cash`` (fraction),
-    ``value`` (USD, after costs paid) and the last ``target`` weights (None before the first fill)."""
+    """What is held between trades.
+
+    Asset weights ``w`` (fractions of ``value``), ``cash`` (fraction), ``value`` (USD, after costs paid) and the last ``target`` weights (None before the first fill).
+    """
 
     w: np.ndarray
     cash: float
@@ -110,10 +113,13 @@ def _first_position(index: pd.DatetimeIndex, start: pd.Timestamp | None, lookbac
 
 
 def prepare_market(
-    strategy: StrategyLike, data: "MarketData", start: pd.Timestamp | None, end: pd.Timestamp | None, costs: CostModel
+    strategy: StrategyLike, data: MarketData, start: pd.Timestamp | None, end: pd.Timestamp | None, costs: CostModel
 ) -> Market:
-    """The run's :class:`Market` from the first bar with ``strategy.lookback`` bars of history (and >= ``start``)
-    to ``end``; ``DataError`` when no bar is left to decide on."""
+    """Return the run's :class:`Market`, from the first bar with enough history to ``end``.
+
+    It starts at the first bar with ``strategy.lookback`` bars of history (and >= ``start``);
+    ``DataError`` when no bar is left to decide on.
+    """
     full = data.close
     n_all = int(full.index.searchsorted(end, side="right")) if end is not None else len(full.index)
     cut = full.iloc[:n_all]
@@ -169,10 +175,13 @@ def decision_reason(i: int, market: Market, book: Book, drift_abs: float | None,
 
 
 def decide(
-    strategy: StrategyLike, data: "MarketData", market: Market, book: Book, i: int, history: int | None
+    strategy: StrategyLike, data: MarketData, market: Market, book: Book, i: int, history: int | None
 ) -> TargetPortfolio:
-    """The strategy's target at bar ``i``, shown only the data known then (the last ``history`` bars when set)
-    and the drifted weights it holds (incl. CASH, positive ones only)."""
+    """Ask the strategy for its target at bar ``i``, showing it only the data known then.
+
+    The strategy sees the last ``history`` bars when set, and the drifted weights it holds (incl. CASH,
+    positive ones only).
+    """
     as_of = market.index[i]
     held = np.r_[book.w, book.cash]
     keep = held > 0
@@ -198,8 +207,11 @@ def _target_weights(tp: TargetPortfolio, market: Market, name: str) -> np.ndarra
 
 def fill(plan: Plan, market: Market, book: Book, tp: TargetPortfolio, i: int, dec: int, reason: str,
          costs: CostModel, name: str) -> Book:  # fmt: skip
-    """Trade ``book`` to ``tp`` at the close of bar ``i`` (decided at bar ``dec``): writes the bar's target
-    percentages and slippage into ``plan``, appends the decision row, returns the book after costs."""
+    """Trade ``book`` to ``tp`` at the close of bar ``i`` (decided at bar ``dec``).
+
+    Writes the bar's target percentages and slippage into ``plan``, appends the decision row and
+    returns the book after costs.
+    """
     cols = market.cols
     tw = _target_weights(tp, market, name)
     no_price = (tw > 0) & ~np.isfinite(market.prices[i])
@@ -234,7 +246,7 @@ def fill(plan: Plan, market: Market, book: Book, tp: TargetPortfolio, i: int, de
 
 def walk_forward(
     strategy: StrategyLike,
-    data: "MarketData",
+    data: MarketData,
     *,
     start: pd.Timestamp | None,
     end: pd.Timestamp | None,

@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from indexer._typing import CASH, Holdings
 from indexer.bot.settings import BotSettings
@@ -31,7 +32,7 @@ __all__ = ["load_market_data", "build_broker", "paper_balances", "load_keys", "h
 ZERO = Decimal(0)
 
 
-def load_market_data(cfg: BotSettings) -> "MarketData":
+def load_market_data(cfg: BotSettings) -> MarketData:
     """Market data named by ``cfg.data`` (reference cache, CSV, parquet or the live cache)."""
     from indexer import data as d
 
@@ -47,7 +48,7 @@ def load_market_data(cfg: BotSettings) -> "MarketData":
     return d.load_reference()
 
 
-def load_keys(cfg: BotSettings) -> "Credentials | None":
+def load_keys(cfg: BotSettings) -> Credentials | None:
     """Return the API keys from the configured environment variable names or key file (never from the config)."""
     from indexer.execution.ccxt_broker import settings_credentials
 
@@ -77,8 +78,8 @@ def paper_balances(start: Mapping[str, float], fills: Iterable[Mapping[str, Any]
     return bal
 
 
-def build_broker(cfg: BotSettings, data: "MarketData", recorded_fills: Iterable[Mapping[str, Any]],
-                 *, live: bool = False) -> tuple["TradingBroker", list[str]]:
+def build_broker(cfg: BotSettings, data: MarketData, recorded_fills: Iterable[Mapping[str, Any]],
+                 *, live: bool = False) -> tuple[TradingBroker, list[str]]:
     """Return the account's broker and the secrets to redact.
 
     Raises

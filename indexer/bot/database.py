@@ -9,10 +9,11 @@ revision and runs on every start.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -29,12 +30,12 @@ HEAD = "0001"
 
 def utcnow() -> dt.datetime:
     """Return the current UTC time (the bot is the layer that reads the clock)."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _utc(x: Any) -> Any:
     if isinstance(x, dt.datetime) and x.tzinfo is None:
-        return x.replace(tzinfo=dt.timezone.utc)
+        return x.replace(tzinfo=dt.UTC)
     return x
 
 

@@ -56,7 +56,7 @@ def _strategy(cfg: BotSettings) -> Any:
     return Strategy.from_yaml(cfg.strategy)
 
 
-def refresh(cfg: BotSettings, now: dt.datetime | pd.Timestamp) -> "RefreshReport | None":
+def refresh(cfg: BotSettings, now: dt.datetime | pd.Timestamp) -> RefreshReport | None:
     """Refresh the strategy's inputs in the live cache (``None`` unless ``data.source: live``)."""
     if cfg.data.source != "live":
         return None
@@ -67,15 +67,15 @@ def refresh(cfg: BotSettings, now: dt.datetime | pd.Timestamp) -> "RefreshReport
                           exchange=cfg.exchange.id)
 
 
-def check(cfg: BotSettings, data: "MarketData", now: dt.datetime | pd.Timestamp, as_of: Any = None) -> "FreshnessReport":
+def check(cfg: BotSettings, data: MarketData, now: dt.datetime | pd.Timestamp, as_of: Any = None) -> FreshnessReport:
     """Every input's age at ``now`` in ``data.until(as_of)``."""
     from indexer.strategy.freshness import check_freshness
 
     return check_freshness(_strategy(cfg), data, now, as_of=as_of)
 
 
-def decide(cfg: BotSettings, data: "MarketData", as_of: pd.Timestamp, now: dt.datetime | pd.Timestamp,
-           previous: pd.Series | None) -> "TargetPortfolio":
+def decide(cfg: BotSettings, data: MarketData, as_of: pd.Timestamp, now: dt.datetime | pd.Timestamp,
+           previous: pd.Series | None) -> TargetPortfolio:
     """Return the target after the freshness check (when enabled), fallbacks applied and recorded in its diagnostics."""
     from indexer.strategy.freshness import decide as _decide
 
@@ -101,7 +101,7 @@ class FreshStrategy:
         """Delegate everything else to the wrapped strategy."""
         return getattr(self.strategy, name)
 
-    def target(self, data: "MarketData", as_of: Any, previous: pd.Series | None = None) -> "TargetPortfolio":
+    def target(self, data: MarketData, as_of: Any, previous: pd.Series | None = None) -> TargetPortfolio:
         """Return the wrapped strategy's target after the freshness check (see class docstring)."""
         from indexer.strategy.freshness import decide as _decide
 

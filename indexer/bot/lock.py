@@ -48,7 +48,7 @@ class AccountLock:
         """64-bit advisory lock key of the account."""
         return int.from_bytes(hashlib.sha256(f"indexer-bot:{self.account}".encode()).digest()[:8], "big", signed=True)
 
-    def __enter__(self) -> "AccountLock":
+    def __enter__(self) -> AccountLock:
         """Take the file lock (plus a PostgreSQL advisory lock); AlreadyRunning when another bot holds it."""
         try:
             self._file.acquire(timeout=self.timeout_s)

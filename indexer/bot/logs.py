@@ -23,7 +23,7 @@ class JsonFormatter(logging.Formatter):
         import datetime as dt
 
         out: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage(),
         }
         for k, v in record.__dict__.items():

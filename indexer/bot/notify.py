@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import requests
 
-from indexer.bot.settings import NotifyTarget
 from indexer.bot.redact import Redactor
+from indexer.bot.settings import NotifyTarget
 
 __all__ = ["Notifier", "payload"]
 

@@ -29,22 +29,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from indexer._typing import TargetPortfolio
-from indexer.execution import guards
 from indexer.bot import live_inputs
 from indexer.bot.accounts import build_broker, holdings_weights, load_market_data
-from indexer.bot.settings import BotSettings
 from indexer.bot.crash_points import CRASH_ENV, ORDER_POINTS, crash_point
-from indexer.bot.run_hooks import BotHooks
 from indexer.bot.database import Store
+from indexer.bot.run_hooks import BotHooks
+from indexer.bot.settings import BotSettings
 from indexer.exceptions import ExecutionError, IndexerError, RetryableExecutionError
+from indexer.execution import guards
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.bot.notify import Notifier
@@ -92,12 +93,12 @@ class Rebalancer:
         The ``--live`` flag (required with ``mode: live``).
     """
 
-    def __init__(self, cfg: BotSettings, store: Store, notifier: "Notifier", *, live: bool = False) -> None:
+    def __init__(self, cfg: BotSettings, store: Store, notifier: Notifier, *, live: bool = False) -> None:
         self.cfg, self.store, self.notifier, self.live = cfg, store, notifier, live
         self.account = cfg.account
         self.extra_secrets: list[str] = []
-        self._data: "MarketData | None" = None
-        self._broker: "TradingBroker | None" = None
+        self._data: MarketData | None = None
+        self._broker: TradingBroker | None = None
         self.unpriced: dict[str, str] = {}
         self.notes: list[str] = []  # untradeable assets, scaled or re-sized legs of the last run
         self._now: dt.datetime | None = None
@@ -116,7 +117,7 @@ class Rebalancer:
         self._event("step", f"run {run_id}: {step}", run_id=run_id)
         crash_point(step)
 
-    def data(self) -> "MarketData":
+    def data(self) -> MarketData:
         """Return the market data (loaded once per call of :meth:`once`)."""
         if self._data is None:
             data = load_market_data(self.cfg)
@@ -128,7 +129,7 @@ class Rebalancer:
             self._data = data
         return self._data
 
-    def broker(self) -> "TradingBroker":
+    def broker(self) -> TradingBroker:
         """Return the account's broker (paper balances rebuilt from the recorded fills).
 
         A paper account's assets without a recent enough close are kept in :attr:`unpriced`.
@@ -145,7 +146,8 @@ class Rebalancer:
     def valuation(self, extra: list[str] | None = None) -> tuple[Any, dict[str, Decimal], dict[str, Decimal], dict[str, float], float]:
         """Return ``(holdings, symbol prices, asset prices, weights, value)`` of the account now (quote units).
 
-        The same valuation as :func:`indexer.execution.value_account` (``rebalance_once``)."""
+        The same valuation as :func:`indexer.execution.value_account` (``rebalance_once``).
+        """
         from indexer.execution import value_account
 
         quote = self.cfg.exchange.quote
@@ -247,16 +249,18 @@ class Rebalancer:
             self.notifier.send("error", f"run {run_id} {status}", msg)
             return RunResult(status, msg, run_id=run_id, as_of=as_of)
 
-    def refresh_data(self, data: "MarketData", valuation: Any) -> "MarketData | None":
+    def refresh_data(self, data: MarketData, valuation: Any) -> MarketData | None:
         """Return fresher market data to decide on, or ``None`` (called just before the strategy is asked).
 
-        The hook point of a live data refresh (the default keeps ``data``)."""
+        The hook point of a live data refresh (the default keeps ``data``).
+        """
         return None
 
     def _rebalance(self, run_id: int, step: str, now: dt.datetime, *, send: bool) -> None:
         """``rebalance_once`` from ``step``: decide (or reuse the recorded target / plan), plan, check, execute.
 
-        An older bar's run (``send=False``) at ``plan_made`` sends nothing new (:meth:`_reconcile` settles it)."""
+        An older bar's run (``send=False``) at ``plan_made`` sends nothing new (:meth:`_reconcile` settles it).
+        """
         from indexer.bot.recorder import known_orders
         from indexer.execution import Guards, OrderPlan, rebalance_once
         from indexer.strategy import Strategy
@@ -323,7 +327,7 @@ class Rebalancer:
         run = self.store.run(run_id)
         return f"{self.account}:{run_id}:{_iso(run['as_of'])}"
 
-    def _recorder(self, run_id: int) -> "OrderRecorder":
+    def _recorder(self, run_id: int) -> OrderRecorder:
         from indexer.bot.recorder import OrderRecorder
 
         def event(kind: str, message: str, level: str = "info") -> None:

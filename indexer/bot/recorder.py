@@ -14,8 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from indexer._typing import Fill, OrderIntent
 from indexer.bot.crash_points import crash_point

@@ -33,7 +33,7 @@ class BotHooks(RebalanceHooks):
         self.orders = reb._recorder(run_id)
         self.risk: dict[str, float] = {}
 
-    def before_decision(self, data: "MarketData", valuation: Any) -> "MarketData | None":
+    def before_decision(self, data: MarketData, valuation: Any) -> MarketData | None:
         """Refresh the data (live inputs) before the strategy decides."""
         return self.reb.refresh_data(data, valuation)
 

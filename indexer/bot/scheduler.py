@@ -11,13 +11,14 @@ import logging
 import signal
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from indexer.bot.settings import cron_trigger
-from indexer.bot.service import Bot
 from indexer.bot.database import utcnow
+from indexer.bot.service import Bot
+from indexer.bot.settings import cron_trigger
 
 __all__ = ["cron_trigger", "serve"]
 

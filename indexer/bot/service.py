@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
-from indexer.bot.settings import BotSettings
+from indexer.bot.database import Store, utcnow
 from indexer.bot.lock import AccountLock
 from indexer.bot.logs import setup_logging
 from indexer.bot.notify import Notifier
-from indexer.bot.redact import Redactor
 from indexer.bot.rebalancer import Rebalancer, RunResult
-from indexer.bot.database import Store, utcnow
+from indexer.bot.redact import Redactor
+from indexer.bot.settings import BotSettings
 
 __all__ = ["Bot", "open_bot", "run_once", "set_paused"]
 

@@ -27,18 +27,23 @@ in this file: name the environment variables or a 0600 key file.
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 from typing import Any, Literal
-
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from indexer.config import data_dir, read_yaml_mapping, reject_loose_numbers
 from indexer.data.live.settings import LiveSettings
 from indexer.exceptions import ConfigError
-from indexer.execution.settings import (LOOPBACK_HOSTS, MAX_PAPER_BALANCE, CredentialsSettings, ExchangeSettings, ExecutionSettings,
-                                        PaperSettings, RebalanceSettings, RiskSettings)
+from indexer.execution.settings import (
+    LOOPBACK_HOSTS,
+    CredentialsSettings,
+    ExchangeSettings,
+    ExecutionSettings,
+    PaperSettings,
+    RebalanceSettings,
+    RiskSettings,
+)
 
 __all__ = [
     "BotSettings",
@@ -116,7 +121,7 @@ class DataSettings(_Model):
                                                            "(default: on with source live)")
 
     @model_validator(mode="after")
-    def _path(self) -> "DataSettings":
+    def _path(self) -> DataSettings:
         if self.source in ("csv", "parquet") and self.path is None:
             raise ValueError(f"source {self.source!r} needs a path")
         if self.live is not None and self.source != "live":
@@ -139,7 +144,7 @@ class NotifyTarget(_Model):
     timeout_s: float = Field(5.0, gt=0)
 
     @model_validator(mode="after")
-    def _target(self) -> "NotifyTarget":
+    def _target(self) -> NotifyTarget:
         if bool(self.url) == bool(self.url_env):
             raise ValueError("give exactly one of url or url_env")
         if self.kind == "telegram" and not self.chat_id:
@@ -196,7 +201,8 @@ class BotSettings(_Model):
         """Move settings of older files to their current place.
 
         ``risk.drift_threshold`` / ``risk.fee_reserve`` are ``execution.drift_threshold`` /
-        ``execution.cash_buffer`` now."""
+        ``execution.cash_buffer`` now.
+        """
         if isinstance(raw, dict) and isinstance(raw.get("risk"), dict):
             risk = dict(raw["risk"])
             moved = {k: risk.pop(k) for k in ("drift_threshold", "fee_reserve") if k in risk}
@@ -214,7 +220,7 @@ class BotSettings(_Model):
         return RebalanceSettings(exchange=self.exchange, paper=self.paper, execution=self.execution, risk=self.risk)
 
     @model_validator(mode="after")
-    def _mode(self) -> "BotSettings":
+    def _mode(self) -> BotSettings:
         if self.mode == "sandbox" and not (self.exchange.sandbox or self.exchange.loopback()):
             raise ValueError("mode sandbox needs exchange.sandbox: true or exchange.urls on 127.0.0.1/localhost")
         return self

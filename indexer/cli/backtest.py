@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["register", "print_stats"]
 
 
-def print_stats(result: "BacktestResult") -> None:
+def print_stats(result: BacktestResult) -> None:
     """Print the stats table: the strategy against each benchmark (rich)."""
     from rich.table import Table
 
@@ -53,21 +53,21 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def backtest_cmd(
         strategy: Path = typer.Argument(..., help="Strategy YAML file.", exists=False),
-        start: Optional[str] = typer.Option(None, help="First decision date (UTC, YYYY-MM-DD); default: once the lookback is filled."),
-        end: Optional[str] = typer.Option(None, help="Last bar (UTC, YYYY-MM-DD); default: end of data."),
+        start: str | None = typer.Option(None, help="First decision date (UTC, YYYY-MM-DD); default: once the lookback is filled."),
+        end: str | None = typer.Option(None, help="Last bar (UTC, YYYY-MM-DD); default: end of data."),
         fees: float = typer.Option(0.001, help="Taker fee, fraction of each fill's notional (0.001 = 10 bps)."),
-        maker_fee: Optional[float] = typer.Option(None, help="Maker fee (fraction); used for --maker-share of the notional."),
+        maker_fee: float | None = typer.Option(None, help="Maker fee (fraction); used for --maker-share of the notional."),
         maker_share: float = typer.Option(0.0, help="Fraction of traded notional filled passively at the maker fee."),
         slippage: float = typer.Option(0.0005, help="Fixed slippage, fraction of the close."),
         impact: float = typer.Option(0.0, help="Impact coefficient k: extra slippage k*sqrt(notional/ADV)."),
         min_trade: float = typer.Option(0.0, "--min-trade", help="Skip trades below this notional (USD)."),
         init_cash: float = typer.Option(100_000.0, help="Initial capital (USD)."),
         execution: str = typer.Option("next_close", help="next_close (default) or same_close (look-ahead test)."),
-        drift_abs: Optional[float] = typer.Option(None, help="Rebalance when a weight drifts more than this (fraction)."),
-        drift_rel: Optional[float] = typer.Option(None, help="Rebalance when a weight drifts more than this share of its target."),
+        drift_abs: float | None = typer.Option(None, help="Rebalance when a weight drifts more than this (fraction)."),
+        drift_rel: float | None = typer.Option(None, help="Rebalance when a weight drifts more than this share of its target."),
         benchmark: str = typer.Option("btc", help="Benchmark for tracking error / information ratio."),
         benchmarks: bool = typer.Option(True, "--benchmarks/--no-benchmarks", help="Run the four standard benchmarks."),
-        out: Optional[Path] = typer.Option(
+        out: Path | None = typer.Option(
             None, "--out", "-o",
             help="Output folder, new or empty (default out/backtest/<strategy>, replaced each run); written atomically.",
         ),

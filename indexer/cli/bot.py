@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -21,7 +21,7 @@ OFFLINE_ONCE = typer.Option(False, "--offline", help="REHEARSAL: decide on the o
                             "the data's last bar unless --now.")
 
 
-def _now(now: Optional[str]) -> Any:
+def _now(now: str | None) -> Any:
     if not now:
         return None
     import pandas as pd
@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
 
     @bot_app.command("once")
     @handle_errors
-    def once(config: Path = CONFIG, live: bool = LIVE, now: Optional[str] = NOW, offline: bool = OFFLINE_ONCE) -> None:
+    def once(config: Path = CONFIG, live: bool = LIVE, now: str | None = NOW, offline: bool = OFFLINE_ONCE) -> None:
         """Rebalance once (after finishing any interrupted run); for cron, systemd timers, CronJobs.
 
         With ``data.source: live`` every input the strategy needs is refreshed first; ``--offline`` rehearses on
@@ -178,7 +178,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def run(config: Path = CONFIG, live: bool = LIVE,
             run_now: bool = typer.Option(False, "--run-now", help="Also rebalance right away at start."),
-            max_runs: Optional[int] = typer.Option(None, help="Stop after this many runs (default: until SIGTERM).")) -> None:
+            max_runs: int | None = typer.Option(None, help="Stop after this many runs (default: until SIGTERM).")) -> None:
         """Rebalance on the config's cron schedule (UTC) until SIGTERM / Ctrl-C."""
         from indexer.bot import load_bot_settings, open_bot
         from indexer.bot.scheduler import serve
@@ -194,7 +194,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def status(config: Path = CONFIG, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
                offline: bool = typer.Option(False, help="Do not query the exchange; use the last snapshot."),
-               plot: Optional[Path] = typer.Option(None, help="Also write a PNG: value over time, current vs target."),
+               plot: Path | None = typer.Option(None, help="Also write a PNG: value over time, current vs target."),
                rehearsal: bool = typer.Option(False, "--rehearsal", help="The account of `bot once --offline` rehearsals.")) -> None:
         """Recent runs, current vs target weights, P&L since inception, open orders, each input's age and source."""
         from indexer.bot import load_bot_settings, open_bot

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -95,9 +94,9 @@ def _print_coverage(data, per_field: bool) -> None:  # noqa: ANN001 - MarketData
 @data_app.command("info")
 @handle_errors
 def info(
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
     full_history: bool = typer.Option(False, "--full-history", help="Show every cached row (from 2014), not only 2017+."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Also write a coverage chart (assets x days) to this PNG/SVG file."),
+    plot: Path | None = typer.Option(None, "--plot", help="Also write a coverage chart (assets x days) to this PNG/SVG file."),
     per_field: bool = typer.Option(False, "--fields", help="Coverage with one row per source, field and asset (default: per source and asset)."),
 ) -> None:
     """Show the cached data: assets, date range, fields, coverage per source/asset/field, licences and the cache path."""
@@ -158,7 +157,7 @@ def info(
 @handle_errors
 def import_(
     src: Path = typer.Argument(..., help="Directory in the layout of ../shared/data (see its SOURCES.md).", exists=True, file_okay=False),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
 ) -> None:
     """Import the public reference files in SRC into the local parquet cache."""
     import time
@@ -194,17 +193,17 @@ def fetch(
     since: str = typer.Option("2020-01-01", "--since", help="First UTC day to download (later runs resume from the cache)."),
     quote: str = typer.Option("USDT", "--quote", help="Quote currency for bare bases in --symbols."),
     coingecko: bool = typer.Option(True, "--coingecko/--no-coingecko", help="Also download daily market caps from CoinGecko."),
-    coingecko_url: Optional[str] = typer.Option(None, "--coingecko-url", help="CoinGecko API base URL (default $INDEXER_COINGECKO_URL or the public API)."),
+    coingecko_url: str | None = typer.Option(None, "--coingecko-url", help="CoinGecko API base URL (default $INDEXER_COINGECKO_URL or the public API)."),
     api_url: list[str] = typer.Option([], "--api-url", help="Override an exchange API URL, KEY=URL (e.g. public=http://127.0.0.1:8080/api/v3)."),
-    max_age: Optional[int] = typer.Option(None, "--max-age", help="Fail (StaleDataError) if the newest bar is older than this many days."),
+    max_age: int | None = typer.Option(None, "--max-age", help="Fail (StaleDataError) if the newest bar is older than this many days."),
     retries: int = typer.Option(3, "--retries", help="Retries of network errors (exponential backoff)."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
 ) -> None:
     """Download daily OHLCV via ccxt (paged, resumable) and CoinGecko market caps into the cache."""
     from rich.table import Table
 
-    from indexer.data.sources.ccxt_ohlcv import parse_symbols
     from indexer.data.fetched_data import fetch_to_cache
+    from indexer.data.sources.ccxt_ohlcv import parse_symbols
 
     pairs = parse_symbols(symbols, quote)
     report = fetch_to_cache(
@@ -236,10 +235,10 @@ def fetch(
 def update(
     strategy: Path = typer.Argument(..., help="Strategy YAML whose inputs (signals, metrics, universe fields) are refreshed."),
     exchange: str = typer.Option("binance", "--exchange", "-e", help="ccxt exchange id of the daily bars (public endpoints)."),
-    settings: Optional[Path] = typer.Option(None, "--settings", help="YAML of live settings (URLs, feeds, candidates, rates; see docs/bot.md)."),
+    settings: Path | None = typer.Option(None, "--settings", help="YAML of live settings (URLs, feeds, candidates, rates; see docs/bot.md)."),
     api_url: list[str] = typer.Option([], "--api-url", help="Override an exchange API URL, KEY=URL (e.g. public=http://127.0.0.1:8080/api/v3)."),
-    now: Optional[str] = typer.Option(None, "--now", help="Pretend the clock reads this UTC time (ISO 8601)."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
+    now: str | None = typer.Option(None, "--now", help="Pretend the clock reads this UTC time (ISO 8601)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Cache root (default: $INDEXER_DATA_DIR or the user cache)."),
 ) -> None:
     """Refresh only what STRATEGY needs (prices, caps, Fear & Greed, on-chain, news) into the live cache, then check every input's age.
 

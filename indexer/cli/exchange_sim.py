@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -52,21 +51,21 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def exchange_sim(
         port: int = typer.Option(8765, help="TCP port on 127.0.0.1."),
-        faults: Optional[str] = typer.Option(
+        faults: str | None = typer.Option(
             None, help="Faults to inject, kind[:target[:times[:value]]] comma separated, "
             "kinds: latency, timeout, 429, 5xx, 1001, partial, reject_balance, reject_filter."),
         seed: int = typer.Option(0, help="Seed of the synthetic order book."),
         balance: list[str] = typer.Option(["USDT=10000"], help="Starting balance ASSET=AMOUNT (repeatable)."),
-        prices: Optional[Path] = typer.Option(None, help="JSON/YAML {ASSET: USD price}; default: reference data last closes."),
+        prices: Path | None = typer.Option(None, help="JSON/YAML {ASSET: USD price}; default: reference data last closes."),
         fee: float = typer.Option(0.001, help="Fee rate (fraction) charged in the received currency."),
         depth_usd: float = typer.Option(250_000.0, help="Book depth per price level (USD)."),
-        api_key: Optional[str] = typer.Option(None, envvar="INDEXER_SIM_API_KEY", help="Account API key (random if unset)."),
-        api_secret: Optional[str] = typer.Option(None, envvar="INDEXER_SIM_API_SECRET", help="Account secret (random if unset)."),
+        api_key: str | None = typer.Option(None, envvar="INDEXER_SIM_API_KEY", help="Account API key (random if unset)."),
+        api_secret: str | None = typer.Option(None, envvar="INDEXER_SIM_API_SECRET", help="Account secret (random if unset)."),
         missing: list[str] = typer.Option([], help="Asset without any market (like CRO on Binance; repeatable)."),
         halted: list[str] = typer.Option([], help="Market listed but halted, e.g. LINK/USDT (repeatable)."),
         clock_skew_ms: int = typer.Option(0, help="Exchange clock minus client clock (ms); -3000 gives -1021 errors."),
         drift_bps: float = typer.Option(0.0, help="Move every price by this many bps after each accepted order."),
-        write_config: Optional[Path] = typer.Option(
+        write_config: Path | None = typer.Option(
             Path("sim.yaml"), help="Write a rebalance --config YAML (and a 0600 key file next to it) for this simulator."),
     ) -> None:
         """Serve a Binance-like spot REST API on 127.0.0.1 (real filters, signed requests, faults)."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
-import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -36,23 +36,23 @@ def register(app: typer.Typer) -> None:
         exchange: str = typer.Option("binance", "--exchange", help="ccxt exchange id."),
         live: bool = typer.Option(False, "--live/--paper", help="Trade the real account (default: paper)."),
         yes: bool = typer.Option(False, "--yes", help="Do not ask before placing live orders."),
-        config: Optional[Path] = typer.Option(None, "--config", help="Settings YAML: exchange (urls, sandbox, key_file, "
+        config: Path | None = typer.Option(None, "--config", help="Settings YAML: exchange (urls, sandbox, key_file, "
                                               "options, untradeable, retries), execution, risk, paper sections."),
-        order_type: Optional[str] = typer.Option(None, help="market or limit (default market)."),
-        limit_price: Optional[str] = typer.Option(None, help="Limit orders at the mid or the near touch (mid|touch)."),
-        limit_timeout: Optional[float] = typer.Option(None, help="Seconds before an unfilled limit order is cancelled."),
-        on_timeout: Optional[str] = typer.Option(None, help="After a limit timeout: market or replace."),
-        drift_threshold: Optional[float] = typer.Option(None, help="Skip trades whose weight drift is below this "
+        order_type: str | None = typer.Option(None, help="market or limit (default market)."),
+        limit_price: str | None = typer.Option(None, help="Limit orders at the mid or the near touch (mid|touch)."),
+        limit_timeout: float | None = typer.Option(None, help="Seconds before an unfilled limit order is cancelled."),
+        on_timeout: str | None = typer.Option(None, help="After a limit timeout: market or replace."),
+        drift_threshold: float | None = typer.Option(None, help="Skip trades whose weight drift is below this "
                                                         "(fraction; default 0.001)."),
-        cash_buffer: Optional[float] = typer.Option(None, "--cash-buffer", "--fee-reserve",
+        cash_buffer: float | None = typer.Option(None, "--cash-buffer", "--fee-reserve",
                                                     help="Cash kept back for fees and price moves (fraction of "
                                                          "value; default 0.003)."),
-        untradeable: Optional[str] = typer.Option(None, help="Target assets the exchange cannot trade: "
+        untradeable: str | None = typer.Option(None, help="Target assets the exchange cannot trade: "
                                                   "redistribute (default) | cash | fail."),
-        max_retries: Optional[int] = typer.Option(None, help="Retries of a retryable exchange error (default 4)."),
-        max_data_age_hours: Optional[float] = typer.Option(None, help="Refuse when the latest bar closed longer ago "
+        max_retries: int | None = typer.Option(None, help="Retries of a retryable exchange error (default 4)."),
+        max_data_age_hours: float | None = typer.Option(None, help="Refuse when the latest bar closed longer ago "
                                                            "than this (hours; default: not checked)."),
-        run_id: Optional[str] = typer.Option(None, help="Run id for client order ids (default: strategy, date, plan hash)."),
+        run_id: str | None = typer.Option(None, help="Run id for client order ids (default: strategy, date, plan hash)."),
         redecide: bool = typer.Option(False, "--redecide", help="Ask the strategy again although a decision for this "
                                       "bar was already traded on this account (default: reuse it, one decision per bar)."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and stop."),
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
             broker = paper
         from indexer.execution.market_lists import load_market_list, save_market_list
 
-        today = dt.datetime.now(dt.timezone.utc)
+        today = dt.datetime.now(dt.UTC)
         if live and not settings.exchange.loopback():  # the dated market list of universe.tradable_on
             with console.status(f"reading the {exchange} markets"):
                 save_market_list(broker.markets(), settings.exchange.id, settings.quote, today)
@@ -98,9 +98,8 @@ def register(app: typer.Typer) -> None:
         decisions = None
         if live:  # one decision per bar and account: a rerun trades to the same target (docs/execution.md)
             from indexer.config import data_dir
-            from indexer.execution.decisions import DecisionLog
-
             from indexer.execution.ccxt_broker import CcxtBroker
+            from indexer.execution.decisions import DecisionLog
 
             assert isinstance(broker, CcxtBroker)  # --live always trades through ccxt
             decisions = DecisionLog(data_dir() / "decisions", broker.account_key)
@@ -116,7 +115,7 @@ def register(app: typer.Typer) -> None:
             result = rebalance_once(
                 strategy, data, broker, settings, as_of=as_of, hooks=hooks,
                 guards=Guards.from_risk(settings.risk, max_data_age_hours),
-                now=dt.datetime.now(dt.timezone.utc) if max_data_age_hours else None,
+                now=dt.datetime.now(dt.UTC) if max_data_age_hours else None,
                 run_id=run_id or (lambda plan: f"{strategy.name}-{as_of:%Y%m%d}-{plan.digest}"), decisions=decisions)
         for o in result.cancelled:
             console.print(f"[yellow]cancelled[/] our order {o.client_order_id} ({o.side} {o.amount} {o.symbol}) "
@@ -135,7 +134,8 @@ def _cli_hooks(*, live: bool, yes: bool, dry_run: bool) -> Any:
     """Build the command's :class:`~indexer.execution.RebalanceHooks`.
 
     They print the plan, then ask (live) or stop (dry run, nothing to trade) before any order,
-    and show progress on the status line."""
+    and show progress on the status line.
+    """
     from indexer.execution import RebalanceHooks
 
     class CliHooks(RebalanceHooks):

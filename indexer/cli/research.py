@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -63,12 +62,12 @@ def _plot(report, path: Path) -> None:  # noqa: ANN001 - SurvivorshipReport
 @research_app.command("survivorship")
 @handle_errors
 def survivorship_cmd(
-    strategies: Optional[list[Path]] = typer.Argument(None, help="Strategy YAML files with universe.membership (default with --readme: the README's runs)."),
-    start: Optional[str] = typer.Option(None, help="First decision (UTC, YYYY-MM-DD); default: once the lookback is filled."),
-    end: Optional[str] = typer.Option(None, help="Last bar (UTC, YYYY-MM-DD); default: end of data."),
-    survivor_rank: Optional[int] = typer.Option(None, help="Survivors = last-snapshot assets ranked at most this (default: the strategy's top_n)."),
+    strategies: list[Path] | None = typer.Argument(None, help="Strategy YAML files with universe.membership (default with --readme: the README's runs)."),
+    start: str | None = typer.Option(None, help="First decision (UTC, YYYY-MM-DD); default: once the lookback is filled."),
+    end: str | None = typer.Option(None, help="Last bar (UTC, YYYY-MM-DD); default: end of data."),
+    survivor_rank: int | None = typer.Option(None, help="Survivors = last-snapshot assets ranked at most this (default: the strategy's top_n)."),
     out: Path = typer.Option(Path("out") / "research", "--out", "-o", help="Directory for <strategy>_survivorship.csv/.md/.png."),
-    readme: Optional[Path] = typer.Option(None, "--readme", help="Also rewrite the survivorship section of this README (between its markers)."),
+    readme: Path | None = typer.Option(None, "--readme", help="Also rewrite the survivorship section of this README (between its markers)."),
 ) -> None:
     """Compare STRATEGY on point-in-time membership (dead coins included) and on survivors only, per year."""
     from indexer.data import load_reference

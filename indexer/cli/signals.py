@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -24,10 +23,9 @@ def _fmt(v: object) -> str:
 
 
 def _print_table(title: str, table, caption: str = "") -> None:
-    from rich.table import Table
-
     from rich.console import Console
     from rich.markup import escape
+    from rich.table import Table
 
     out = Console(width=max(console.width, 160), highlight=False)
     t = Table(title=title, caption=caption or None, show_lines=False)
@@ -99,20 +97,20 @@ def register(app: typer.Typer) -> None:
     @group.command("report")
     @handle_errors
     def report(
-        strategy: Optional[Path] = typer.Argument(None, help="Strategy YAML whose signals: block to evaluate."),
-        signals: Optional[str] = typer.Option(None, "--signals", help="Comma-separated signal names (instead of a strategy)."),
+        strategy: Path | None = typer.Argument(None, help="Strategy YAML whose signals: block to evaluate."),
+        signals: str | None = typer.Option(None, "--signals", help="Comma-separated signal names (instead of a strategy)."),
         model: str = typer.Option("ridge", "--model", help="Blend for --signals: fixed, ridge or gbr."),
         horizon: int = typer.Option(30, "--horizon", help="Forward-return horizon for the IC table, days."),
         out: Path = typer.Option(Path("signals_report.png"), "--out", help="Where to write the plot (PNG)."),
         onchain: bool = typer.Option(True, "--onchain/--no-onchain", help="Also BTC time-series IC of the on-chain signals (2014-2019-06)."),
         text_model: bool = typer.Option(True, "--text-model/--no-text-model", help="Also the text model's held-out accuracy."),
-        start: Optional[str] = typer.Option(None, "--start", help="First day (UTC) of the evaluation."),
-        end: Optional[str] = typer.Option(None, "--end", help="Last day (UTC) of the evaluation."),
-        era: Optional[str] = typer.Option(
+        start: str | None = typer.Option(None, "--start", help="First day (UTC) of the evaluation."),
+        end: str | None = typer.Option(None, "--end", help="Last day (UTC) of the evaluation."),
+        era: str | None = typer.Option(
             None, "--era", help="Per-era evidence instead: onchain, news, market, all (comma-separated); HAC CIs, Holm/Bonferroni."
         ),
-        readme: Optional[Path] = typer.Option(None, "--readme", help="With --era: rewrite the README's signal-eras section."),
-        markdown: Optional[Path] = typer.Option(None, "--markdown", help="With --era: also write the tables as markdown here."),
+        readme: Path | None = typer.Option(None, "--readme", help="With --era: rewrite the README's signal-eras section."),
+        markdown: Path | None = typer.Option(None, "--markdown", help="With --era: also write the tables as markdown here."),
     ) -> None:
         """Out-of-sample IC table of a strategy's signals and blend on the reference data, plus a plot.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -41,8 +40,8 @@ def register_eval(group: typer.Typer) -> None:
     @group.command("sentiment-eval")
     @handle_errors
     def sentiment_eval(
-        readme: Optional[Path] = typer.Option(None, "--readme", help="Rewrite the README's sentiment-eval section."),
-        markdown: Optional[Path] = typer.Option(None, "--markdown", help="Also write the tables as markdown here."),
+        readme: Path | None = typer.Option(None, "--readme", help="Rewrite the README's sentiment-eval section."),
+        markdown: Path | None = typer.Option(None, "--markdown", help="Also write the tables as markdown here."),
     ) -> None:
         """Text model vs VADER lexicon vs majority class per label set; sentiment coverage and IC where there is news."""
         import pandas as pd
@@ -50,7 +49,14 @@ def register_eval(group: typer.Typer) -> None:
         from indexer.data import load_reference
         from indexer.exceptions import DataError
         from indexer.research.markdown import update_section
-        from indexer.research.sentiment_eval import coverage_table, holdout_table, label_sets, news_ic, news_panels, vader_scores
+        from indexer.research.sentiment_eval import (
+            coverage_table,
+            holdout_table,
+            label_sets,
+            news_ic,
+            news_panels,
+            vader_scores,
+        )
 
         full = load_reference(full_history=True)
         texts = full.sentiment.texts
@@ -135,7 +141,7 @@ def register_cpcv(group: typer.Typer) -> None:
         n_folds: int = typer.Option(8, "--folds", min=3, help="Consecutive folds."),
         n_test_folds: int = typer.Option(2, "--test-folds", min=2, help="Folds tested per split."),
         embargo: int = typer.Option(10, "--embargo", min=0, help="Days embargoed after each test fold."),
-        readme: Optional[Path] = typer.Option(None, "--readme", help="Rewrite the README's signals-cpcv section."),
+        readme: Path | None = typer.Option(None, "--readme", help="Rewrite the README's signals-cpcv section."),
         out: Path = typer.Option(Path("signals_cpcv.png"), "--out", help="Where to write the plot (PNG)."),
         point_in_time: bool = typer.Option(
             True, "--point-in-time/--survivors",
@@ -160,7 +166,7 @@ def register_cpcv(group: typer.Typer) -> None:
         data = data.select([a for a in data.symbols if a not in stables and data.close[a].notna().any()])
         cand, rule = None, None
         if point_in_time:
-            from indexer.research.eras import get_era, era_membership
+            from indexer.research.eras import era_membership, get_era
 
             cand, rule = era_membership(full, get_era("design"), data.close.index, data.symbols)
         with console.status("CPCV ...") as st:

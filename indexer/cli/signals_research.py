@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
-import typer
-
-from indexer.cli.common import console, handle_errors
+from indexer.cli.common import console
 
 __all__ = ["era_report", "ERA_COMMAND"]
 
@@ -32,7 +29,7 @@ def _rich(title: str, table, caption: str = "") -> None:
     out.print(t)
 
 
-def era_report(eras: str, readme: Optional[Path], markdown: Optional[Path], plot: Optional[Path]) -> None:
+def era_report(eras: str, readme: Path | None, markdown: Path | None, plot: Path | None) -> None:
     """``indexer signals report --era NAME[,NAME...]``: print (and optionally write) the per-era evidence."""
     from indexer.data import load_reference
     from indexer.research.era_report import run_eras, study_markdown

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -18,7 +17,7 @@ def register(app: typer.Typer) -> None:
     @app.command("validate")
     @handle_errors
     def validate(
-        strategies: List[Path] = typer.Argument(..., help="Strategy YAML file(s) to validate."),
+        strategies: list[Path] = typer.Argument(..., help="Strategy YAML file(s) to validate."),
         with_data: bool = typer.Option(
             False, "--data", help="Also check what needs prices (target return against the reference data)."
         ),
@@ -102,7 +101,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def target(
         strategy: Path = typer.Argument(..., help="Strategy YAML file."),
-        as_of: Optional[str] = typer.Option(None, "--as-of", help="Decision date (UTC, e.g. 2024-06-01); default: last bar."),
+        as_of: str | None = typer.Option(None, "--as-of", help="Decision date (UTC, e.g. 2024-06-01); default: last bar."),
         as_json: bool = typer.Option(False, "--json", help="Print the whole TargetPortfolio (with diagnostics) as JSON."),
     ) -> None:
         """Target weights of STRATEGY at --as-of on the reference data (cache or ../shared/data)."""

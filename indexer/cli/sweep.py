@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 import typer
 
@@ -32,8 +32,8 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def sweep_cmd(
         sweep_file: Path = typer.Argument(..., help="Sweep YAML (strategy, params as dotted paths, metric, costs)."),
-        scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786, or local:N for a LocalCluster of N workers on 127.0.0.1 (default: run in this process)."),
-        out: Optional[Path] = typer.Option(
+        scheduler: str | None = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786, or local:N for a LocalCluster of N workers on 127.0.0.1 (default: run in this process)."),
+        out: Path | None = typer.Option(
             None, "--out", "-o", help="Output folder, new or empty (default out/sweep/<file stem>, replaced each run)."
         ),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that already holds files."),
@@ -42,9 +42,8 @@ def register(app: typer.Typer) -> None:
         """Run every parameter set of SWEEP_FILE; write results.parquet/.csv ranked by the metric, with deflated Sharpe."""
         from rich.table import Table
 
-        from indexer.backtesting.sweep import load_sweep, run_sweep
-
         from indexer.backtesting.outdir import atomic_folder, check_out_dir
+        from indexer.backtesting.sweep import load_sweep, run_sweep
 
         spec, strat = load_sweep(sweep_file)
         out_dir = out if out is not None else Path("out") / "sweep" / sweep_file.stem

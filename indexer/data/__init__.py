@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from indexer.data.fetched_data import fetch_reference, fetch_to_cache, load_fetched
 from indexer.data.longformat import from_long, read_csv, read_parquet
 from indexer.data.market import MarketData, Sentiment, to_utc
 from indexer.data.panel import repair_panel, validate_panel
-from indexer.data.fetched_data import fetch_reference, fetch_to_cache, load_fetched
 from indexer.data.reference_data import REFERENCE_START, import_reference, load_reference, reference_cached
 from indexer.data.registry import Asset, AssetRegistry, default_registry
 

@@ -14,7 +14,7 @@ __all__ = ["coverage", "coverage_by_source"]
 _COLUMNS = ["source", "field", "asset", "first", "last", "days", "share"]
 
 
-def _sources(data: "MarketData", field: str, asset: str) -> list[str]:
+def _sources(data: MarketData, field: str, asset: str) -> list[str]:
     prov = data.provenance
     if field == "close":
         days = ((prov.get("assets") or {}).get(asset) or {}).get("close", {}) or {}
@@ -28,7 +28,7 @@ def _sources(data: "MarketData", field: str, asset: str) -> list[str]:
     return list(((prov.get("metric_sources") or {}).get(field) or {}).get(asset) or ["unknown"])
 
 
-def coverage(data: "MarketData") -> pd.DataFrame:
+def coverage(data: MarketData) -> pd.DataFrame:
     """One row per (field, asset) holding any value: source(s), first/last UTC day, days present, share.
 
     ``share`` is the fraction of days from first to last (inclusive) with a

@@ -9,18 +9,19 @@ first symbol listed wins.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
 from indexer.config import data_dir as default_data_dir
-from indexer.data.sources.coingecko import fetch_market_caps
-from indexer.data.sources.ccxt_ohlcv import FetchReport, fetch_ohlcv, read_ohlcv_cache
 from indexer.data.market import MarketData
 from indexer.data.panel import validate_panel
 from indexer.data.registry import AssetRegistry, default_registry
+from indexer.data.sources.ccxt_ohlcv import FetchReport, fetch_ohlcv, read_ohlcv_cache
+from indexer.data.sources.coingecko import fetch_market_caps
 from indexer.exceptions import DataError
 
 __all__ = [
@@ -85,7 +86,7 @@ def fetch_to_cache(
             "exchange": exchange_id,
             "symbols": listed,
             "since": str(pd.Timestamp(since).date()),
-            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "coingecko": bool(coingecko) or meta.get("coingecko", False),
         }
     )

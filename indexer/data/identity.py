@@ -12,7 +12,8 @@ in place between runs starts the store again).
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,14 +24,14 @@ __all__ = ["root_array", "ArraysSeen", "panel_roots", "content_fingerprint"]
 
 
 def root_array(a: np.ndarray) -> np.ndarray:
-    """The array that owns ``a``'s memory (``a`` itself when it is not a view)."""
+    """Return the array that owns ``a``'s memory (``a`` itself when it is not a view)."""
     while isinstance(a.base, np.ndarray):
         a = a.base
     return a
 
 
-def panel_roots(data: "MarketData") -> list[np.ndarray]:
-    """Base arrays behind every panel of ``data`` (close, volume, market cap, metrics; views share them)."""
+def panel_roots(data: MarketData) -> list[np.ndarray]:
+    """Return the base arrays behind every panel of ``data`` (close, volume, market cap, metrics; views share them)."""
     from indexer.data.market import BarSlice
 
     metrics = data.metrics
@@ -52,10 +53,10 @@ class ArraysSeen:
 
     def alive(self, roots: list[np.ndarray]) -> bool:
         """Whether the arrays are still exactly ``roots`` (none freed and replaced)."""
-        return len(roots) == len(self._refs) and all(r() is x for r, x in zip(self._refs, roots))
+        return len(roots) == len(self._refs) and all(r() is x for r, x in zip(self._refs, roots, strict=True))
 
     def verified(self, cache: Any, roots: list[np.ndarray]) -> bool:
-        """``True`` when the arrays' sums are those recorded at build (checked once per run ``cache``)."""
+        """Return ``True`` when the arrays' sums are those recorded at build (checked once per run ``cache``)."""
         if self._verified is not None and self._verified() is cache:
             return True
         if _sums(roots) != self._sums:
@@ -73,9 +74,11 @@ def _sums(roots: list[np.ndarray]) -> tuple[float, ...]:
         return tuple(float(np.nansum(r)) if r.dtype.kind in "fiub" else float(len(r)) for r in roots)
 
 
-def content_fingerprint(data: "MarketData") -> tuple:
-    """What ``data`` holds, for keys of results stored across processes: columns, bars, the sum of every
-    panel, the sentiment index, and a digest of the texts (times, tagged assets and words)."""
+def content_fingerprint(data: MarketData) -> tuple:
+    """Return what ``data`` holds, for keys of results stored across processes.
+
+    Columns, bars, the sum of every panel, the sentiment index, and a digest of the texts (times, tagged assets and words).
+    """
     import hashlib
 
     parts: list = [tuple(data.close.columns), len(data.close)]

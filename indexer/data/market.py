@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ class Sentiment:
     index: pd.Series | None = None
     texts: pd.DataFrame | None = None
 
-    def until(self, as_of: pd.Timestamp) -> "Sentiment":
+    def until(self, as_of: pd.Timestamp) -> Sentiment:
         """Index values and texts known at ``as_of`` (inclusive); ``self`` when nothing is later."""
         if self.horizon() <= as_of:
             return self
@@ -63,7 +64,7 @@ class Sentiment:
             self.texts is not None and self.texts["timestamp"].is_monotonic_increasing))  # fmt: skip
 
     def horizon(self) -> pd.Timestamp:
-        """A time no index value or text is later than (``Timestamp.min`` when there is none; memoised)."""
+        """Return a time no index value or text is later than (``Timestamp.min`` when there is none; memoised)."""
 
         def find() -> pd.Timestamp:
             times = [t for t in (_latest(self.index.index if self.index is not None else None),
@@ -74,12 +75,14 @@ class Sentiment:
 
 
 class _SentimentUntil(Sentiment):
-    """:meth:`Sentiment.until`'s result: ``index`` and ``texts`` are cut from the source when first read
-    (a decision that reads no sentiment pays nothing).  Pickles and ``dataclasses.replace`` give a plain
-    :class:`Sentiment`."""
+    """The result of :meth:`Sentiment.until`, cut from the source when first read.
+
+    ``index`` and ``texts`` are cut when first read (a decision that reads no sentiment pays nothing).  Pickles and ``dataclasses.replace`` give a plain
+    :class:`Sentiment`.
+    """
 
     def __init__(self, index: pd.Series | None = None, texts: pd.DataFrame | None = None,
-                 _cut: "tuple[Sentiment, pd.Timestamp] | None" = None) -> None:  # fmt: skip
+                 _cut: tuple[Sentiment, pd.Timestamp] | None = None) -> None:  # fmt: skip
         if _cut is None:  # dataclasses.replace: plain values
             object.__setattr__(self, "_values", {"index": index, "texts": texts})
             return
@@ -115,8 +118,10 @@ class _SentimentUntil(Sentiment):
 
 
 class _KnownBy(Mapping):
-    """Membership tables cut to the snapshots known at ``as_of`` when first read (a lazy
-    ``{name: table[table.known_from <= as_of]}``); pickles as that plain dict."""
+    """Membership tables cut to the snapshots known at ``as_of`` when first read.
+
+    A lazy ``{name: table[table.known_from <= as_of]}``; pickles as that plain dict.
+    """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, is_sorted: Mapping[str, bool]) -> None:
         self.source, self.as_of, self._sorted = tables, as_of, is_sorted
@@ -184,24 +189,30 @@ class BarSlice(Mapping):
         self._cut: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        """Return the panel ``name`` cut to the bars (cut on first access)."""
         got = self._cut.get(name)
         if got is None:
             got = self._cut[name] = self.source[name].iloc[self.start : self.stop]
         return got
 
     def __iter__(self) -> Iterator[str]:
+        """Iterate over the panel names."""
         return iter(self.source)
 
     def __len__(self) -> int:
+        """Return the number of panels."""
         return len(self.source)
 
     def __contains__(self, name: object) -> bool:
+        """Return whether ``name`` is a panel."""
         return name in self.source
 
     def __reduce__(self):  # pickled (e.g. to a Dask worker) as the plain dict it stands for
+        """Pickle as the plain dict this stands for (e.g. to a Dask worker)."""
         return (dict, (dict(self.items()),))
 
     def __repr__(self) -> str:
+        """Show the panel names and the bar positions."""
         return f"BarSlice({list(self.source)}, bars {self.start}:{self.stop})"
 
 
@@ -290,7 +301,7 @@ class MarketData:
         """Last bar (UTC)."""
         return self.close.index[-1]
 
-    def until(self, as_of: Any) -> "MarketData":
+    def until(self, as_of: Any) -> MarketData:
         """Point-in-time view: every panel row and text known at the close of ``as_of`` (inclusive).
 
         Panels are cut by position (views, not copies; metric panels when first read); ``self``
@@ -313,7 +324,7 @@ class MarketData:
         object.__setattr__(view, "_horizon_t", min(self._horizon(), t))  # nothing in the view is later than t
         return view
 
-    def _until_masked(self, t: pd.Timestamp) -> "MarketData":
+    def _until_masked(self, t: pd.Timestamp) -> MarketData:
         """:meth:`until` for an unsorted index (label cuts and masks)."""
         cut = lambda p: None if p is None else p.loc[:t]  # noqa: E731
         return replace(
@@ -327,7 +338,7 @@ class MarketData:
         )
 
     def _horizon(self) -> pd.Timestamp:
-        """A time no sentiment value, text or membership snapshot is later than (memoised)."""
+        """Return a time no sentiment value, text or membership snapshot is later than (memoised)."""
 
         def find() -> pd.Timestamp:
             times = [self.sentiment.horizon()]
@@ -335,8 +346,8 @@ class MarketData:
 
         return _memo(self, "_horizon_t", find)
 
-    def bars(self, start: int, stop: int) -> "MarketData":
-        """The bars at positions ``start:stop`` of every panel (views; metric panels cut when first read).
+    def bars(self, start: int, stop: int) -> MarketData:
+        """Return the bars at positions ``start:stop`` of every panel (views; metric panels cut when first read).
 
         Sentiment and membership are kept as they are (cut them by time, as :meth:`until` does).
         """
@@ -345,14 +356,14 @@ class MarketData:
                           market_cap=cut(self.market_cap), metrics=BarSlice(self.metrics, start, stop))  # fmt: skip
 
     @staticmethod
-    def _view(base: "MarketData", **changes: Any) -> "MarketData":
+    def _view(base: MarketData, **changes: Any) -> MarketData:
         """``replace(base, **changes)`` without re-checking alignment: for row cuts of aligned panels."""
         view = object.__new__(MarketData)
         for f in fields(MarketData):
             object.__setattr__(view, f.name, changes[f.name] if f.name in changes else getattr(base, f.name))
         return view
 
-    def between(self, start: Any = None, end: Any = None) -> "MarketData":
+    def between(self, start: Any = None, end: Any = None) -> MarketData:
         """Rows with ``start <= timestamp <= end`` (texts and sentiment index likewise)."""
         s = to_utc(start) if start is not None else None
         e = to_utc(end) if end is not None else None
@@ -379,7 +390,7 @@ class MarketData:
             membership={k: (m if e is None else m[m["known_from"] <= e]) for k, m in self.membership.items()},
         )
 
-    def select(self, assets: list[str]) -> "MarketData":
+    def select(self, assets: list[str]) -> MarketData:
         """Only the given asset columns."""
         pick = lambda p: None if p is None else p[assets]  # noqa: E731
         return replace(

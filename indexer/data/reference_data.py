@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ import pandas as pd
 
 from indexer.config import data_dir as default_data_dir
 from indexer.config import shared_data_dir
+from indexer.data.market import MarketData, Sentiment
+from indexer.data.panel import longest_gap, validate_panel
 from indexer.data.parquet_cache import (
     CacheRebuildWarning,
     cache_lock,
@@ -32,17 +34,26 @@ from indexer.data.parquet_cache import (
     load_market_data,
     save_market_data,
 )
-from indexer.data.sources.coinmetrics_archive import COINMETRICS_ATTRIBUTION
-from indexer.data.market import MarketData, Sentiment
-from indexer.data.sources.cmc_membership import membership_table, read_cmc_weekly_top10
-from indexer.data.sources.onchain_metrics import metric_panels, read_blockchain_com, read_coinmetrics, read_defillama_tvl
-from indexer.data.reference_history import CM_PRICE_FROM, extend_prices, fill_market_cap, load_coinmetrics, onchain_metrics
-from indexer.data.panel import longest_gap, validate_panel
+from indexer.data.reference_history import (
+    CM_PRICE_FROM,
+    extend_prices,
+    fill_market_cap,
+    load_coinmetrics,
+    onchain_metrics,
+)
 from indexer.data.registry import default_registry
-from indexer.data.sources.news_archive import read_all_news
-from indexer.data.sources.sentiment_inputs import read_fear_greed
-from indexer.data.sources.market_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
+from indexer.data.sources.cmc_membership import membership_table, read_cmc_weekly_top10
+from indexer.data.sources.coinmetrics_archive import COINMETRICS_ATTRIBUTION
 from indexer.data.sources.daily_prices import merge_sources, read_coinbase_daily, read_yahoo_dir
+from indexer.data.sources.market_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
+from indexer.data.sources.news_archive import read_all_news
+from indexer.data.sources.onchain_metrics import (
+    metric_panels,
+    read_blockchain_com,
+    read_coinmetrics,
+    read_defillama_tvl,
+)
+from indexer.data.sources.sentiment_inputs import read_fear_greed
 from indexer.exceptions import DataError
 
 __all__ = [
@@ -290,7 +301,7 @@ def _build(src: Path) -> MarketData:
     files = [f for frame in prices.frames for f in frame.files] + cap_files + sentiment_files + membership_files
     provenance = {
         "source": str(src),
-        "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "import_seconds": round(time.perf_counter() - t0, 3),
         "files": files,
         "rules": dict(_RULES),

@@ -19,10 +19,10 @@ claiming the same symbol on the same day are rejected.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
 
 import yaml
 
@@ -164,12 +164,12 @@ class AssetRegistry(Mapping[str, Asset]):
         """Return the symbols of kind ``stablecoin``."""
         return self.of_kind("stablecoin")
 
-    def merge(self, other: "AssetRegistry") -> "AssetRegistry":
+    def merge(self, other: AssetRegistry) -> AssetRegistry:
         """Return a new registry: ``other``'s entries override this one's."""
         return AssetRegistry([*self._assets.values(), *other.values()])
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> "AssetRegistry":
+    def from_yaml(cls, path: str | Path) -> AssetRegistry:
         """Load ``{assets: [{symbol, name, kind, themes}]}`` from a YAML file."""
         path = Path(path)
         try:
@@ -229,9 +229,11 @@ def _symbols(row: dict, path: Path, i: int) -> tuple[DatedSymbol, ...]:
 
 
 def default_registry() -> AssetRegistry:
-    """The project's registry (``indexer/data/assets.yaml``), read once per version of the file: kept in the
-    ``data.registry`` bucket of the run cache (:func:`indexer.runcache.active`), keyed by the file's size and
-    modification time."""
+    """Return the project's registry (``indexer/data/assets.yaml``), read once per version of the file.
+
+    It is kept in the ``data.registry`` bucket of the run cache (:func:`indexer.runcache.active`), keyed by the file's size and
+    modification time.
+    """
     from indexer.runcache import active
 
     try:

@@ -57,7 +57,7 @@ def snapshot_price_panel(table: pd.DataFrame, index: pd.DatetimeIndex, assets: l
     return pd.DataFrame(out, index=index, dtype="float64").rename_axis(columns="asset")
 
 
-def with_snapshot_prices(data: "MarketData", membership: str = "cmc_monthly_top200", max_rank: int | None = None) -> "MarketData":
+def with_snapshot_prices(data: MarketData, membership: str = "cmc_monthly_top200", max_rank: int | None = None) -> MarketData:
     """Return ``data`` plus snapshot-priced closes for member ids lacking daily prices (see module docstring).
 
     Parameters

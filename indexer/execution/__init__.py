@@ -22,15 +22,29 @@ from indexer.execution.ccxt_broker import CcxtBroker
 from indexer.execution.client_ids import client_order_id, parse_client_order_id
 from indexer.execution.credentials import Credentials, load_credentials
 from indexer.execution.decisions import DecisionLog
-from indexer.execution.executor import ExecutorSettings, ExecutionReport, execute
-from indexer.execution.paper import PaperBroker
-from indexer.execution.recovery import ExecutionHooks, KnownOrder, recover
+from indexer.execution.executor import ExecutionReport, ExecutorSettings, execute
 from indexer.execution.guards import Guards
-from indexer.execution.planner import (OrderPlan, PlannedOrder, SkippedTrade, Untradeable, apply_untradeable, plan_orders,
-                                       route, symbols_to_price)
+from indexer.execution.paper import PaperBroker
+from indexer.execution.planner import (
+                                       OrderPlan,
+                                       PlannedOrder,
+                                       SkippedTrade,
+                                       Untradeable,
+                                       apply_untradeable,
+                                       plan_orders,
+                                       route,
+                                       symbols_to_price,
+)
 from indexer.execution.rebalance import RebalanceHooks, RebalanceResult, Valuation, rebalance_once, value_account
-from indexer.execution.settings import (ExchangeSettings, ExecutionSettings, PaperSettings, RebalanceSettings,
-                                        RiskSettings, load_settings)
+from indexer.execution.recovery import ExecutionHooks, KnownOrder, recover
+from indexer.execution.settings import (
+                                       ExchangeSettings,
+                                       ExecutionSettings,
+                                       PaperSettings,
+                                       RebalanceSettings,
+                                       RiskSettings,
+                                       load_settings,
+)
 from indexer.execution.types import AccountBalance, Balance, BookLevel, Market, OrderBook, OrderState
 from indexer.execution.untradeable import spread_within_caps
 

@@ -6,8 +6,9 @@ fills), in separate modules.  Quantities are ``Decimal`` at this boundary.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Mapping, Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from indexer._typing import Fill, Holdings, OrderIntent
 from indexer.execution.types import AccountBalance, Market, OrderBook, OrderState

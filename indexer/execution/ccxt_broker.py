@@ -35,18 +35,25 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import ccxt
 import pandas as pd
 
 from indexer._typing import Fill, Holdings, OrderIntent
 from indexer.exceptions import ConfigError, ExecutionError, OrderRejected, RetryableExecutionError
+from indexer.execution.ccxt_convert import (
+    balance_from_ccxt,
+    book_from_ccxt,
+    fills_from_trades,
+    market_from_ccxt,
+    markets_from_ccxt,
+    order_from_ccxt,
+)
 from indexer.execution.credentials import Credentials, RedactingLogger, load_credentials, redact
 from indexer.execution.settings import ExchangeSettings
-from indexer.execution.ccxt_convert import (balance_from_ccxt, book_from_ccxt, fills_from_trades, market_from_ccxt,
-                                            markets_from_ccxt, order_from_ccxt)
 from indexer.execution.types import AccountBalance, Market, OrderBook, OrderState
 
 ZERO = Decimal(0)
@@ -148,11 +155,12 @@ class CcxtBroker:
         self._markets: dict[str, Market] | None = None
 
     @classmethod
-    def from_settings(cls, settings: ExchangeSettings, **kwargs: Any) -> "CcxtBroker":
+    def from_settings(cls, settings: ExchangeSettings, **kwargs: Any) -> CcxtBroker:
         """Build from :class:`~indexer.execution.settings.ExchangeSettings`.
 
         Keys come from the named environment variables or key file, else
-        ``INDEXER_<EXCHANGE>_API_KEY`` / ``_SECRET``."""
+        ``INDEXER_<EXCHANGE>_API_KEY`` / ``_SECRET``.
+        """
         kwargs.setdefault("credentials", settings_credentials(settings))
         return cls(
             settings.id, sandbox=settings.sandbox, options=settings.options, urls=settings.urls,

@@ -5,8 +5,9 @@ The ccxt boundary of ``CcxtBroker`` and ``PaperBroker``; nothing else reads ccxt
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -95,7 +96,7 @@ def _side(trade: Mapping[str, Any], default: str | None) -> Literal["buy", "sell
 
 def fills_from_trades(trades: Sequence[Mapping[str, Any]], client_order_id: str | None = None,
                       side: str | None = None) -> list[Fill]:
-    """ccxt trade structures -> :class:`Fill` (Decimal amounts); ``side`` fills in a missing trade side."""
+    """Ccxt trade structures -> :class:`Fill` (Decimal amounts); ``side`` fills in a missing trade side."""
     out = []
     for t in trades:
         fee = t.get("fee") or {}

@@ -86,7 +86,7 @@ class DecisionLog:
         """Record ``target`` as the decision acted on at bar ``as_of`` (default its own), atomically."""
         p = self.path(strategy, target.as_of if as_of is None else as_of)
         p.parent.mkdir(parents=True, exist_ok=True)
-        when = pd.Timestamp(at or dt.datetime.now(dt.timezone.utc))
+        when = pd.Timestamp(at or dt.datetime.now(dt.UTC))
         tmp = p.with_suffix(".tmp")
         tmp.write_text(json.dumps({"run_id": run_id, "at": when.isoformat(), "target": target.to_dict()}))
         os.replace(tmp, p)

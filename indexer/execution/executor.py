@@ -31,9 +31,10 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 import pandas as pd
 

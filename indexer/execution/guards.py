@@ -17,9 +17,10 @@ bot then pauses the account until ``indexer bot resume``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -139,7 +140,7 @@ class Guards:
     max_turnover: float | None = None
 
     @classmethod
-    def from_risk(cls, risk: Any, max_data_age_hours: float | None = None) -> "Guards":
+    def from_risk(cls, risk: Any, max_data_age_hours: float | None = None) -> Guards:
         """From :class:`~indexer.execution.settings.RiskSettings` (and a data age limit)."""
         return cls(max_data_age_hours, risk.max_price_deviation, risk.max_order_notional, risk.max_turnover)
 

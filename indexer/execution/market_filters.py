@@ -21,9 +21,10 @@ minimum notional of 0.0001 BTC, as on Binance.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 __all__ = ["MarketFilters", "RECORDED_FILTERS", "derived_filters", "build_markets", "exchange_info_symbol"]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["last_prices", "ccxt_markets"]
 
 
-def last_prices(data: "MarketData", as_of: pd.Timestamp | None = None) -> dict[str, float]:
+def last_prices(data: MarketData, as_of: pd.Timestamp | None = None) -> dict[str, float]:
     """Last finite close per asset (USD) up to ``as_of`` (inclusive; latest bar when omitted)."""
     close = data.close if as_of is None else data.close.loc[: pd.Timestamp(as_of)]
     last = close.ffill().iloc[-1].dropna()

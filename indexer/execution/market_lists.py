@@ -16,8 +16,9 @@ it with :func:`indexer.universe.tradable.use_market_list` so strategies with
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 

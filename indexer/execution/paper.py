@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,7 @@ class PaperBroker:
     @classmethod
     def from_market_data(
         cls,
-        data: "MarketData",
+        data: MarketData,
         *,
         balances: Mapping[str, Decimal | float | str] | float = 10_000.0,
         quote: str = "USDT",
@@ -96,7 +97,7 @@ class PaperBroker:
         as_of: Any = None,
         assets: Iterable[str] | None = None,
         max_age: str | pd.Timedelta | None = "7D",
-    ) -> "PaperBroker":
+    ) -> PaperBroker:
         """Create a paper account priced at the closes known at ``as_of``, with Binance-like markets.
 
         Each asset's price is its last positive close labelled at or before

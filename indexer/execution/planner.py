@@ -43,9 +43,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -156,7 +157,7 @@ class OrderPlan:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "OrderPlan":
+    def from_dict(cls, d: Mapping[str, Any]) -> OrderPlan:
         """Rebuild a plan from :meth:`to_dict` (e.g. stored as JSON before its orders were placed)."""
         def series(key: str) -> pd.Series:
             return pd.Series(d.get(key) or {}, dtype="float64")
@@ -283,7 +284,7 @@ class _Book:
     cash_free: Decimal
 
     @classmethod
-    def of(cls, bal: AccountBalance, quote: str) -> "_Book":
+    def of(cls, bal: AccountBalance, quote: str) -> _Book:
         qty = {c: b.total for c, b in bal.balances.items() if b.total > 0}
         free = {c: b.free for c, b in bal.balances.items() if b.free > 0}
         return cls(qty, free, qty.pop(quote, ZERO), free.pop(quote, ZERO))
@@ -336,7 +337,8 @@ def _too_small_to_open(w: pd.Series, routes: Mapping[str, tuple[str, str | None]
                        value: Decimal, quote: str) -> dict[str, str]:
     """Target positions not held yet whose whole size is below the market minimum, with the reason.
 
-    A weight worth under a cent (solver noise) is nothing to open, not a position too small."""
+    A weight worth under a cent (solver noise) is nothing to open, not a position too small.
+    """
     small = {}
     for a in routes:
         wa = Decimal(str(float(w.get(a, 0.0))))
@@ -368,20 +370,21 @@ def _fee_rates(markets: Mapping[str, Market], fee_rate: float | None) -> Callabl
     return fee_of
 
 
-def _fees(c: "_Ctx", book: _Book) -> Decimal:
+def _fees(c: _Ctx, book: _Book) -> Decimal:
     """Fees (quote units) of an unscaled pass: the post-trade value is the value less these."""
     _, _, cash_after, qty_after, _ = _legs(c, book.cash_free, Decimal(1))
     after = cash_after + sum((qty_after.get(a, ZERO) * c.px[a] for a in c.routes), ZERO)
     return max(ZERO, book.cash_free + sum((c.qty.get(a, ZERO) * c.px[a] for a in c.routes), ZERO) - after)
 
 
-def _funded_legs(c: "_Ctx", cash_free: Decimal, keep_free: Decimal
+def _funded_legs(c: _Ctx, cash_free: Decimal, keep_free: Decimal
                  ) -> tuple[list[PlannedOrder], list[SkippedTrade], Decimal, Decimal, dict[str, Decimal], Decimal]:
     """Legs whose buys fit the free quote balance plus sells, less ``keep_free``.
 
     One proportional step scales every buy; the next passes only correct lot rounding and dropped dust.
     A shortfall under one basis point of the value is not scaled for (the executor re-sizes each buy
-    from the free balance anyway)."""
+    from the free balance anyway).
+    """
     scale = Decimal(1)
     for _ in range(4):
         orders, skip, cash_after, qty_after, spent = _legs(c, cash_free, scale)

@@ -32,9 +32,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -64,7 +65,8 @@ class Valuation:
     """The account at one moment.
 
     Balances, prices (per market symbol and per asset, quote units), weights (fractions, quote
-    as ``CASH``) and total value (quote units, free + locked)."""
+    as ``CASH``) and total value (quote units, free + locked).
+    """
 
     balance: AccountBalance
     prices: Mapping[str, Decimal]
@@ -106,7 +108,7 @@ def value_account(broker: TradingBroker, quote: str, extra: Iterable[str] = (),
     return Valuation(bal, px, asset_px, weights, total, tuple(unpriced))
 
 
-def strategy_compliance(strategy: Any, data: "MarketData") -> Callable[[pd.Series], Any] | None:
+def strategy_compliance(strategy: Any, data: MarketData) -> Callable[[pd.Series], Any] | None:
     """Return the strategy's compliance check (``compliance:`` in its file) as a weights -> violations callable."""
     spec = getattr(getattr(strategy, "spec", None), "compliance", None)
     if spec is None:
@@ -116,7 +118,7 @@ def strategy_compliance(strategy: Any, data: "MarketData") -> Callable[[pd.Serie
     return lambda w: check_weights(w, spec.profile, spec.rules, data.assets)
 
 
-def strategy_caps(strategy: Any, data: "MarketData") -> WeightCaps | None:
+def strategy_caps(strategy: Any, data: MarketData) -> WeightCaps | None:
     """Return the strategy's weight caps (``weight_caps(registry)``), which the untradeable policy respects.
 
     None for a strategy without the method.
@@ -147,7 +149,7 @@ class RebalanceHooks:
 
     orders: ExecutionHooks = ExecutionHooks()
 
-    def before_decision(self, data: "MarketData", valuation: Valuation) -> "MarketData | None":
+    def before_decision(self, data: MarketData, valuation: Valuation) -> MarketData | None:
         """Just before the strategy is asked: return fresher data to decide on (e.g. a live refresh), or None."""
         return None
 
@@ -206,7 +208,7 @@ class RebalanceResult:
 
 def rebalance_once(
     strategy: Any,
-    data: "MarketData",
+    data: MarketData,
     broker: TradingBroker,
     settings: RebalanceSettings,
     *,

@@ -19,9 +19,9 @@ order is never placed twice:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable
 
 from indexer._typing import Fill, OrderIntent
 from indexer.exceptions import OrderRejected
@@ -83,7 +83,8 @@ class LegProgress:
     """What recovery found for one leg.
 
     Base units filled, intents to resend, the next free part number, and whether the exchange
-    rejected an order of it (the leg is then not retried)."""
+    rejected an order of it (the leg is then not retried).
+    """
 
     filled: Decimal = ZERO
     rejected: bool = False

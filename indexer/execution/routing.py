@@ -9,7 +9,7 @@ What happens to target assets no market trades: :mod:`indexer.execution.untradea
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from indexer._typing import CASH
 from indexer.exceptions import ExecutionError

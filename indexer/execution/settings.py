@@ -56,7 +56,7 @@ class CredentialsSettings(_Model):
     key_file: Path | None = Field(None, description="JSON/YAML key file with apiKey and secret (chmod 600)")
 
     @model_validator(mode="after")
-    def _one_source(self) -> "CredentialsSettings":
+    def _one_source(self) -> CredentialsSettings:
         if self.key_file and (self.api_key_env or self.secret_env):
             raise ValueError("give either key_file or api_key_env/secret_env, not both")
         if bool(self.api_key_env) != bool(self.secret_env):

@@ -8,9 +8,10 @@ in base units, prices in the market's quote units.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from indexer._typing import Fill, Holdings
 
@@ -99,7 +100,7 @@ class AccountBalance:
         return Holdings({c: b.total for c, b in self.balances.items() if b.total}, quote=self.quote, as_of=self.as_of)
 
     @classmethod
-    def from_totals(cls, totals: Mapping[str, Decimal], quote: str = "USDT", as_of: Any = None) -> "AccountBalance":
+    def from_totals(cls, totals: Mapping[str, Decimal], quote: str = "USDT", as_of: Any = None) -> AccountBalance:
         """Everything free (an account without open orders)."""
         return cls({c: Balance(Decimal(v), ZERO, Decimal(v)) for c, v in totals.items()}, quote=quote, as_of=as_of)
 

@@ -14,8 +14,9 @@ target position is below the market minimum.  Its weight goes:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Literal, Mapping
+from typing import Literal
 
 import pandas as pd
 

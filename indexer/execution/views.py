@@ -30,7 +30,7 @@ def weights_table(title: str, columns: dict[str, pd.Series]) -> Table:
     return t
 
 
-def plan_view(plan: "OrderPlan") -> Any:
+def plan_view(plan: OrderPlan) -> Any:
     """Orders, skipped trades and current / target / expected weights."""
     orders = Table(title=f"Order plan ({plan.quote} {plan.portfolio_value:,.2f}, as of {plan.as_of})")
     for col in ("leg", "side", "symbol", "amount", "price", f"value {plan.quote}", "note"):
@@ -57,7 +57,7 @@ def plan_view(plan: "OrderPlan") -> Any:
     return Group(*parts)
 
 
-def report_view(report: "ExecutionReport") -> Any:
+def report_view(report: ExecutionReport) -> Any:
     """Tabulate the fills, fees and post-trade weights of an execution."""
     fills = Table(title=f"Fills (run {report.run_id})")
     for col in ("side", "symbol", "amount", "price", "fee", "order"):

@@ -10,8 +10,9 @@ majority-class baseline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,8 +66,10 @@ def text_model_key(texts: Sequence[str], labels: Sequence[Any], **params: Any) -
 
 
 def cached_text_model(texts: Sequence[str], labels: Sequence[Any], **params: Any) -> Pipeline:
-    """:func:`fit_text_model`, kept in the run cache (``models.text`` bucket of :func:`indexer.runcache.active`)
-    and stored with joblib under ``data_dir()/models``.
+    """Fit a text model like :func:`fit_text_model`, kept in the run cache and on disk.
+
+    Kept in the ``models.text`` bucket of :func:`indexer.runcache.active` and stored with joblib under
+    ``data_dir()/models``.
 
     The key is the content of the training set and the parameters, so a
     model is fitted once per distinct training set and reused afterwards.

@@ -148,7 +148,8 @@ class WalkForwardRegressor(BaseEstimator, RegressorMixin):
         """Fit like :meth:`fit_one`, on arrays.
 
         ``times`` (sample date per row), features ``X`` (rows x features, NaN = missing, read as 0)
-        and targets ``y``; rows in (timestamp, asset) order give the same fit."""
+        and targets ``y``; rows in (timestamp, asset) order give the same fit.
+        """
         days = (times - _EPOCH) // pd.Timedelta(days=1)
         m = training_mask(times, refit, self.purge_days, self.train_window)
         m &= np.asarray(days % max(1, int(self.sample_every)) == 0)
@@ -162,7 +163,7 @@ class WalkForwardRegressor(BaseEstimator, RegressorMixin):
         model = make_estimator(self.estimator).fit(np.where(np.isnan(xm), 0.0, xm), y[m])
         return model, info
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> "WalkForwardRegressor":
+    def fit(self, X: pd.DataFrame, y: pd.Series) -> WalkForwardRegressor:
         """Fit one model per refit date covering ``X``'s time range; returns self."""
         times = self._times(X)
         if len(times) == 0:

@@ -122,7 +122,7 @@ def fixed_weights(ctx: WeighContext, weights: dict[str, float]) -> tuple[np.ndar
 NATIVE_SETTINGS = frozenset({"max_weight", "cash_min", "cash_max"})
 
 
-def asset_caps(c: "ConstraintsSpec", assets: tuple[str, ...], extra_cap: float | None = None) -> np.ndarray:
+def asset_caps(c: ConstraintsSpec, assets: tuple[str, ...], extra_cap: float | None = None) -> np.ndarray:
     """Per-asset upper bounds from ``max_weight``, ``per_asset`` and an objective cap."""
     caps = np.full(len(assets), 1.0 if c.max_weight is None else c.max_weight)
     for i, a in enumerate(assets):
@@ -133,7 +133,7 @@ def asset_caps(c: "ConstraintsSpec", assets: tuple[str, ...], extra_cap: float |
     return caps
 
 
-def capped(raw: np.ndarray, caps: np.ndarray, c: "ConstraintsSpec") -> tuple[np.ndarray, float]:
+def capped(raw: np.ndarray, caps: np.ndarray, c: ConstraintsSpec) -> tuple[np.ndarray, float]:
     """Invest ``1 - cash_min`` in proportion to ``raw`` under ``caps``; overflow to cash if allowed."""
     invest = 1.0 - c.cash_min
     live = raw > 0
@@ -145,7 +145,7 @@ def capped(raw: np.ndarray, caps: np.ndarray, c: "ConstraintsSpec") -> tuple[np.
     return w, 1.0 - float(w.sum())
 
 
-def _raw(spec: "OptimiserSpec", ctx: WeighContext) -> np.ndarray:
+def _raw(spec: OptimiserSpec, ctx: WeighContext) -> np.ndarray:
     """Raw weights of the spec's closed-form objective, checked (one finite value >= 0 per asset)."""
     obj = spec.definition
     kwargs = {k: spec.param(k) for k in obj.params if k != "max_weight"}
@@ -156,7 +156,7 @@ def _raw(spec: "OptimiserSpec", ctx: WeighContext) -> np.ndarray:
     return raw
 
 
-def closed_form(spec: "OptimiserSpec", ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
+def closed_form(spec: OptimiserSpec, ctx: WeighContext) -> tuple[np.ndarray, float, dict[str, Any]]:
     """Weights of a closed-form objective: (asset weights, CASH, diagnostics)."""
     c = spec.constraints
     diag: dict[str, Any] = {"method": "closed_form"}

@@ -18,10 +18,11 @@ Users add constraints without touching this module:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
@@ -61,7 +62,7 @@ class AssetBounds(_Strict):
     max: float = Field(1.0, ge=0, le=1)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "AssetBounds":
+    def _ordered(self) -> AssetBounds:
         if self.min > self.max:
             raise ValueError(f"min {self.min} > max {self.max}")
         return self
@@ -104,7 +105,7 @@ class LinearConstraint(_Strict):
         return None if v is None else _finite(v, "min / max")
 
     @model_validator(mode="after")
-    def _complete(self) -> "LinearConstraint":
+    def _complete(self) -> LinearConstraint:
         if (self.assets is None) == (self.group is None):
             raise ValueError("a linear constraint needs exactly one of assets (coefficients by symbol) or group")
         if self.min is None and self.max is None:
@@ -247,7 +248,7 @@ class ConstraintsSpec(_Strict):
         return [_dotted(f) for f in v]
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ConstraintsSpec":
+    def _ordered(self) -> ConstraintsSpec:
         if self.max_weight is not None and self.min_weight > self.max_weight:
             raise ValueError(f"min_weight {self.min_weight} > max_weight {self.max_weight}")
         if self.cash_min > self.cash_max:
@@ -293,17 +294,17 @@ class Constraint:
     name: str
     settings: tuple[str, ...]
     describe: Callable[[ConstraintsSpec], str]
-    terms: Callable[["Inputs"], Terms] | None = None
-    conic: Callable[[Any, "ProblemContext"], list[Any]] | None = None
+    terms: Callable[[Inputs], Terms] | None = None
+    conic: Callable[[Any, ProblemContext], list[Any]] | None = None
     needs_holdings: bool = False
 
 
-def _cash(i: "Inputs") -> Terms:
+def _cash(i: Inputs) -> Terms:
     c = i.spec.constraints
     return Terms(cash_lower=c.cash_min, cash_upper=c.cash_max)
 
 
-def _per_asset(i: "Inputs", default: float, which: str) -> np.ndarray:
+def _per_asset(i: Inputs, default: float, which: str) -> np.ndarray:
     c = i.spec.constraints
     out = np.full(i.n, default)
     for k, a in enumerate(i.ctx.assets):
@@ -312,13 +313,13 @@ def _per_asset(i: "Inputs", default: float, which: str) -> np.ndarray:
     return out
 
 
-def _bounds(i: "Inputs") -> Terms:
+def _bounds(i: Inputs) -> Terms:
     c = i.spec.constraints
     return Terms(lower=_per_asset(i, c.min_weight, "min"),
                  upper=_per_asset(i, 1.0 if c.max_weight is None else c.max_weight, "max"))
 
 
-def _theme_caps(i: "Inputs") -> Terms:
+def _theme_caps(i: Inputs) -> Terms:
     reg = i.ctx.registry
     if reg is None:
         raise OptimisationError("theme_caps need WeighContext.registry (the asset registry)")
@@ -331,13 +332,13 @@ def _theme_caps(i: "Inputs") -> Terms:
     return Terms(rows=(Rows.at_most(M, [caps[t] for t in themes]),))
 
 
-def _turnover(i: "Inputs") -> Terms:
+def _turnover(i: Inputs) -> Terms:
     """``sum |w - previous| + |CASH - previous CASH| <= turnover - (weight in assets that left)``."""
     room = float(i.spec.constraints.turnover or 0.0) - i.previous[2]
     return Terms(rows=(Rows.at_most(np.ones((1, i.n)), [room], cash=[1.0], on_trades=True),))
 
 
-def _liquidity(i: "Inputs") -> Terms:
+def _liquidity(i: Inputs) -> Terms:
     """``w_i x portfolio_value <= k x ADV_i`` (capped at 1)."""
     k, value = i.spec.constraints.liquidity or 0.0, i.ctx.portfolio_value
     if value is None or value <= 0:
@@ -346,7 +347,7 @@ def _liquidity(i: "Inputs") -> Terms:
     return Terms(upper=np.minimum(float(k) * np.clip(adv, 0.0, None) / float(value), 1.0))
 
 
-def _stablecoin(i: "Inputs") -> Terms:
+def _stablecoin(i: Inputs) -> Terms:
     """``stablecoin_min <= CASH + registry stablecoins <= stablecoin_max``."""
     c, reg = i.spec.constraints, i.ctx.registry
     stable = np.zeros(i.n) if reg is None else np.array([reg.kind(a) == "stablecoin" for a in i.ctx.assets], dtype="float64")
@@ -354,7 +355,7 @@ def _stablecoin(i: "Inputs") -> Terms:
     return Terms(rows=(Rows.between(stable[None, :], [c.stablecoin_min or 0.0], [hi], cash=[1.0]),))
 
 
-def _linear(i: "Inputs") -> Terms:
+def _linear(i: Inputs) -> Terms:
     """Return the user's rows, grouped by which sides they bound (the blocks' structure depends on the spec only)."""
     specs = i.spec.constraints.linear
     A = np.zeros((len(specs), i.n))
@@ -386,7 +387,7 @@ def _side(lc: LinearConstraint) -> str:
     return "at_most" if lc.max is not None else "at_least"
 
 
-def _members(i: "Inputs", group: str, where: str) -> np.ndarray:
+def _members(i: Inputs, group: str, where: str) -> np.ndarray:
     """0/1 membership of ``group`` (registry theme or kind) over the context's assets."""
     reg = i.ctx.registry
     if reg is None:
@@ -402,7 +403,7 @@ def custom_callables(c: ConstraintsSpec) -> list[CustomConstraint]:
     return [_resolve(e) for e in c.custom]
 
 
-def _custom(w: Any, ctx: "ProblemContext") -> list[Any]:
+def _custom(w: Any, ctx: ProblemContext) -> list[Any]:
     out: list[Any] = []
     for fn in custom_callables(ctx.inputs.spec.constraints):
         try:

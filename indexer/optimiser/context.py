@@ -59,7 +59,7 @@ class WeighContext:
     market_cap: pd.Series | None = None
     volume: pd.Series | None = None
     previous: pd.Series | None = None
-    registry: "AssetRegistry | None" = None
+    registry: AssetRegistry | None = None
     portfolio_value: float | None = None
     benchmark: pd.Series | None = None
     covariance: pd.DataFrame | None = None

@@ -14,8 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError

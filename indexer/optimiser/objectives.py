@@ -23,9 +23,10 @@ cvxpy is imported only when a ``conic`` part is built.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -93,8 +94,8 @@ class Objective:
     numbers: tuple[str, ...] = ()
     mappings: tuple[str, ...] = ()
     check: Callable[[Callable[[str], Any]], None] | None = None
-    terms: Callable[["Inputs"], Terms] | None = None
-    conic: Callable[[Any, "ProblemContext"], Any] | None = None
+    terms: Callable[[Inputs], Terms] | None = None
+    conic: Callable[[Any, ProblemContext], Any] | None = None
     weights: Callable[..., np.ndarray] | None = None
     mode: str = BUDGET
     reads: tuple[str, ...] = ("returns",)
@@ -257,25 +258,25 @@ def _check_target_return(p: Callable[[str], Any]) -> None:
 
 
 # -- data of the convex objectives ------------------------------------------------------------------------
-def _mean_variance(i: "Inputs") -> Terms:
+def _mean_variance(i: Inputs) -> Terms:
     """``-(scores . w) + risk_aversion * w'Sw``."""
     return Terms(risk=Risk(float(i.spec.param("risk_aversion"))), linear=-i.mu)
 
 
-def _min_variance(i: "Inputs") -> Terms:
+def _min_variance(i: Inputs) -> Terms:
     return Terms(risk=Risk(1.0))
 
 
-def _target_return(i: "Inputs") -> Terms:
+def _target_return(i: Inputs) -> Terms:
     """``w'Sw`` subject to ``scores . w >= required_return`` (annual fractions, CASH earning 0)."""
     return Terms(risk=Risk(1.0), rows=(Rows.at_least(i.mu[None, :], [i.required_return]),))
 
 
-def _max_return(i: "Inputs") -> Terms:
+def _max_return(i: Inputs) -> Terms:
     return Terms(linear=-i.mu)
 
 
-def _max_sharpe(i: "Inputs") -> Terms:
+def _max_sharpe(i: Inputs) -> Terms:
     """Homogenised: minimise ``y'Sy`` s.t. ``(mu - rf) . y = 1``; weights ``y / scale``."""
     excess = i.mu - float(i.spec.param("risk_free"))
     if not (excess > 0).any():
@@ -283,17 +284,17 @@ def _max_sharpe(i: "Inputs") -> Terms:
     return Terms(risk=Risk(1.0), rows=(Rows.equal_to(excess[None, :], [1.0], scaled=False),))
 
 
-def _max_diversification(i: "Inputs") -> Terms:
+def _max_diversification(i: Inputs) -> Terms:
     """Homogenised ``(vol . w) / sqrt(w'Sw)``: minimise ``y'Sy`` s.t. ``vol . y = 1``."""
     return Terms(risk=Risk(1.0), rows=(Rows.equal_to(i.vol[None, :], [1.0], scaled=False),))
 
 
-def _tracking_error(i: "Inputs") -> Terms:
+def _tracking_error(i: Inputs) -> Terms:
     """``(w - benchmark)' S (w - benchmark)``."""
     return Terms(risk=Risk(1.0, centre=benchmark_weights(i)))
 
 
-def benchmark_weights(i: "Inputs") -> np.ndarray:
+def benchmark_weights(i: Inputs) -> np.ndarray:
     """Benchmark of ``min_tracking_error``: ``ctx.benchmark``, else the ``benchmark`` param (normalised)."""
     ctx = i.ctx
     if ctx.benchmark is not None:
@@ -313,20 +314,20 @@ def benchmark_weights(i: "Inputs") -> np.ndarray:
     return b / b.sum()
 
 
-def _projection(i: "Inputs") -> Terms:
+def _projection(i: Inputs) -> Terms:
     """``||w - target||^2 + (cash - target_cash)^2``: the nearest weights meeting the constraints."""
     return Terms(proximity=(i.target, i.target_cash))
 
 
-def _feasibility(i: "Inputs") -> Terms:
+def _feasibility(i: Inputs) -> Terms:
     return Terms()
 
 
-def _risk_parity_terms(i: "Inputs") -> Terms:
+def _risk_parity_terms(i: Inputs) -> Terms:
     return Terms(risk=Risk(0.5))
 
 
-def _risk_parity_barrier(w: Any, ctx: "ProblemContext") -> Any:
+def _risk_parity_barrier(w: Any, ctx: ProblemContext) -> Any:
     """``-sum(budget_i log y_i)``; with ``0.5 y'Sy`` its minimiser has risk contributions proportional to the budgets."""
     import cvxpy as cp
 
@@ -334,7 +335,7 @@ def _risk_parity_barrier(w: Any, ctx: "ProblemContext") -> Any:
     return -(budgets @ cp.log(w))
 
 
-def _budgets(i: "Inputs") -> np.ndarray:
+def _budgets(i: Inputs) -> np.ndarray:
     given = i.spec.param("budgets") if i.spec.objective == "risk_parity" else None
     if not given:
         return np.full(i.n, 1.0 / i.n)
@@ -342,7 +343,7 @@ def _budgets(i: "Inputs") -> np.ndarray:
     return raw / raw.sum()
 
 
-def _cvar(w: Any, ctx: "ProblemContext") -> Any:
+def _cvar(w: Any, ctx: ProblemContext) -> Any:
     """CVaR of daily losses at level ``alpha`` (Rockafellar-Uryasev scenario LP)."""
     import cvxpy as cp
 
@@ -355,7 +356,7 @@ def _cvar(w: Any, ctx: "ProblemContext") -> Any:
     return var + k * cp.sum(u)
 
 
-def penalty_terms(i: "Inputs") -> Terms:
+def penalty_terms(i: Inputs) -> Terms:
     """Turnover (``lambda ||w - previous||_1``, CASH included) plus proportional transaction costs."""
     pen = i.spec.penalties
     tc = pen.transaction_cost

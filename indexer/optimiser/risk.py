@@ -14,7 +14,8 @@ diagonal specific variance).
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,11 +48,11 @@ class Factor(NamedTuple):
         """Return the dense matrix ``S`` (n, n)."""
         return self.G.T @ self.G + np.diag(self.d)
 
-    def scaled(self, c: float) -> "Factor":
+    def scaled(self, c: float) -> Factor:
         """Return the factor of ``c * S`` (c >= 0)."""
         return Factor(self.G * np.sqrt(c), self.d * c)
 
-    def reduced(self) -> "Factor":
+    def reduced(self) -> Factor:
         """Return the same S with ``G`` replaced by the ``R`` of its QR decomposition (at most n rows)."""
         k, n = self.G.shape
         if k <= n:

@@ -144,7 +144,7 @@ class OptimiserSpec(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _known_params(self) -> "OptimiserSpec":
+    def _known_params(self) -> OptimiserSpec:
         obj = self.definition
         unknown = sorted(set(self.params) - set(obj.params))
         if unknown:

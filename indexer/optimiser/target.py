@@ -21,8 +21,8 @@ import pandas as pd
 
 from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
-from indexer.optimiser.context import WeighContext
 from indexer.optimiser.constraints import describe
+from indexer.optimiser.context import WeighContext
 from indexer.optimiser.inputs import Inputs
 from indexer.optimiser.spec import OptimiserSpec
 
@@ -50,7 +50,7 @@ class UnreachableReturn(OptimisationError):
         self.max_return = float(max_return)
 
     @classmethod
-    def for_target(cls, required_return: float, max_return: float, constraints: str) -> "UnreachableReturn":
+    def for_target(cls, required_return: float, max_return: float, constraints: str) -> UnreachableReturn:
         """Return the error naming the return constraint, the achievable maximum and the constraints."""
         return cls(
             f"target_return: return constraint unreachable: required_return {required_return:.6g} (annual) "

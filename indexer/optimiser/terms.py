@@ -66,21 +66,21 @@ class Rows:
 
     @classmethod
     def at_most(cls, A: ArrayLike, b: ArrayLike, cash: ArrayLike | None = None, *, on_trades: bool = False,
-                scaled: bool = True) -> "Rows":
+                scaled: bool = True) -> Rows:
         """Return the rows ``A w + cash x CASH <= b``."""
         A = np.atleast_2d(np.asarray(A, dtype="float64"))
         return cls(A, _cash(cash, A), upper=np.asarray(b, dtype="float64").reshape(-1), on_trades=on_trades, scaled=scaled)
 
     @classmethod
     def at_least(cls, A: ArrayLike, b: ArrayLike, cash: ArrayLike | None = None, *, on_trades: bool = False,
-                scaled: bool = True) -> "Rows":
+                scaled: bool = True) -> Rows:
         """Return the rows ``A w + cash x CASH >= b``."""
         A = np.atleast_2d(np.asarray(A, dtype="float64"))
         return cls(A, _cash(cash, A), lower=np.asarray(b, dtype="float64").reshape(-1), on_trades=on_trades, scaled=scaled)
 
     @classmethod
     def between(cls, A: ArrayLike, lo: ArrayLike, hi: ArrayLike, cash: ArrayLike | None = None, *,
-                on_trades: bool = False, scaled: bool = True) -> "Rows":
+                on_trades: bool = False, scaled: bool = True) -> Rows:
         """``lo <= A w + cash x CASH <= hi``."""
         A = np.atleast_2d(np.asarray(A, dtype="float64"))
         lower, upper = np.asarray(lo, dtype="float64").reshape(-1), np.asarray(hi, dtype="float64").reshape(-1)
@@ -88,7 +88,7 @@ class Rows:
 
     @classmethod
     def equal_to(cls, A: ArrayLike, b: ArrayLike, cash: ArrayLike | None = None, *, on_trades: bool = False,
-                scaled: bool = True) -> "Rows":
+                scaled: bool = True) -> Rows:
         """Return the rows ``A w + cash x CASH == b``."""
         A = np.atleast_2d(np.asarray(A, dtype="float64"))
         rhs = np.asarray(b, dtype="float64").reshape(-1)

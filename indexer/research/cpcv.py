@@ -23,15 +23,23 @@ median path Sharpe is "chosen" and deflated by
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from indexer.research.deflated_sharpe import deflated_sharpe, sharpe
 from indexer.research.pbo import pbo_cscv
-from indexer.signals.blend import fixed_blend, forward_returns, ml_target, normalised_panels, signal_panels, stack_features
+from indexer.signals.blend import (
+    fixed_blend,
+    forward_returns,
+    ml_target,
+    normalised_panels,
+    signal_panels,
+    stack_features,
+)
 from indexer.signals.evaluate import ic_series
 from indexer.signals.spec import ScoringSpec
 
@@ -119,7 +127,7 @@ def top_third_returns(score: pd.DataFrame, close: pd.DataFrame, min_assets: int 
 
 
 def cpcv_splits(n_days: int, *, n_folds: int, n_test_folds: int, purge: int, embargo: int) -> tuple[list, np.ndarray]:
-    """skfolio ``CombinatorialPurgedCV`` splits of ``n_days`` days: ``[(train_idx, [test_idx, ...]), ...]`` and path ids."""
+    """Skfolio ``CombinatorialPurgedCV`` splits of ``n_days`` days: ``[(train_idx, [test_idx, ...]), ...]`` and path ids."""
     from skfolio.model_selection import CombinatorialPurgedCV
 
     cv = CombinatorialPurgedCV(n_folds=n_folds, n_test_folds=n_test_folds, purged_size=purge, embargo_size=embargo)
@@ -137,7 +145,7 @@ def _fixed_spec(spec: ScoringSpec, equal: bool) -> ScoringSpec:
 
 
 def cpcv_evaluate(
-    data: "MarketData",
+    data: MarketData,
     spec: ScoringSpec,
     configs: Sequence[BlendCandidate] = DEFAULT_CANDIDATES,
     *,

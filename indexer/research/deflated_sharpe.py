@@ -14,7 +14,7 @@ of a return series and the DSR of one chosen configuration among trials.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ class EraStudy:
         return float(m["p_holm"].iloc[0]) if len(m) else float("nan")
 
 
-def run_eras(full: "MarketData", names: Sequence[str], progress: Callable[[str], None] | None = None) -> EraStudy:
+def run_eras(full: MarketData, names: Sequence[str], progress: Callable[[str], None] | None = None) -> EraStudy:
     """Evidence of each era in ``names`` on ``full`` (whole history), stablecoins excluded, one test family."""
     eras = [get_era(n) for n in names]
     stables = set(full.assets.stablecoins())

@@ -26,8 +26,9 @@ coins that survived), and the notes say so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def get_era(name: str) -> Era:
         raise ConfigError(f"unknown era {name!r}; expected one of {', '.join(ERAS)}") from None
 
 
-def _onchain_assets(data: "MarketData") -> list[str]:
+def _onchain_assets(data: MarketData) -> list[str]:
     have: set[str] = set()
     for m in ONCHAIN_METRICS:
         panel = data.metrics.get(m)
@@ -115,7 +116,7 @@ def membership_mask(table: pd.DataFrame, index: pd.DatetimeIndex, columns: Seque
     return pd.DataFrame(out, index=index, columns=list(columns))
 
 
-def era_membership(full: "MarketData", era: Era, index: pd.DatetimeIndex, columns: Sequence[str]) -> tuple[pd.DataFrame | None, str]:
+def era_membership(full: MarketData, era: Era, index: pd.DatetimeIndex, columns: Sequence[str]) -> tuple[pd.DataFrame | None, str]:
     """Point-in-time candidate mask (days x ``columns``) of ``era`` and a one-line statement of the rule used.
 
     ``None`` (no restriction) when the data carry no membership table for the era's rule.
@@ -150,7 +151,7 @@ def era_membership(full: "MarketData", era: Era, index: pd.DatetimeIndex, column
     return mask, text
 
 
-def _unpriced_members(full: "MarketData", era: Era, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, int, list[str]]:
+def _unpriced_members(full: MarketData, era: Era, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, int, list[str]]:
     """Median members per snapshot, median of them with a daily price in the era, and the members never priced here."""
     tables = getattr(full, "membership", None) or {}
     if era.membership not in MEMBERSHIP_RULES or era.membership == "coinmetrics":
@@ -176,7 +177,7 @@ def _unpriced_members(full: "MarketData", era: Era, start: pd.Timestamp, end: pd
     return n[0], n[1], list(never.index)
 
 
-def membership_note(data: "MarketData") -> str:
+def membership_note(data: MarketData) -> str:
     """Which membership tables the data carry (the per-era rule is stated in each era's notes)."""
     tables = getattr(data, "membership", None) or {}
     if tables:
@@ -192,7 +193,7 @@ def membership_note(data: "MarketData") -> str:
     )
 
 
-def era_data(full: "MarketData", era: Era, *, exclude: set[str] | frozenset[str] = frozenset()) -> tuple["MarketData", list[str]]:
+def era_data(full: MarketData, era: Era, *, exclude: set[str] | frozenset[str] = frozenset()) -> tuple[MarketData, list[str]]:
     """``full`` cut to ``era`` and to the assets that were candidates on some day of it, minus ``exclude``; plus notes.
 
     Raises :class:`ConfigError` when the data has no bar inside the era.

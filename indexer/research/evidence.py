@@ -23,8 +23,9 @@ adjusted p-values are computed over all of them (:func:`adjust_family`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ MIN_TS_OBS = 20
 DECAY = (1, 7, 30, 90)
 
 
-def _fear_greed(data: "MarketData") -> pd.Series | None:
+def _fear_greed(data: MarketData) -> pd.Series | None:
     idx = data.sentiment.index
     if idx is None or len(idx) == 0:
         return None
@@ -75,7 +76,7 @@ def _fear_greed(data: "MarketData") -> pd.Series | None:
 SOCIAL_SENTIMENT_METRICS = ("SocialSentStocktwits", "SocialSentRedditPosts", "SocialSentRedditComments")
 
 
-def _btc_social(data: "MarketData") -> pd.Series | None:
+def _btc_social(data: MarketData) -> pd.Series | None:
     """BTC social sentiment: mean of the :data:`SOCIAL_SENTIMENT_METRICS` present, each as an expanding z-score.
 
     The expanding mean and standard deviation (from 90 observations on) use only days up to each day, so the
@@ -97,7 +98,7 @@ def _btc_social(data: "MarketData") -> pd.Series | None:
 
 
 #: Market-wide inputs: label -> function of the data giving a daily series (None when the data lack it).
-MARKET_WIDE: dict[str, Callable[["MarketData"], pd.Series | None]] = {
+MARKET_WIDE: dict[str, Callable[[MarketData], pd.Series | None]] = {
     "fear_greed": _fear_greed,
     "btc_social_sentiment": _btc_social,
 }
@@ -118,7 +119,7 @@ class EraEvidence:
     candidates: dict[str, float] = field(default_factory=dict)
 
 
-def signal_panels_full(data: "MarketData", signals: Sequence[tuple[str, str, dict]] = CROSS_SECTIONAL) -> dict[str, pd.DataFrame]:
+def signal_panels_full(data: MarketData, signals: Sequence[tuple[str, str, dict]] = CROSS_SECTIONAL) -> dict[str, pd.DataFrame]:
     """Raw panel of every signal, computed once on the whole history (point-in-time by construction)."""
     return {label: get_signal(name, **params)(data) for label, name, params in signals}
 
@@ -146,7 +147,7 @@ def _period(s: pd.Series) -> str:
 
 
 def era_evidence(
-    full: "MarketData",
+    full: MarketData,
     era: Era,
     panels: dict[str, pd.DataFrame],
     *,

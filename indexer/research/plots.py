@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_eras"]
 
 
-def plot_eras(study: "EraStudy", path: str | Path, horizon: int = 30) -> Path:
+def plot_eras(study: EraStudy, path: str | Path, horizon: int = 30) -> Path:
     """One panel per era: mean IC at ``horizon`` days per signal with its Newey-West 95 % CI (PNG)."""
     import matplotlib
 

@@ -126,7 +126,7 @@ def holdout_table(texts: pd.DataFrame, labels: dict[str, pd.Series], vader: pd.S
     return out
 
 
-def _aggregate(texts: pd.DataFrame, scores: pd.Series, data: "MarketData", halflife: float = 3.0, max_age: int = 14) -> pd.DataFrame:
+def _aggregate(texts: pd.DataFrame, scores: pd.Series, data: MarketData, halflife: float = 3.0, max_age: int = 14) -> pd.DataFrame:
     """Return the ``news_sentiment`` aggregation: decayed mean of text scores per asset-day, NaN without news in ``max_age`` days."""
     sums, counts = daily_asset_sums(texts, scores, data.close.index, data.close.columns)
     es, ec = sums.ewm(halflife=halflife).mean(), counts.ewm(halflife=halflife).mean()
@@ -134,7 +134,7 @@ def _aggregate(texts: pd.DataFrame, scores: pd.Series, data: "MarketData", halfl
     return (es / ec.where(ec > 0)).where(recent)
 
 
-def news_panels(data: "MarketData", labels: dict[str, pd.Series], vader: pd.Series, *, label_delay: int = 7) -> dict[str, pd.DataFrame]:
+def news_panels(data: MarketData, labels: dict[str, pd.Series], vader: pd.Series, *, label_delay: int = 7) -> dict[str, pd.DataFrame]:
     """Walk-forward sentiment panel per label set (text model refitted every 30 days) plus the VADER panel."""
     texts = data.sentiment.texts
     if texts is None:
@@ -147,7 +147,7 @@ def news_panels(data: "MarketData", labels: dict[str, pd.Series], vader: pd.Seri
     return out
 
 
-def coverage_table(panel: pd.DataFrame, texts: pd.DataFrame, data: "MarketData", top: int = 12) -> pd.DataFrame:
+def coverage_table(panel: pd.DataFrame, texts: pd.DataFrame, data: MarketData, top: int = 12) -> pd.DataFrame:
     """Per asset (most-covered first): texts tagged, days with a text, share of news-span days with a sentiment value."""
     span = data.close.index[(data.close.index >= texts["timestamp"].min()) & (data.close.index <= texts["timestamp"].max())]
     tagged = texts.explode("assets").dropna(subset=["assets"])
@@ -178,6 +178,6 @@ def news_ic(panels: dict[str, pd.DataFrame], close: pd.DataFrame, *, horizon: in
     return out
 
 
-def with_texts(data: "MarketData", texts: pd.DataFrame) -> "MarketData":
+def with_texts(data: MarketData, texts: pd.DataFrame) -> MarketData:
     """Return ``data`` with its dated texts replaced (helper for ablations on the news table)."""
     return replace(data, sentiment=replace(data.sentiment, texts=texts))

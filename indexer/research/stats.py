@@ -9,7 +9,7 @@ p-values and 95 % confidence intervals.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -34,8 +34,8 @@ import pandas as pd
 
 from indexer.backtesting import backtest, load_strategy
 from indexer.data.market import MarketData
-from indexer.data.sources.cmc_membership import members_at
 from indexer.data.snapshot_prices import snapshot_price_panel
+from indexer.data.sources.cmc_membership import members_at
 from indexer.exceptions import ConfigError
 from indexer.strategy.missing_prices import nominal_weights
 

@@ -14,8 +14,8 @@ from indexer.signals import liquidity, market_regime, momentum, onchain, sentime
 from indexer.signals.base import Signal, available, get, register_signal, signal_class
 from indexer.signals.blend import blend_panel, fixed_blend, forward_returns, normalised_panels, signal_panels
 from indexer.signals.evaluate import ic_decay, ic_series, ic_summary, quantile_spread, signal_turnover, ts_ic
-from indexer.signals.normalise import NORMALISERS, cs_rank, cs_zscore, normalise, ts_zscore, winsorise
 from indexer.signals.market_regime import fear_greed, risk_on
+from indexer.signals.normalise import NORMALISERS, cs_rank, cs_zscore, normalise, ts_zscore, winsorise
 from indexer.signals.report import cross_sectional_report, default_spec, time_series_report
 from indexer.signals.score import ScoreResult, score
 from indexer.signals.spec import ModelSpec, ScoringSpec, SignalSpec

@@ -37,7 +37,7 @@ def nan_panel(close: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(np.nan, index=close.index, columns=close.columns, dtype="float64")
 
 
-def metric_panel(data: "MarketData", name: str, ffill_limit: int) -> pd.DataFrame:
+def metric_panel(data: MarketData, name: str, ffill_limit: int) -> pd.DataFrame:
     """On-chain metric ``name`` carried forward at most ``ffill_limit`` bars (past values only).
 
     Assets (or whole data sets) without that metric give NaN.
@@ -48,13 +48,13 @@ def metric_panel(data: "MarketData", name: str, ffill_limit: int) -> pd.DataFram
     return panel.astype("float64").ffill(limit=ffill_limit) if ffill_limit > 0 else panel.astype("float64")
 
 
-def require_volume(data: "MarketData", signal: str) -> pd.DataFrame:
+def require_volume(data: MarketData, signal: str) -> pd.DataFrame:
     if data.volume is None:
         raise SignalError(f"signal {signal!r} needs data.volume (traded value in USD); the data has none")
     return data.volume.astype("float64").where(data.volume > 0)
 
 
-def tail(data: "MarketData", n: int) -> "MarketData":
+def tail(data: MarketData, n: int) -> MarketData:
     """Return the last ``n`` bars of every panel (views, no copies); sentiment is kept whole (already point-in-time)."""
     if len(data.close) <= n:
         return data

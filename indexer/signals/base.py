@@ -10,8 +10,9 @@ naming the signal, and checks the output's shape.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Signal", "register_signal", "available", "get", "signal_class"]
 
-_REGISTRY: dict[str, type["Signal"]] = {}
+_REGISTRY: dict[str, type[Signal]] = {}
 S = TypeVar("S", bound=type["Signal"])
 
 
@@ -75,14 +76,14 @@ class Signal:
         """
         return None if self.last_row_extra is None else self.lookback + self.last_row_extra
 
-    def last(self, data: "MarketData") -> pd.Series:
+    def last(self, data: MarketData) -> pd.Series:
         """Return the last row of ``self(data)`` (the signal at ``data``'s last bar), computed on :attr:`last_row_window` bars only."""
         w = self.last_row_window
         if w is not None and len(data.close) > w:
             data = tail(data, w)
         return self(data).iloc[-1]
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:  # pragma: no cover - abstract
+    def compute(self, data: MarketData) -> pd.DataFrame:  # pragma: no cover - abstract
         """Compute the signal panel (same index/columns as ``data.close``, higher = more attractive)."""
         raise SignalError(f"signal {self.name!r} does not implement compute()")
 
@@ -96,7 +97,7 @@ class Signal:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
-    def __call__(self, data: "MarketData") -> pd.DataFrame:
+    def __call__(self, data: MarketData) -> pd.DataFrame:
         """Compute and check the panel; any failure becomes :class:`SignalError` naming the signal."""
         try:
             out = self.compute(data)

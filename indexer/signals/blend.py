@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-def signal_panels(data: "MarketData", spec: ScoringSpec) -> dict[str, pd.DataFrame]:
+def signal_panels(data: MarketData, spec: ScoringSpec) -> dict[str, pd.DataFrame]:
     """Raw panel of every signal of ``spec``, keyed by label."""
     return {s.label: s.build()(data) for s in spec.signals}  # type: ignore[misc]
 
@@ -67,7 +67,7 @@ def stack_features(norm: dict[str, pd.DataFrame], labels: list[str]) -> pd.DataF
     return X[X.notna().any(axis=1)]
 
 
-def walk_forward(spec: ScoringSpec) -> "WalkForwardRegressor":
+def walk_forward(spec: ScoringSpec) -> WalkForwardRegressor:
     """Return the :class:`WalkForwardRegressor` configured by ``spec.model``."""
     from indexer.models.walkforward import WalkForwardRegressor  # scikit-learn, imported when an ML blend runs
 
@@ -83,7 +83,7 @@ def walk_forward(spec: ScoringSpec) -> "WalkForwardRegressor":
     )
 
 
-def blend_panel(data: "MarketData", spec: ScoringSpec) -> tuple[pd.DataFrame, dict[str, Any]]:
+def blend_panel(data: MarketData, spec: ScoringSpec) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Return the blended score over the whole history, out-of-sample for ML models.
 
     Returns ``(panel, info)``: ``info`` holds ``panels`` (raw), ``normalised``

@@ -8,7 +8,7 @@ h-day forward returns overlap.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd

@@ -31,7 +31,8 @@ store against the whole-history computation on selected assets).
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ __all__ = ["FeatureStore", "feature_store", "data_identity", "stores_of", "expor
 _BUCKET = "signals.features"
 
 
-def data_identity(data: "MarketData") -> tuple[tuple[int, ...], list[np.ndarray]]:
+def data_identity(data: MarketData) -> tuple[tuple[int, ...], list[np.ndarray]]:
     """Ids of the base arrays behind every panel of ``data`` (views of the same data share them) and the arrays."""
     roots = panel_roots(data)
     return tuple(id(r) for r in roots), roots
@@ -76,10 +77,10 @@ class FeatureStore:
         return self.seen.alive(roots)
 
     def verified(self, cache: Any, roots: list[np.ndarray]) -> bool:
-        """``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
+        """Return ``True`` when the arrays' sums are those recorded at build (checked once per run cache)."""
         return self.seen.verified(cache, roots)
 
-    def _full(self, data: "MarketData") -> None:
+    def _full(self, data: MarketData) -> None:
         from indexer.signals.news_state import NewsState
 
         self.raw, self._news = {}, {}
@@ -93,7 +94,7 @@ class FeatureStore:
         self.index = data.close.index
         self.builds += 1
 
-    def _extend(self, data: "MarketData", m: int) -> None:
+    def _extend(self, data: MarketData, m: int) -> None:
         n = len(data.close)
         k = n - m
         windows = [s.last_row_window for s in self.signals if s.last_row_window is not None]
@@ -113,7 +114,7 @@ class FeatureStore:
         self.index = data.close.index
         self.extensions += 1
 
-    def sync(self, data: "MarketData") -> int:
+    def sync(self, data: MarketData) -> int:
         """Make the store cover ``data``'s bars; returns their number (rows ``:n`` of :attr:`raw` are ``data``'s)."""
         idx = data.close.index
         n, m = len(idx), len(self.index)
@@ -133,11 +134,12 @@ class FeatureStore:
         return self.raw[label][:n, cols]
 
 
-def feature_store(data: "MarketData", signals: Sequence[Signal], labels: Sequence[str], key: str) -> FeatureStore | None:
+def feature_store(data: MarketData, signals: Sequence[Signal], labels: Sequence[str], key: str) -> FeatureStore | None:
     """Return the store for ``data``'s signals ``key``, synced to ``data``.
 
     ``key`` describes the signals and their parameters.  ``None`` outside a ``with RunCache():``
-    block or when its ``signals.features`` size is 0."""
+    block or when its ``signals.features`` size is 0.
+    """
     cache = scoped()
     if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:
         return None
@@ -153,7 +155,7 @@ def feature_store(data: "MarketData", signals: Sequence[Signal], labels: Sequenc
 
 
 
-def stores_of(cache: Any, data: "MarketData") -> list[tuple[tuple, FeatureStore]]:
+def stores_of(cache: Any, data: MarketData) -> list[tuple[tuple, FeatureStore]]:
     """``(cache key, store)`` of the stores in ``cache`` built on ``data``'s arrays (its views' stores)."""
     if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:
         return []
@@ -166,10 +168,12 @@ def stores_of(cache: Any, data: "MarketData") -> list[tuple[tuple, FeatureStore]
     return out
 
 
-def export_stores(cache: Any, data: "MarketData") -> dict[str, dict[str, Any]]:
-    """The stores of ``data`` in ``cache`` as plain values, by signals key, for :func:`import_stores` in another
-    process: rows, raw panels and (ML blends) fitted models.  Stores that score news texts
-    (``news_sentiment``'s per-text model state) are left out."""
+def export_stores(cache: Any, data: MarketData) -> dict[str, dict[str, Any]]:
+    """Return the stores of ``data`` in ``cache`` as plain values, by signals key.
+
+    For :func:`import_stores` in another process: rows, raw panels and (ML blends) fitted models.  Stores that score news texts
+    (``news_sentiment``'s per-text model state) are left out.
+    """
     out = {}
     for k, store in stores_of(cache, data):
         with store.lock:
@@ -180,10 +184,12 @@ def export_stores(cache: Any, data: "MarketData") -> dict[str, dict[str, Any]]:
     return out
 
 
-def import_stores(cache: Any, data: "MarketData", stored: dict[str, dict[str, Any]], signals: dict[str, Sequence[Signal]]) -> int:
-    """Put stores exported from ``data``'s content (:func:`export_stores`) into ``cache``, for the signals keys in
-    ``signals`` (key -> the built signals); returns how many.  A store covers the rows it was saved with and
-    extends from there like any other."""
+def import_stores(cache: Any, data: MarketData, stored: dict[str, dict[str, Any]], signals: dict[str, Sequence[Signal]]) -> int:
+    """Put stores exported from ``data``'s content (:func:`export_stores`) into ``cache``; return how many.
+
+    Only for the signals keys in ``signals`` (key -> the built signals).  A store covers the rows it was saved with and
+    extends from there like any other.
+    """
     from collections import OrderedDict
 
     if cache is None or cache.size(_BUCKET) == 0 or len(data.close) == 0:

@@ -35,7 +35,7 @@ class Volume(Signal):
         """Bars of history needed: ``window``."""
         return self.window
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute log mean traded value (USD) over ``window`` bars."""
         vol = require_volume(data, self.name)
         return np.log(vol.rolling(self.window, min_periods=max(1, self.window // 2)).mean())
@@ -62,7 +62,7 @@ class Amihud(Signal):
         """Bars of history needed: ``window + 1``."""
         return self.window + 1
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the negative log Amihud illiquidity over ``window`` bars."""
         vol = require_volume(data, self.name)
         illiq = (data.close.pct_change(fill_method=None).abs() / vol)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["fear_greed", "risk_on", "FearGreed"]
 
 
-def fear_greed(data: "MarketData", *, smoothing: int = 1, max_stale_days: int = 3) -> pd.Series:
+def fear_greed(data: MarketData, *, smoothing: int = 1, max_stale_days: int = 3) -> pd.Series:
     """Fear & Greed value (0-100) on ``data.close.index``, mean of the last ``smoothing`` readings.
 
     A bar takes the latest reading dated on or before it, at most
@@ -48,7 +48,7 @@ def fear_greed(data: "MarketData", *, smoothing: int = 1, max_stale_days: int = 
 
 
 def risk_on(
-    data: "MarketData", *, fear_below: float = 25.0, recover_above: float = 45.0, smoothing: int = 7
+    data: MarketData, *, fear_below: float = 25.0, recover_above: float = 45.0, smoothing: int = 7
 ) -> pd.Series:
     """Compute the boolean regime per bar (hysteresis).
 
@@ -94,7 +94,7 @@ class FearGreed(Signal):
         """One bar: the value comes from the (unsliced, point-in-time) Fear & Greed index."""
         return 1
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the scaled Fear & Greed value on every asset (NaN without an index)."""
         if data.sentiment.index is None:
             return pd.DataFrame(np.nan, index=data.close.index, columns=data.close.columns)

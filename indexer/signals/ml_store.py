@@ -14,7 +14,8 @@ refitted only on its schedule (or when the asset set changes).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 _MAX_MODELS = 512
 
 
-def normalised_rows(store: "FeatureStore", label: str, n: int, pos: np.ndarray, rows: np.ndarray, spec: ScoringSpec) -> np.ndarray:
+def normalised_rows(store: FeatureStore, label: str, n: int, pos: np.ndarray, rows: np.ndarray, spec: ScoringSpec) -> np.ndarray:
     """Normalised values of ``label`` at row positions ``rows`` (of the first ``n``) for the assets at ``pos``."""
     if spec.normalise == "ts_zscore":  # each asset against its own expanding history
         full = normalise(pd.DataFrame(store.rows(label, n, pos)), "ts_zscore", spec.winsor).to_numpy(dtype="float64")
@@ -42,7 +43,7 @@ def normalised_rows(store: "FeatureStore", label: str, n: int, pos: np.ndarray, 
 
 
 def store_model(
-    store: "FeatureStore", n: int, data: "MarketData", spec: ScoringSpec, assets: Sequence[str], pos: np.ndarray
+    store: FeatureStore, n: int, data: MarketData, spec: ScoringSpec, assets: Sequence[str], pos: np.ndarray
 ) -> tuple[Any, dict[str, Any]]:
     """``(model or None, training info)`` of the walk-forward model in force at ``data``'s last bar."""
     with store.lock:
@@ -50,7 +51,7 @@ def store_model(
 
 
 def _store_model(
-    store: "FeatureStore", n: int, data: "MarketData", spec: ScoringSpec, assets: Sequence[str], pos: np.ndarray
+    store: FeatureStore, n: int, data: MarketData, spec: ScoringSpec, assets: Sequence[str], pos: np.ndarray
 ) -> tuple[Any, dict[str, Any]]:
     from indexer.models.walkforward import refit_date, training_mask  # scikit-learn: only for ML blends
 

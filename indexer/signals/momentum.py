@@ -41,7 +41,7 @@ class Momentum(Signal):
         """Bars of history needed: ``horizon + skip``."""
         return self.horizon + self.skip
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the ``horizon``-bar return ending ``skip`` bars ago (its sign in ``time_series`` mode)."""
         c = data.close.to_numpy(dtype="float64")
         r = shift_rows(c, self.skip) / shift_rows(c, self.skip + self.horizon) - 1.0
@@ -74,7 +74,7 @@ class VolAdjustedMomentum(Signal):
         """Trailing bars that determine the last row."""
         return max(self.horizon + self.skip, self.vol_window) + 1
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the log return over its rolling volatility."""
         lc = np.log(data.close.to_numpy(dtype="float64"))
         ret = shift_rows(lc, self.skip) - shift_rows(lc, self.skip + self.horizon)
@@ -103,7 +103,7 @@ class TrendTStat(Signal):
         """Bars of history needed: ``window``."""
         return self.window
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the t-statistic of the log-price trend over ``window`` bars."""
         w = self.window
         y = np.log(data.close)
@@ -140,7 +140,7 @@ class MASlope(Signal):
         """Bars of history needed: ``window + slope_days``."""
         return self.window + self.slope_days
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the relative change of the moving average over ``slope_days`` bars."""
         ma = data.close.rolling(self.window, min_periods=self.window).mean()
         return ma / ma.shift(self.slope_days) - 1.0

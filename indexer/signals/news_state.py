@@ -69,11 +69,11 @@ class NewsState:
             self.rows += 1
         return out
 
-    def _texts(self, data: "MarketData") -> pd.DataFrame | None:
+    def _texts(self, data: MarketData) -> pd.DataFrame | None:
         t = data.sentiment.texts
         return None if t is None or len(t) == 0 else t
 
-    def build(self, data: "MarketData") -> np.ndarray:
+    def build(self, data: MarketData) -> np.ndarray:
         """Build the whole panel (bars x ``data.close.columns``) of ``data``; start the state."""
         sig, idx, cols = self.sig, data.close.index, data.close.columns
         self.rows, self._models = 0, {}
@@ -86,10 +86,11 @@ class NewsState:
         self.n_texts, self.end = len(texts), idx[-1]
         return self._advance(sums.to_numpy(), counts.to_numpy())
 
-    def extend(self, data: "MarketData", start: int) -> np.ndarray | None:
+    def extend(self, data: MarketData, start: int) -> np.ndarray | None:
         """Compute rows ``start:`` of ``data``'s panel, given the state covers rows ``:start``.
 
-        ``None`` when the texts seen so far are not those of ``data`` (the caller rebuilds)."""
+        ``None`` when the texts seen so far are not those of ``data`` (the caller rebuilds).
+        """
         sig, idx, cols = self.sig, data.close.index, data.close.columns
         new_idx = idx[start:]
         texts = self._texts(data)

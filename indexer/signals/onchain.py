@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ActiveAddressGrowth", "TxCountGrowth", "FeeRevenue", "NVT", "TVLRatio", "TVLGrowth", "market_cap_panel"]
 
 
-def market_cap_panel(data: "MarketData", ffill_limit: int) -> pd.DataFrame:
+def market_cap_panel(data: MarketData, ffill_limit: int) -> pd.DataFrame:
     """``CapMrktCurUSD`` where present, else ``data.market_cap`` (USD)."""
     cap = metric_panel(data, "CapMrktCurUSD", ffill_limit)
     if data.market_cap is not None:
@@ -70,7 +70,7 @@ class _Growth(_Smoothed):
     def lookback(self) -> int:
         return self.window + self.smooth
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         sm = self.smoothed(metric_panel(data, self.metric, self.ffill_limit))
         return np.log(sm / sm.shift(self.window))
 
@@ -110,7 +110,7 @@ class FeeRevenue(_Smoothed):
     def __init__(self, smooth: int = 30, ffill_limit: int = 7) -> None:
         super().__init__(smooth, ffill_limit)
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the annualised fee yield (fraction per year)."""
         fees = metric_panel(data, "FeeTotUSD", self.ffill_limit)
         sm = fees.rolling(self.smooth, min_periods=self.smooth).mean()
@@ -137,7 +137,7 @@ class NVT(_Smoothed):
         """Market cap and on-chain transfer value (``denominator="transfer"``) or traded volume."""
         return ("close", "market_cap", "metric:TxTfrValAdjUSD" if self.denominator == "transfer" else "volume")
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the negative log NVT ratio."""
         if self.denominator == "transfer":
             val = metric_panel(data, "TxTfrValAdjUSD", self.ffill_limit)
@@ -156,7 +156,7 @@ class TVLRatio(_Smoothed):
     summary = "log(total value locked (TVL) / market cap), DefiLlama-style metric"
     inputs = ("close", "metric:TVL", "market_cap")
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute ``log(TVL / market cap)``."""
         sm = self.smoothed(metric_panel(data, "TVL", self.ffill_limit))
         return np.log(sm / market_cap_panel(data, self.ffill_limit))

@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ def default_spec(names: Sequence[str] | None = None, model: str = "ridge", horiz
 
 
 def cross_sectional_report(
-    data: "MarketData", spec: ScoringSpec, *, horizon: int = 30, horizons: Sequence[int] = (1, 7, 30, 90), min_assets: int = 5
+    data: MarketData, spec: ScoringSpec, *, horizon: int = 30, horizons: Sequence[int] = (1, 7, 30, 90), min_assets: int = 5
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Cross-sectional IC table of each signal of ``spec`` (normalised) and of their blend.
 
@@ -94,7 +95,7 @@ def cross_sectional_report(
 
 
 def time_series_report(
-    data: "MarketData", spec: ScoringSpec, asset: str = "BTC", *, horizon: int = 30
+    data: MarketData, spec: ScoringSpec, asset: str = "BTC", *, horizon: int = 30
 ) -> pd.DataFrame:
     """Time-series IC of each raw signal of ``spec`` for one ``asset`` (non-overlapping ``horizon``-day steps).
 

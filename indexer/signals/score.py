@@ -18,16 +18,17 @@ recomputed from the view (the reference the store is tested against).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from indexer.exceptions import SignalError
+from indexer.runcache import active
 from indexer.signals._util import tail
 from indexer.signals.base import Signal
-from indexer.runcache import active
 from indexer.signals.blend import ml_target, normalised_panels, stack_features, walk_forward
 from indexer.signals.features import feature_store
 from indexer.signals.ml_store import normalised_rows, store_model
@@ -71,7 +72,7 @@ def _model_for(X: pd.DataFrame, y: pd.Series, spec: ScoringSpec, assets: tuple[s
 
 
 def feature_store_key(spec: ScoringSpec) -> str:
-    """What the raw panels depend on: the signals and their parameters (not weights, normaliser or model)."""
+    """Return what the raw panels depend on: the signals and their parameters (not weights, normaliser or model)."""
     return repr([(lab, s.name, sorted(s.params.items())) for lab, s in zip(spec.labels, spec.signals, strict=True)])
 
 
@@ -100,7 +101,7 @@ def _none_or_float(values: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in values.tolist()]  # v != v: NaN
 
 
-def score(data: "MarketData", spec: ScoringSpec, assets: Sequence[str], *, full_history: bool = False) -> ScoreResult:
+def score(data: MarketData, spec: ScoringSpec, assets: Sequence[str], *, full_history: bool = False) -> ScoreResult:
     """Scores for ``assets`` at the last bar of ``data`` (see module docstring).
 
     When :func:`last_row_window` is set (fixed blends of windowed signals), each

@@ -41,7 +41,8 @@ def period_model(texts: pd.DataFrame, period: int, *, refit_days: int = 30, labe
     """Return the text model of refit period ``period``, or ``None`` when there are too few texts.
 
     The grid date is ``period x refit_days`` days after 1970-01-01 UTC; the model is trained on the
-    labelled texts dated before ``refit - label_delay`` days."""
+    labelled texts dated before ``refit - label_delay`` days.
+    """
     from indexer.models.text import cached_text_model  # scikit-learn/joblib: only when texts are scored
 
     refit = _EPOCH + pd.Timedelta(days=int(period) * refit_days)
@@ -140,7 +141,7 @@ class NewsSentiment(Signal):
         """Bars of history needed: ``max_age``."""
         return self.max_age
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute the decayed mean text score per asset (NaN without texts)."""
         texts = data.sentiment.texts
         if texts is None or len(texts) == 0:
@@ -173,7 +174,7 @@ class NewsVolume(Signal):
         """Bars of history needed: ``window``."""
         return self.window
 
-    def compute(self, data: "MarketData") -> pd.DataFrame:
+    def compute(self, data: MarketData) -> pd.DataFrame:
         """Compute ``log(1 + texts tagged with the asset in the last window bars)``."""
         texts = data.sentiment.texts
         if texts is None or len(texts) == 0:

@@ -45,7 +45,7 @@ class SignalSpec(BaseModel):
     on_stale: Literal["block", "drop"] = "block"
 
     @model_validator(mode="after")
-    def _check(self) -> "SignalSpec":
+    def _check(self) -> SignalSpec:
         try:
             get(self.name, **self.params)
         except SignalError as exc:
@@ -91,7 +91,7 @@ class ModelSpec(BaseModel):
     sample_every: int = Field(5, ge=1)
 
     @model_validator(mode="after")
-    def _purge(self) -> "ModelSpec":
+    def _purge(self) -> ModelSpec:
         if self.purge is not None and self.purge < self.horizon:
             raise ValueError(f"purge ({self.purge}) must be >= horizon ({self.horizon}) so training targets never overlap")
         return self
@@ -129,7 +129,7 @@ class ScoringSpec(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _labels(self) -> "ScoringSpec":
+    def _labels(self) -> ScoringSpec:
         seen: dict[str, int] = {}
         fixed = []
         for s in self.signals:

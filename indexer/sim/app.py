@@ -18,9 +18,9 @@ import asyncio
 import hashlib
 import hmac
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from collections.abc import Sequence
-from typing import Any, Awaitable, Callable, Literal, overload
+from typing import Any, Literal, overload
 from urllib.parse import parse_qsl
 
 from aiohttp import web

@@ -24,8 +24,9 @@ The CLI takes them as ``kind[:target[:times[:value]]]``, comma separated, e.g.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from indexer.exceptions import ConfigError
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from indexer.execution.market_filters import MarketFilters
 
@@ -131,7 +132,8 @@ class Engine:
     def rest(self, symbol_id: str, side: str, qty: Decimal, price: Decimal, client_id: str) -> SimOrder:
         """Place a resting limit order as someone else on this account.
 
-        It locks funds and never fills while priced away from the mid."""
+        It locks funds and never fills while priced away from the mid.
+        """
         return self.create(symbol_id, side, "LIMIT", D(str(qty)), D(str(price)), client_id)
 
     @staticmethod

@@ -15,16 +15,17 @@ import secrets
 import socket
 import threading
 import urllib.request
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from aiohttp import web
 
-from indexer.sim.app import build_app
-from indexer.sim.matching import Engine
-from indexer.sim.faults import FaultBook, FaultRule
 from indexer.execution.market_filters import build_markets
+from indexer.sim.app import build_app
+from indexer.sim.faults import FaultBook, FaultRule
+from indexer.sim.matching import Engine
 
 __all__ = ["SimServer", "free_port", "HOST"]
 
@@ -111,7 +112,7 @@ class SimServer:
         return build_app(self.engine, api_key=self.api_key, api_secret=self.api_secret, faults=self.faults)
 
     # ------------------------------------------------------------ background mode
-    def start(self) -> "SimServer":
+    def start(self) -> SimServer:
         """Serve from a daemon thread; returns once the port accepts connections."""
         ready = threading.Event()
         errors: list[BaseException] = []
@@ -148,7 +149,7 @@ class SimServer:
             self._thread.join(10)
         self._loop = self._thread = None
 
-    def __enter__(self) -> "SimServer":
+    def __enter__(self) -> SimServer:
         """Start the server in a background thread."""
         return self.start()
 

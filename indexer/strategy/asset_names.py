@@ -12,7 +12,8 @@ the assets of ``optimiser.constraints.linear`` and the asset keys of ``optimiser
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from indexer._typing import CASH
 from indexer.exceptions import ConfigError
@@ -35,7 +36,7 @@ def _closest_group(name: str, known: set[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def named_assets(spec: "StrategySpec") -> Iterator[tuple[str, str]]:
+def named_assets(spec: StrategySpec) -> Iterator[tuple[str, str]]:
     """``(field path, symbol)`` for every asset the strategy names."""
     u = spec.universe
     for field in ("include", "exclude"):
@@ -64,7 +65,7 @@ def named_assets(spec: "StrategySpec") -> Iterator[tuple[str, str]]:
                     yield f"optimiser.params.{key}", str(s)
 
 
-def check_asset_names(spec: "StrategySpec", source: str, registry: "AssetRegistry | None" = None) -> None:
+def check_asset_names(spec: StrategySpec, source: str, registry: AssetRegistry | None = None) -> None:
     """Raise one :class:`ConfigError` naming every unknown asset, its field and the closest known symbol.
 
     ``registry`` defaults to the project's asset registry (``indexer/data/assets.yaml``);

@@ -16,7 +16,8 @@ def field_path(loc: tuple[Any, ...]) -> str:
     """Format a pydantic error location as a dotted path.
 
     ``('optimiser', 'constraints', 'max_weight')`` -> ``optimiser.constraints.max_weight``;
-    list indices as ``overlays[0]``; discriminator tags are dropped."""
+    list indices as ``overlays[0]``; discriminator tags are dropped.
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):

@@ -31,7 +31,7 @@ __all__ = ["feasibility_problems", "eligible_assets", "target_return_problems"]
 _EPS = 1e-9
 
 
-def eligible_assets(spec: "StrategySpec", registry: "AssetRegistry") -> list[str]:
+def eligible_assets(spec: StrategySpec, registry: AssetRegistry) -> list[str]:
     """Registry symbols the universe's static screens (kinds, themes, exclude) leave, plus ``include``."""
     u = spec.universe
     out = []
@@ -48,7 +48,7 @@ def eligible_assets(spec: "StrategySpec", registry: "AssetRegistry") -> list[str
     return list(dict.fromkeys([*out, *[s for s in u.include if s not in u.exclude]]))
 
 
-def feasibility_problems(spec: "StrategySpec", registry: "AssetRegistry | None" = None) -> list[str]:
+def feasibility_problems(spec: StrategySpec, registry: AssetRegistry | None = None) -> list[str]:
     """Every constraint combination of ``spec`` that can never be met, one message each (``[]``: none found)."""
     if registry is None:
         from indexer.data.registry import default_registry
@@ -140,7 +140,7 @@ def feasibility_problems(spec: "StrategySpec", registry: "AssetRegistry | None" 
     return probs
 
 
-def target_return_problems(spec: "StrategySpec", data: "MarketData") -> list[str]:
+def target_return_problems(spec: StrategySpec, data: MarketData) -> list[str]:
     """List the ``target_return`` problems: is ``required_return`` above what any single eligible asset earned over the data."""
     opt = spec.optimiser
     if opt.objective != "target_return" or opt.param("if_unreachable") != "error":

@@ -34,8 +34,9 @@ Strategy file::
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,7 +84,7 @@ class FreshnessSpec(BaseModel):
 class StaleInputsError(StaleDataError):
     """A required input is older than it may be; ``report`` holds every input's age and source."""
 
-    def __init__(self, message: str, report: "FreshnessReport") -> None:
+    def __init__(self, message: str, report: FreshnessReport) -> None:
         super().__init__(message)
         self.report = report
 
@@ -98,7 +99,7 @@ class Requirement:
     on_stale: str = "block"
 
 
-def requirements(strategy: "Strategy") -> list[Requirement]:
+def requirements(strategy: Strategy) -> list[Requirement]:
     """Every input the strategy reads, with its age limit and stale rule."""
     spec = strategy.spec
     fr: FreshnessSpec = getattr(spec, "freshness", None) or FreshnessSpec()
@@ -126,7 +127,7 @@ def requirements(strategy: "Strategy") -> list[Requirement]:
     return out
 
 
-def input_needs(strategy: "Strategy", candidates: Sequence[str] | None = None) -> InputNeeds:
+def input_needs(strategy: Strategy, candidates: Sequence[str] | None = None) -> InputNeeds:
     """Return what a live refresh must bring up to date for ``strategy`` (assets: ``candidates`` + the universe's ``include``)."""
     keys = frozenset(r.key for r in requirements(strategy))
     assets = None
@@ -135,7 +136,7 @@ def input_needs(strategy: "Strategy", candidates: Sequence[str] | None = None) -
     return InputNeeds(keys, assets)
 
 
-def last_observed(data: "MarketData", key: str) -> pd.Timestamp | None:
+def last_observed(data: MarketData, key: str) -> pd.Timestamp | None:
     """Return the newest UTC day with a value of input ``key`` in ``data`` (any asset), or ``None``.
 
     News counts live texts only (not the labelled history seeded from the reference data).
@@ -161,7 +162,7 @@ def last_observed(data: "MarketData", key: str) -> pd.Timestamp | None:
     return pd.Timestamp(rows[rows].index[-1]) if rows.any() else None
 
 
-def _origin(data: "MarketData") -> str:
+def _origin(data: MarketData) -> str:
     prov = data.provenance or {}
     return str(prov.get("format") or ("reference" if "imported_at" in prov else "file"))
 
@@ -202,7 +203,7 @@ class FreshnessReport:
                 "overlay_fallbacks": dict(self.overlay_fallbacks)}
 
 
-def check_freshness(strategy: "Strategy", data: "MarketData", now: Any, *, as_of: Any = None) -> FreshnessReport:
+def check_freshness(strategy: Strategy, data: MarketData, now: Any, *, as_of: Any = None) -> FreshnessReport:
     """Check every input of ``strategy`` in ``data.until(as_of)`` (default: its last bar) at ``now`` (UTC).
 
     Only what the decision may see counts (e.g. a Fear & Greed value dated
@@ -256,7 +257,7 @@ def check_freshness(strategy: "Strategy", data: "MarketData", now: Any, *, as_of
     return report
 
 
-def apply_fallbacks(strategy: "Strategy", report: "FreshnessReport | Mapping[str, Any]") -> "Strategy":
+def apply_fallbacks(strategy: Strategy, report: FreshnessReport | Mapping[str, Any]) -> Strategy:
     """Return the strategy with the report's fallbacks applied (the same object when there are none).
 
     ``report`` may also be a recorded one (``target.diagnostics["freshness"]``, a dict), so research
@@ -281,8 +282,8 @@ def apply_fallbacks(strategy: "Strategy", report: "FreshnessReport | Mapping[str
     return Strategy(spec.model_copy(update=upd), strategy.source)
 
 
-def decide(strategy: "Strategy", data: "MarketData", as_of: Any, *, now: Any,
-           previous: pd.Series | None = None, report: FreshnessReport | None = None) -> "TargetPortfolio":
+def decide(strategy: Strategy, data: MarketData, as_of: Any, *, now: Any,
+           previous: pd.Series | None = None, report: FreshnessReport | None = None) -> TargetPortfolio:
     """``strategy.target`` after the freshness check, fallbacks applied and recorded in ``diagnostics["freshness"]``.
 
     Raises

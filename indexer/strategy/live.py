@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["refresh_inputs", "check_freshness", "decide", "load_live", "FreshnessReport", "RefreshReport"]
 
 
-def refresh_inputs(strategy: "Strategy", root: str | Path, settings: LiveSettings | None = None, *, now: Any = None,
+def refresh_inputs(strategy: Strategy, root: str | Path, settings: LiveSettings | None = None, *, now: Any = None,
                    exchange: str = "binance", progress: bool = False, **kwargs: Any) -> RefreshReport:
     """Refresh exactly the inputs ``strategy`` declares (signals, universe fields, overlays) into the live cache ``root``.
 

@@ -32,9 +32,11 @@ def needs_returns(spec: StrategySpec) -> bool:
     return "returns" in o.definition.reads or any(f in RETURNS_OBJECTIVES for f in o.fallback)
 
 
-def _returns_window(pit: "MarketData", assets: list[str], window: int, pos: np.ndarray) -> pd.DataFrame:
-    """Daily simple returns of ``assets`` (at column positions ``pos``) over the last ``window`` bars
-    (``pct_change(fill_method=None)``; rows first)."""
+def _returns_window(pit: MarketData, assets: list[str], window: int, pos: np.ndarray) -> pd.DataFrame:
+    """Return daily simple returns of ``assets`` (at column positions ``pos``) over the last ``window`` bars.
+
+    As ``pct_change(fill_method=None)``; rows first.
+    """
     close = pit.close
     v = close.to_numpy(dtype="float64")[-(window + 1):, pos]
     r = np.full(v.shape, np.nan)
@@ -44,7 +46,7 @@ def _returns_window(pit: "MarketData", assets: list[str], window: int, pos: np.n
 
 
 def base_portfolio(
-    spec: StrategySpec, pit: "MarketData", previous: pd.Series | None = None
+    spec: StrategySpec, pit: MarketData, previous: pd.Series | None = None
 ) -> tuple[pd.Series, dict[str, Any]]:
     """Weights (incl. CASH) before overlays at ``pit``'s last bar, and their diagnostics.
 

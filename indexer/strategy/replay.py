@@ -10,7 +10,8 @@ held (drifting with prices) until the next decision.  Decisions are memoised per
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PreOverlayReplay", "fingerprint", "held_curve"]
 
 
-def fingerprint(data: "MarketData") -> tuple:
+def fingerprint(data: MarketData) -> tuple:
     """Return a cheap identity of point-in-time data: shapes, last bar and sums of every panel and input."""
     parts: list = [tuple(data.close.columns), data.close.index[0].value, data.close.index[-1].value, len(data.close)]
     for p in (data.close, data.volume, data.market_cap, *data.metrics.values()):
@@ -61,7 +62,7 @@ class PreOverlayReplay:
 
     def __init__(
         self,
-        decide: Callable[["MarketData"], pd.Series],
+        decide: Callable[[MarketData], pd.Series],
         schedule: Callable[[pd.DatetimeIndex], pd.DatetimeIndex],
         maxsize: int = 2048,
     ) -> None:
@@ -70,7 +71,7 @@ class PreOverlayReplay:
         self._memo: OrderedDict[tuple, pd.Series] = OrderedDict()
         self._maxsize = maxsize
 
-    def weights(self, data: "MarketData", d: pd.Timestamp) -> pd.Series:
+    def weights(self, data: MarketData, d: pd.Timestamp) -> pd.Series:
         """Pre-overlay weights decided at ``d`` from ``data.until(d)`` (memoised)."""
         pit = data.until(d)
         key = (pd.Timestamp(d).value, fingerprint(pit))
@@ -84,7 +85,7 @@ class PreOverlayReplay:
             self._memo.popitem(last=False)
         return w
 
-    def curve(self, data: "MarketData", window: int) -> pd.Series:
+    def curve(self, data: MarketData, window: int) -> pd.Series:
         """Return the replayed pre-overlay value path over the last ``window`` bars of ``data`` (point-in-time).
 
         Decisions: the window's first bar, then every scheduled date before the last bar.

@@ -131,7 +131,7 @@ class StrategySpec(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _coherent(self) -> "StrategySpec":
+    def _coherent(self) -> StrategySpec:
         if self.optimiser.objective in SCORE_OBJECTIVES and self.signals is None:
             raise ValueError(
                 f"optimiser.objective {self.optimiser.objective!r} reads expected returns from scores: "

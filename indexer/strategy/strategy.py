@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import ValidationError
@@ -19,9 +20,9 @@ from indexer.strategy.asset_names import check_asset_names
 from indexer.strategy.errors import config_error
 from indexer.strategy.jsonable import jsonable
 from indexer.strategy.overlays import OverlayContext
-from indexer.strategy.schedule import schedule_dates
 from indexer.strategy.pipeline import base_portfolio, needs_returns
 from indexer.strategy.replay import PreOverlayReplay
+from indexer.strategy.schedule import schedule_dates
 from indexer.strategy.spec import StrategySpec
 from indexer.universe import COMPLIANCE_RULES, cap_kind_weights, check_weights
 
@@ -49,7 +50,7 @@ class Strategy:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any], source: str = "<dict>", *, registry: Any = None) -> "Strategy":
+    def from_dict(cls, d: Mapping[str, Any], source: str = "<dict>", *, registry: Any = None) -> Strategy:
         """Validate a mapping as a strategy (``ConfigError`` naming ``source``, field path and allowed values).
 
         Numbers and booleans are strict (YAML ``yes`` is not 1).  Every asset the
@@ -66,7 +67,7 @@ class Strategy:
         return cls(spec, source)
 
     @classmethod
-    def from_yaml(cls, path: str | Path, *, registry: Any = None) -> "Strategy":
+    def from_yaml(cls, path: str | Path, *, registry: Any = None) -> Strategy:
         """Load and validate a strategy file; ``name`` defaults to the file's stem."""
         from indexer.gate import load_yaml
 
@@ -96,12 +97,13 @@ class Strategy:
         parts.extend(int(o.lookback) for o in s.overlays)
         return max(parts)
 
-    def prepare_data(self, data: "MarketData") -> "MarketData":
+    def prepare_data(self, data: MarketData) -> MarketData:
         """Return the data a backtest of this strategy runs on.
 
         With ``universe.missing_prices: snapshot_prices``, members lacking daily prices get step
         prices from the monthly snapshots (:func:`indexer.data.snapshot_prices.with_snapshot_prices`);
-        otherwise ``data`` unchanged."""
+        otherwise ``data`` unchanged.
+        """
         u = self.spec.universe
         if u.missing_prices != "snapshot_prices" or u.membership is None or not data.membership or u.membership not in data.membership:
             return data
@@ -115,7 +117,7 @@ class Strategy:
         return schedule_dates(index, r.every, r.weekday)
 
     def target(
-        self, data: "MarketData", as_of: Any, *, previous: pd.Series | None = None
+        self, data: MarketData, as_of: Any, *, previous: pd.Series | None = None
     ) -> TargetPortfolio:
         """Return the portfolio to hold after the close of ``as_of`` (UTC), from ``data.until(as_of)`` only.
 

@@ -43,7 +43,7 @@ class MembershipResult:
         self.snapshot, self.chosen, self.priced, self.missing = snapshot, chosen, priced, missing
 
 
-def membership_candidates(data: "MarketData", spec: "UniverseSpec", screen: Any) -> MembershipResult:
+def membership_candidates(data: MarketData, spec: UniverseSpec, screen: Any) -> MembershipResult:
     """Apply ``spec.membership`` at ``data``'s last bar.
 
     ``screen(asset) -> bool`` applies the exclude/kind/theme rules (and logs

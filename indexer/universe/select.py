@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ class UniverseResult:
     membership: dict[str, Any] | None = None
 
 
-def _latest_cap_values(data: "MarketData", max_stale_days: int) -> np.ndarray:
+def _latest_cap_values(data: MarketData, max_stale_days: int) -> np.ndarray:
     """:func:`latest_market_cap`'s values, in column order."""
     n_cols = data.close.shape[1]
     if data.market_cap is None:
@@ -48,7 +49,7 @@ def _latest_cap_values(data: "MarketData", max_stale_days: int) -> np.ndarray:
     return np.where(ok.any(axis=0), tail[last, np.arange(tail.shape[1])], np.nan)
 
 
-def latest_market_cap(data: "MarketData", max_stale_days: int = 35) -> pd.Series:
+def latest_market_cap(data: MarketData, max_stale_days: int = 35) -> pd.Series:
     """Latest known market cap (USD) per asset, NaN when older than ``max_stale_days`` bars or absent."""
     vals = _latest_cap_values(data, max_stale_days)
     if data.market_cap is None:
@@ -59,8 +60,11 @@ def latest_market_cap(data: "MarketData", max_stale_days: int = 35) -> pd.Series
 
 
 def _column_medians(v: np.ndarray) -> np.ndarray:
-    """Median of each column ignoring NaN (``np.nanmedian(v, axis=0)``'s values: the mean of the two middle
-    values, ``(low + high) / 2``, or the middle one); NaN for an all-NaN column."""
+    """Return the median of each column, ignoring NaN.
+
+    The values of ``np.nanmedian(v, axis=0)``: the mean of the two middle values, ``(low + high) / 2``,
+    or the middle one; NaN for an all-NaN column.
+    """
     srt = np.sort(v, axis=0)  # NaN sort last
     k = (~np.isnan(v)).sum(axis=0)
     h = k // 2
@@ -70,7 +74,7 @@ def _column_medians(v: np.ndarray) -> np.ndarray:
     return np.where(k > 0, out, np.nan)
 
 
-def _median_volume_values(data: "MarketData", window: int) -> np.ndarray:
+def _median_volume_values(data: MarketData, window: int) -> np.ndarray:
     """:func:`median_volume`'s values, in column order."""
     if data.volume is None:
         return np.full(data.close.shape[1], np.nan)
@@ -80,29 +84,31 @@ def _median_volume_values(data: "MarketData", window: int) -> np.ndarray:
     return _column_medians(v)
 
 
-def median_volume(data: "MarketData", window: int = 30) -> pd.Series:
+def median_volume(data: MarketData, window: int = 30) -> pd.Series:
     """Median daily traded value (USD) over the last ``window`` bars (NaN bars ignored)."""
     return pd.Series(_median_volume_values(data, window), index=data.close.columns, dtype="float64")
 
 
 def _history_counts(close: np.ndarray, need: int, symbols: list[str]) -> dict[str, int]:
-    """Bars with a price per asset, exact where it matters: an asset priced on each of the last ``need`` bars
-    has at least ``need`` (reported as ``need``); the others are counted over the whole history."""
+    """Count the bars with a price per asset, exact where it matters.
+
+    An asset priced on each of the last ``need`` bars has at least ``need`` (reported as ``need``); the others are counted over the whole history.
+    """
     if need <= 0 or len(close) < need:
-        return dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist()))
+        return dict(zip(symbols, (~np.isnan(close)).sum(axis=0).tolist(), strict=True))
     full = ~np.isnan(close[-need:]).any(axis=0)
     counts = np.full(len(symbols), need)
     rest = np.flatnonzero(~full)
     if len(rest):
         counts[rest] = (~np.isnan(close[:, rest])).sum(axis=0)
-    return dict(zip(symbols, counts.tolist()))
+    return dict(zip(symbols, counts.tolist(), strict=True))
 
 
 def _held(previous: pd.Series | None) -> set[str]:
     if previous is None:
         return set()
     p = previous if isinstance(previous, pd.Series) and previous.dtype == np.float64 else pd.Series(previous, dtype="float64")
-    return {str(s) for s, w in zip(p.index.tolist(), p.to_numpy().tolist()) if s != CASH and w > 1e-9}
+    return {str(s) for s, w in zip(p.index.tolist(), p.to_numpy().tolist(), strict=True) if s != CASH and w > 1e-9}
 
 
 def _pick_ranked(ranked: list[str], spec: UniverseSpec, held: set[str]) -> list[str]:
@@ -124,7 +130,7 @@ def _pick_ranked(ranked: list[str], spec: UniverseSpec, held: set[str]) -> list[
     return sorted(chosen, key=rank.__getitem__)
 
 
-def _select_members(data: "MarketData", spec: UniverseSpec, screen: Any, log: list[dict[str, Any]],
+def _select_members(data: MarketData, spec: UniverseSpec, screen: Any, log: list[dict[str, Any]],
                     compliance: ComplianceSpec | None) -> UniverseResult:
     """Select the members: the membership branch of :func:`select_universe` (see :mod:`indexer.universe.membership`)."""
     res = membership_candidates(data, spec, screen)
@@ -160,7 +166,7 @@ def _select_members(data: "MarketData", spec: UniverseSpec, screen: Any, log: li
 
 
 def select_universe(
-    data: "MarketData",
+    data: MarketData,
     spec: UniverseSpec,
     *,
     previous: pd.Series | None = None,
@@ -206,7 +212,7 @@ def _excluded(asset: str, rule: str, detail: str) -> dict[str, Any]:
     return {"stage": "universe", "rule": rule, "asset": asset, "action": "excluded", "detail": detail}
 
 
-def _static_screen(data: "MarketData", spec: UniverseSpec, log: list[dict[str, Any]]) -> Callable[[str], bool]:
+def _static_screen(data: MarketData, spec: UniverseSpec, log: list[dict[str, Any]]) -> Callable[[str], bool]:
     """Return the registry screens (``exclude``, kinds, themes) as a predicate that logs each exclusion."""
     reg = data.assets
 
@@ -227,7 +233,7 @@ def _static_screen(data: "MarketData", spec: UniverseSpec, log: list[dict[str, A
     return screen
 
 
-def _priced_candidates(data: "MarketData", spec: UniverseSpec, screen: Callable[[str], bool],
+def _priced_candidates(data: MarketData, spec: UniverseSpec, screen: Callable[[str], bool],
                        log: list[dict[str, Any]]) -> list[str]:
     """Assets priced at the last bar that pass the registry screens and, when set, ``tradable_on``."""
     last = data.close.iloc[-1].to_numpy(dtype="float64")
@@ -241,7 +247,7 @@ def _priced_candidates(data: "MarketData", spec: UniverseSpec, screen: Callable[
     return cands
 
 
-def _eligible(data: "MarketData", spec: UniverseSpec, cands: list[str],
+def _eligible(data: MarketData, spec: UniverseSpec, cands: list[str],
               log: list[dict[str, Any]]) -> tuple[list[str], dict[str, float]]:
     """Candidates with enough history, volume and market cap; and the ranking key (USD) per asset."""
     symbols = data.symbols
@@ -250,11 +256,11 @@ def _eligible(data: "MarketData", spec: UniverseSpec, cands: list[str],
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:
         raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")
-    vol = dict(zip(symbols, _median_volume_values(data, spec.volume_window_days).tolist()))
+    vol = dict(zip(symbols, _median_volume_values(data, spec.volume_window_days).tolist(), strict=True))
     needs_cap = spec.rank_by == "market_cap" or spec.min_market_cap_usd > 0
     if needs_cap and data.market_cap is None:
         raise DataError("universe: rank_by=market_cap / min_market_cap_usd need a market_cap panel, the data has none")
-    cap = dict(zip(symbols, _latest_cap_values(data, spec.max_stale_days).tolist()))
+    cap = dict(zip(symbols, _latest_cap_values(data, spec.max_stale_days).tolist(), strict=True))
 
     eligible: list[str] = []
     for s in cands:
@@ -288,7 +294,7 @@ def _rank_and_pick(eligible: list[str], key: dict[str, float], spec: UniverseSpe
 
 
 def _force_includes(chosen: list[str], spec: UniverseSpec, last: pd.Series, compliance: ComplianceSpec | None,
-                    data: "MarketData", log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                    data: MarketData, log: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Append ``universe.include`` assets priced at the last bar to ``chosen`` (compliance still applies).
 
     Returns the log with a forced asset's earlier universe exclusions replaced by one ``included`` entry.

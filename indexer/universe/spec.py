@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,7 +35,8 @@ def check_kinds(v: Iterable[str]) -> list[str]:
 class BufferSpec(BaseModel):
     """Rank buffer that reduces churn.
 
-    A new asset enters at rank <= ``enter``; a held asset leaves only when its rank is > ``exit``."""
+    A new asset enters at rank <= ``enter``; a held asset leaves only when its rank is > ``exit``.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -42,7 +44,7 @@ class BufferSpec(BaseModel):
     exit: int = Field(ge=1, description="A held asset is dropped once its rank is worse than this.")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "BufferSpec":
+    def _ordered(self) -> BufferSpec:
         if self.exit < self.enter:
             raise ValueError(f"buffer.exit ({self.exit}) must be >= buffer.enter ({self.enter})")
         return self
@@ -136,7 +138,7 @@ class UniverseSpec(BaseModel):
         return [s.upper() for s in v]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "UniverseSpec":
+    def _consistent(self) -> UniverseSpec:
         both = sorted(set(self.include) & set(self.exclude))
         if both:
             raise ValueError(f"symbols {both} are both in include and exclude")

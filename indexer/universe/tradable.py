@@ -15,8 +15,9 @@ the past.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -24,7 +25,7 @@ from indexer.exceptions import ConfigError
 
 __all__ = ["MarketList", "use_market_list", "market_list", "screen_tradable"]
 
-_LISTS: dict[str, "MarketList"] = {}
+_LISTS: dict[str, MarketList] = {}
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class MarketList:
         dates = sorted(d for d in self.snapshots if d <= t)
         return (dates[-1], self.snapshots[dates[-1]]) if dates else None
 
-    def with_snapshot(self, date: Any, assets: Iterable[str]) -> "MarketList":
+    def with_snapshot(self, date: Any, assets: Iterable[str]) -> MarketList:
         """Return a copy with the snapshot of ``date`` (UTC day) set to ``assets``."""
         d = pd.Timestamp(date)
         d = (d.tz_localize("UTC") if d.tzinfo is None else d.tz_convert("UTC")).normalize()
@@ -69,7 +70,8 @@ def screen_tradable(symbols: Iterable[str], exchange: str, as_of: Any) -> tuple[
     """Return the ``symbols`` listed on ``exchange`` at ``as_of`` and the log entries.
 
     One log entry per exclusion, or one saying the screen could not be applied because no
-    snapshot is that old."""
+    snapshot is that old.
+    """
     ml = market_list(exchange)
     snap = ml.at(as_of)
     syms = list(symbols)

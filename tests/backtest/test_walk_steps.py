@@ -12,7 +12,6 @@ from indexer.backtesting.walk import Book, Plan, decision_reason, drift, fill, p
 from indexer.exceptions import DataError
 
 
-
 @pytest.fixture
 def market(fixed_weights, make_data):
     rng = np.random.default_rng(3)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from botkit import API_KEY, API_SECRET, HOOK_TOKEN, BotProcesses, Receiver

@@ -19,14 +19,15 @@ import time
 
 
 def _warm() -> None:
+    import psycopg  # noqa: F401
+    import sqlalchemy.dialects.postgresql  # noqa: F401
+    import sqlalchemy.dialects.sqlite  # noqa: F401
+
     import indexer.bot  # noqa: F401
     import indexer.bot.recorder  # noqa: F401
     import indexer.cli.main  # noqa: F401
     import indexer.execution.ccxt_broker  # noqa: F401
     import indexer.strategy  # noqa: F401
-    import psycopg  # noqa: F401
-    import sqlalchemy.dialects.postgresql  # noqa: F401
-    import sqlalchemy.dialects.sqlite  # noqa: F401
 
 
 def _child(req: dict) -> None:

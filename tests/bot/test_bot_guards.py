@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from indexer.execution import guards
 from indexer.exceptions import StaleDataError
+from indexer.execution import guards
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_stale_data_counts_from_the_bar_close() -> None:

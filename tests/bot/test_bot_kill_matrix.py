@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from botkit import API_KEY, API_SECRET, HOOK_TOKEN, BotProcesses, sim_weights, write_config
 
 #: Every persisted step, and per order: after the intent is recorded (not sent), after it is

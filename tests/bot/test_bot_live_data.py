@@ -25,7 +25,7 @@ from indexer.bot import load_bot_settings, open_bot, run_once  # noqa: E402
 from indexer.bot.status import collect_status  # noqa: E402
 
 ASSETS = ("AAVE", "ALGO", "BCH", "BNT", "BTC", "DASH", "EOS", "ETC", "ETH", "FIL", "GRT", "LINK", "LTC", "OXT", "ADA")
-NOW = dt.datetime(2023, 5, 31, 0, 5, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2023, 5, 31, 0, 5, tzinfo=dt.UTC)
 AI_INDEX = REPO / "strategies" / "ai_index.yaml"
 
 

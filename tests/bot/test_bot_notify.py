@@ -6,9 +6,9 @@ import logging
 
 from botkit import API_SECRET, HOOK_TOKEN
 
-from indexer.bot.settings import NotifyTarget
 from indexer.bot.notify import Notifier
 from indexer.bot.redact import Redactor
+from indexer.bot.settings import NotifyTarget
 
 
 def test_payloads_and_redaction(receiver, monkeypatch) -> None:

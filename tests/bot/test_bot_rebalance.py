@@ -13,7 +13,7 @@ from botkit import write_config
 from indexer.bot import load_bot_settings, open_bot
 from indexer.bot.status import collect_status
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _bot(path: Path):

@@ -11,11 +11,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from botkit import API_KEY, API_SECRET, write_config
+from execution.scenario_table import record
+from execution.scenarios import (
+    STALE_OURS,
+    STRATEGIES,
+    account_weights,
+    client_ids_accepted_once,
+    make_sim,
+    scenario_base,
+    scenario_prices,
+    start_balances,
+    tracking_error,
+)
 from typer.testing import CliRunner
 
-from execution.scenarios import (STALE_OURS, scenario_base, scenario_prices, STRATEGIES, account_weights, client_ids_accepted_once, make_sim,
-                                 start_balances, tracking_error)
-from execution.scenario_table import record
 from indexer.bot import load_bot_settings, open_bot
 from indexer.cli.main import app
 from indexer.execution.untradeable import NOISE
@@ -186,11 +195,11 @@ def test_bot_never_buys_a_restricted_asset(usd, tmp_path, reference):
 
             t = TargetPortfolio(as_of, pd.Series({"BTC": 0.5, "ETH": 0.5}))
             bot.store.update_run(run_id, step="target_decided", target=t.to_dict())
-            res = bot.once(now=dt.datetime.now(dt.timezone.utc))
+            res = bot.once(now=dt.datetime.now(dt.UTC))
             assert res.status == "failed" and "ComplianceError" in res.message and "BTC" in res.message, res.message
             assert bot.store.all_orders(bot.cfg.account) == []
             # and a fresh decision under the same rules holds no BTC and trades
-            fresh = bot.once(now=dt.datetime.now(dt.timezone.utc))
+            fresh = bot.once(now=dt.datetime.now(dt.UTC))
             assert fresh.status == "done", fresh.message
         assert not any(o.symbol == "BTCUSDT" and o.side == "BUY" and o.client_order_id != STALE_OURS
                        for o in sim.engine.orders.values())

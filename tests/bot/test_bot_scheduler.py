@@ -15,8 +15,8 @@ from botkit import API_KEY, API_SECRET, env_for_subprocess, write_config
 from typer.testing import CliRunner
 
 from indexer.bot import load_bot_settings, open_bot
-from indexer.bot.settings import cron_trigger
 from indexer.bot.scheduler import serve
+from indexer.bot.settings import cron_trigger
 from indexer.cli.main import app
 from indexer.sim import free_port
 
@@ -25,10 +25,10 @@ def test_cron_trigger_is_utc_with_optional_seconds() -> None:
     import datetime as dt
 
     t = cron_trigger("5 0 * * *")
-    nxt = t.get_next_fire_time(None, dt.datetime(2025, 1, 1, 12, tzinfo=dt.timezone.utc))
+    nxt = t.get_next_fire_time(None, dt.datetime(2025, 1, 1, 12, tzinfo=dt.UTC))
     assert nxt.isoformat() == "2025-01-02T00:05:00+00:00"
     t6 = cron_trigger("*/10 * * * * *")
-    nxt = t6.get_next_fire_time(None, dt.datetime(2025, 1, 1, 12, 0, 1, tzinfo=dt.timezone.utc))
+    nxt = t6.get_next_fire_time(None, dt.datetime(2025, 1, 1, 12, 0, 1, tzinfo=dt.UTC))
     assert nxt.isoformat() == "2025-01-01T12:00:10+00:00"
 
 

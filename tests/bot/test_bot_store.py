@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 from botkit import unique_account
 
-from indexer.bot.schema import VERSION_TABLE
 from indexer.bot.database import HEAD, Store, migrate
+from indexer.bot.schema import VERSION_TABLE
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_migrations_create_the_versioned_schema(db_url: str) -> None:

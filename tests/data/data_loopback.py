@@ -61,7 +61,7 @@ class LoopbackMarket:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> "LoopbackMarket":
+    def __enter__(self) -> LoopbackMarket:
         self._thread.start()
         return self
 

@@ -11,8 +11,8 @@ import pytest
 
 from indexer.data import MarketData
 from indexer.data.reference_data import import_reference
-from indexer.data.sources.market_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
 from indexer.data.sources.daily_prices import PriceFrame, merge_sources
+from indexer.data.sources.market_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
 from indexer.exceptions import DataError
 
 

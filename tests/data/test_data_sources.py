@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indexer.data.sources.onchain_metrics import read_coinmetrics, read_defillama_tvl
 from indexer.data.reference_data import import_reference
+from indexer.data.sources.onchain_metrics import read_coinmetrics, read_defillama_tvl
 from indexer.data.sources.sentiment_inputs import read_fear_greed, read_news, tag_assets
 from indexer.exceptions import DataError
 

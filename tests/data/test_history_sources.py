@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from indexer.data.panel import validate_panel
+from indexer.data.sources.cmc_membership import read_cmc_weekly_top10
 from indexer.data.sources.coinmetrics_archive import combine_coinmetrics, read_coinmetrics_csv, read_coinmetrics_sources
 from indexer.data.sources.etherscan import read_etherscan_dir, read_etherscan_export
-from indexer.data.sources.cmc_membership import read_cmc_weekly_top10
-from indexer.data.panel import validate_panel
 from indexer.data.sources.social_sentiment import read_social_sentiment
 from indexer.exceptions import DataError
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indexer.data.sources.news_archive import NEWS_COLUMNS, read_all_news, read_cryptonews_kaggle, read_momentum_news, read_reuters_btc
+from indexer.data.sources.news_archive import (
+    NEWS_COLUMNS,
+    read_all_news,
+    read_cryptonews_kaggle,
+    read_momentum_news,
+    read_reuters_btc,
+)
 from indexer.exceptions import DataError
 
 MOM = "news/cryptonews_price_momentum.csv"

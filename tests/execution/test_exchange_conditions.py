@@ -3,10 +3,10 @@ sync, and halted markets."""
 
 from __future__ import annotations
 
+from indexer.execution import execute
+
 from .helpers import assert_no_duplicates, broker_for, post_orders, target
 from .test_end_to_end import plan_for
-
-from indexer.execution import execute
 
 
 def test_1001_internal_error_bodies_are_retried_and_orders_stay_single(sim):

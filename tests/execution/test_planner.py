@@ -106,9 +106,9 @@ def _reference_targets(reference) -> dict[str, TargetPortfolio]:
         "market cap, all assets": TargetPortfolio(as_of, mcap / mcap.sum()),
     }
     try:
-        from indexer.strategy import Strategy
-
         from pathlib import Path
+
+        from indexer.strategy import Strategy
 
         path = Path(__file__).resolve().parents[2] / "strategies" / "top10_capped.yaml"
         out["top10_capped"] = Strategy.from_yaml(path).target(reference, as_of)

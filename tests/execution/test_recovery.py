@@ -8,15 +8,24 @@ A ``Journal`` plays the caller's database: it records what the hooks report and 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from indexer._typing import OrderIntent
-from indexer.execution import (ExecutionHooks, ExecutorSettings, KnownOrder, OrderPlan, client_order_id, execute,
-                               parse_client_order_id, recover)
+from indexer.execution import (
+    ExecutionHooks,
+    ExecutorSettings,
+    KnownOrder,
+    OrderPlan,
+    client_order_id,
+    execute,
+    parse_client_order_id,
+    recover,
+)
 
 from .helpers import assert_no_duplicates, broker_for, target
 from .test_end_to_end import plan_for

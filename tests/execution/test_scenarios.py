@@ -14,8 +14,17 @@ from indexer.execution.untradeable import NOISE
 
 from .helpers import broker_for
 from .scenario_table import record
-from .scenarios import (STALE_OURS, scenario_base, scenario_prices, STRATEGIES, account_weights, client_ids_accepted_once, make_sim,
-                        start_balances, tracking_error)
+from .scenarios import (
+    STALE_OURS,
+    STRATEGIES,
+    account_weights,
+    client_ids_accepted_once,
+    make_sim,
+    scenario_base,
+    scenario_prices,
+    start_balances,
+    tracking_error,
+)
 
 runner = CliRunner()
 RESULTS: dict[str, dict] = {}

@@ -11,8 +11,8 @@ import pytest
 from indexer._typing import OrderIntent
 from indexer.exceptions import ConfigError, ExecutionError, OrderRejected
 from indexer.execution import CcxtBroker, Credentials
-from indexer.sim import parse_faults
 from indexer.execution.market_filters import RECORDED_FILTERS, build_markets, derived_filters
+from indexer.sim import parse_faults
 
 from .helpers import assert_no_duplicates, broker_for
 

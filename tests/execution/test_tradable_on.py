@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from indexer.cli.main import app
 from indexer.exceptions import ConfigError, DataError
-from indexer.execution.market_lists import load_market_list, save_market_list
 from indexer.execution.market_info import last_prices
+from indexer.execution.market_lists import load_market_list, save_market_list
 from indexer.universe import UniverseSpec, select_universe
 from indexer.universe.tradable import MarketList, use_market_list
 

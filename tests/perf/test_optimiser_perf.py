@@ -26,8 +26,8 @@ the speed-up over the fastest peer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -11,11 +11,11 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from indexer.cli.main import app
+from indexer.exceptions import ConfigError
 from indexer.research.eras import ERAS, era_data, get_era
 from indexer.research.evidence import era_evidence, signal_panels_full
 from indexer.research.markdown import update_section
 from indexer.research.stats import bonferroni, holm, newey_west_mean
-from indexer.exceptions import ConfigError
 
 SIGS = [("amihud", "amihud", {}), ("mom_30d", "momentum", {"horizon": 30}), ("nvt", "nvt", {}), ("news_volume", "news_volume", {})]
 

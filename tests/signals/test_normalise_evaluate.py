@@ -8,7 +8,18 @@ import pytest
 from scipy import stats
 
 from indexer.exceptions import SignalError
-from indexer.signals import cs_rank, cs_zscore, ic_series, ic_summary, normalise, quantile_spread, signal_turnover, ts_ic, ts_zscore, winsorise
+from indexer.signals import (
+    cs_rank,
+    cs_zscore,
+    ic_series,
+    ic_summary,
+    normalise,
+    quantile_spread,
+    signal_turnover,
+    ts_ic,
+    ts_zscore,
+    winsorise,
+)
 
 IDX = pd.date_range("2024-01-01", periods=2, freq="D", tz="UTC", name="timestamp")
 

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indexer import CASH
 from indexer.strategy import Strategy
 
 REPO = Path(__file__).resolve().parents[2]

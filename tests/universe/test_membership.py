@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from indexer.data import MarketData
-from indexer.data.sources.cmc_membership import members_at
 from indexer.data.registry import Asset, AssetRegistry, DatedSymbol, default_registry
+from indexer.data.sources.cmc_membership import members_at
 from indexer.exceptions import ConfigError, DataError
 from indexer.optimiser.closed_form import cap_weights
 from indexer.strategy import Strategy

@@ -45,11 +45,11 @@ def thin(s: pd.Series, keep: str = "last") -> tuple[list[str], np.ndarray]:
     return x, s.to_numpy(dtype="float32")
 
 
-def _label(res: "BacktestResult", name: str) -> str:
+def _label(res: BacktestResult, name: str) -> str:
     return name if name == res.name else BENCHMARK_LABELS.get(name, name)
 
 
-def equity(res: "BacktestResult") -> "go.Figure":
+def equity(res: BacktestResult) -> go.Figure:
     """Growth of 1 USD, strategy against benchmarks, log scale."""
     import plotly.graph_objects as go
 
@@ -61,7 +61,7 @@ def equity(res: "BacktestResult") -> "go.Figure":
     return fig
 
 
-def drawdowns(res: "BacktestResult") -> "go.Figure":
+def drawdowns(res: BacktestResult) -> go.Figure:
     """Drawdown from peak of the strategy and benchmarks."""
     import plotly.graph_objects as go
 
@@ -75,7 +75,7 @@ def drawdowns(res: "BacktestResult") -> "go.Figure":
     return fig
 
 
-def weights(res: "BacktestResult") -> "go.Figure":
+def weights(res: BacktestResult) -> go.Figure:
     """Held weights over time (stacked area, weekly samples), CASH included."""
     import plotly.graph_objects as go
 
@@ -91,7 +91,7 @@ def weights(res: "BacktestResult") -> "go.Figure":
     return fig
 
 
-def turnover_costs(res: "BacktestResult") -> "go.Figure":
+def turnover_costs(res: BacktestResult) -> go.Figure:
     """Traded fraction per rebalance (bars) and cumulative fees and slippage (lines, USD)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -112,7 +112,7 @@ def turnover_costs(res: "BacktestResult") -> "go.Figure":
     return fig
 
 
-def monthly(res: "BacktestResult") -> "go.Figure":
+def monthly(res: BacktestResult) -> go.Figure:
     """Monthly returns heatmap (years x months)."""
     import plotly.graph_objects as go
 
@@ -130,7 +130,7 @@ def monthly(res: "BacktestResult") -> "go.Figure":
     return fig
 
 
-def rolling(res: "BacktestResult") -> "go.Figure":
+def rolling(res: BacktestResult) -> go.Figure:
     """Plot the rolling 90-day Sharpe (left) and volatility (right) of the strategy and BTC."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -153,7 +153,7 @@ def rolling(res: "BacktestResult") -> "go.Figure":
     return fig
 
 
-def diagnostics(res: "BacktestResult") -> "go.Figure | None":
+def diagnostics(res: BacktestResult) -> go.Figure | None:
     """Exposure (1 - CASH) and universe size per decision, and signal scores when present."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -190,7 +190,7 @@ FIGURES = {
 }
 
 
-def all_figures(res: "BacktestResult") -> dict[str, "go.Figure"]:
+def all_figures(res: BacktestResult) -> dict[str, go.Figure]:
     """Every chart that applies to ``res`` (diagnostics only when the strategy reports them)."""
     out = {}
     for key, build in FIGURES.items():

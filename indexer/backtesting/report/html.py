@@ -44,7 +44,7 @@ def _provenance(prov: Any, limit: int = 20_000) -> str:
     return text
 
 
-def render_html(res: "BacktestResult") -> str:
+def render_html(res: BacktestResult) -> str:
     """Return the report as one HTML string."""
     from plotly.offline import get_plotlyjs
 
@@ -124,7 +124,7 @@ initial {st.get("init_cash", 0):,.0f} USD</p>
 """
 
 
-def _membership_html(res: "BacktestResult") -> str:
+def _membership_html(res: BacktestResult) -> str:
     """Point-in-time membership section: members without daily prices and collapsed coins held ("" if none)."""
     from indexer.backtesting.membership_report import collapsed_held, unholdable_members
 
@@ -139,7 +139,7 @@ def _membership_html(res: "BacktestResult") -> str:
     return "".join(parts) + "</section>"
 
 
-def write_html(res: "BacktestResult", path: str | Path) -> Path:
+def write_html(res: BacktestResult, path: str | Path) -> Path:
     """Write the report to ``path`` atomically; returns the path."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)

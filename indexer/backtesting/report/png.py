@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["write_pngs"]
 
 
-def _save(fig: "Figure", path: Path, dpi: int) -> Path:
+def _save(fig: Figure, path: Path, dpi: int) -> Path:
     """Lay out, write and close ``fig``; returns ``path``."""
     import matplotlib.pyplot as plt
 
@@ -27,7 +27,7 @@ def _save(fig: "Figure", path: Path, dpi: int) -> Path:
     return path
 
 
-def write_pngs(res: "BacktestResult", out_dir: str | Path, dpi: int = 110) -> dict[str, Path]:
+def write_pngs(res: BacktestResult, out_dir: str | Path, dpi: int = 110) -> dict[str, Path]:
     """Write ``equity.png``, ``drawdown.png``, ``weights.png`` and ``monthly.png``; returns the paths."""
     import matplotlib
 

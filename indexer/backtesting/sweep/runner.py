@@ -9,9 +9,10 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -140,7 +141,8 @@ def worker_cache() -> RunCache:
 
     It holds signal features of the same data and compiled problems, so a worker computes the
     signals of its data once, not once per trial.  Per thread, because a feature store is extended
-    in place (a Dask worker process with one thread has exactly one)."""
+    in place (a Dask worker process with one thread has exactly one).
+    """
     c = getattr(_WORKER, "cache", None)
     if c is None:
         c = _WORKER.cache = RunCache(sizes={"signals.features": 4})
@@ -154,7 +156,7 @@ def worker_cache_info() -> dict[str, Any]:
     return {**c.info(), "feature_builds": sum(s.builds for s in stores), "feature_stores": len(stores)}
 
 
-def run_trial(trial: int, params: dict[str, Any], data: "MarketData", base_doc: dict[str, Any],
+def run_trial(trial: int, params: dict[str, Any], data: MarketData, base_doc: dict[str, Any],
               spec: SweepSpec, source: str) -> list[dict[str, Any]]:  # fmt: skip
     """Backtest one parameter set under every cost pair; one row per pair (picklable for Dask).
 
@@ -164,7 +166,7 @@ def run_trial(trial: int, params: dict[str, Any], data: "MarketData", base_doc: 
         return _run_trial(trial, params, data, base_doc, spec, source)
 
 
-def _run_trial(trial: int, params: dict[str, Any], data: "MarketData", base_doc: dict[str, Any],
+def _run_trial(trial: int, params: dict[str, Any], data: MarketData, base_doc: dict[str, Any],
                spec: SweepSpec, source: str) -> list[dict[str, Any]]:  # fmt: skip
     from indexer.strategy import Strategy
 
@@ -211,7 +213,7 @@ def _rank(rows: list[dict[str, Any]], spec: SweepSpec, param_keys: list[str]) ->
 
 def run_sweep(
     sweep: str | Path | tuple[SweepSpec, Path],
-    data: "MarketData | None" = None,
+    data: MarketData | None = None,
     *,
     scheduler: str | None = None,
     progress: bool = True,

@@ -15,11 +15,11 @@ Sources (one module each, one cursor each in ``live_state.json``):
 from __future__ import annotations
 
 from indexer.data.live.http import RateLimiter, SourceClient, SourceError
+from indexer.data.live.live_cache import live_root, read_state
 from indexer.data.live.load import load_live
 from indexer.data.live.needs import DEFAULT_MAX_AGE_DAYS, InputNeeds, input_kind, input_source
 from indexer.data.live.refresh import RefreshReport, refresh_inputs
 from indexer.data.live.settings import DEFAULT_FEEDS, LiveSettings
-from indexer.data.live.live_cache import live_root, read_state
 
 __all__ = [
     "RateLimiter",

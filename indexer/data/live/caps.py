@@ -12,15 +12,16 @@ today on are dropped (not final).  Circulating supply = market cap / price
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from indexer.data.sources.coingecko import COINGECKO_IDS, coingecko_url
 from indexer.data.live.http import SourceClient, SourceError
 from indexer.data.live.live_cache import SourceUpdate, read_frame
+from indexer.data.sources.coingecko import COINGECKO_IDS, coingecko_url
 
 __all__ = ["refresh_market_caps", "parse_market_chart", "COINGECKO_LICENCE"]
 

@@ -16,8 +16,8 @@ IP (the client keeps to it).  Licence: Coin Metrics community data, CC BY-NC
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd

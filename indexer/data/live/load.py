@@ -15,11 +15,11 @@ from pathlib import Path
 
 from indexer.data.fetched_data import FETCH_MAX_GAP, load_fetched
 from indexer.data.live.fear_greed import fear_greed_path
-from indexer.data.live.news import read_news_cache
 from indexer.data.live.live_cache import read_frame, read_state
+from indexer.data.live.news import read_news_cache
 from indexer.data.market import MarketData, Sentiment
-from indexer.data.sources.onchain_metrics import metric_panels, read_coinmetrics
 from indexer.data.registry import AssetRegistry
+from indexer.data.sources.onchain_metrics import metric_panels, read_coinmetrics
 from indexer.exceptions import DataError
 
 __all__ = ["load_live"]

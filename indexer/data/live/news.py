@@ -20,8 +20,8 @@ from __future__ import annotations
 import calendar
 import html
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import pandas as pd

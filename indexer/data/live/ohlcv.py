@@ -12,15 +12,16 @@ with a missing or non-positive price, high < low or a negative volume raises
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from indexer.data.sources.ccxt_ohlcv import make_exchange, read_ohlcv_cache, with_retries
 from indexer.data.live.http import SourceError
 from indexer.data.live.live_cache import SourceUpdate
+from indexer.data.sources.ccxt_ohlcv import make_exchange, read_ohlcv_cache, with_retries
 from indexer.exceptions import DataError
 
 __all__ = ["refresh_ohlcv", "ohlcv_path"]

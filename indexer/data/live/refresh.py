@@ -17,15 +17,16 @@ the run may then decide is the freshness check's call
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
+from indexer.data.live.live_cache import SourceUpdate, read_state, write_state
 from indexer.data.live.needs import InputNeeds
 from indexer.data.live.settings import LiveSettings
-from indexer.data.live.live_cache import SourceUpdate, read_state, write_state
 from indexer.exceptions import DataError
 
 __all__ = ["RefreshReport", "refresh_inputs"]

@@ -29,8 +29,8 @@ Output columns: ``timestamp`` (UTC day the text became known, 00:00),
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd

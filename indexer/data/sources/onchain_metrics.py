@@ -9,8 +9,8 @@ where no observation exists; nothing is interpolated).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import pandas as pd

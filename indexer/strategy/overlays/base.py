@@ -8,8 +8,9 @@ they compose in any order and "back on recovery" means the factor returns to 1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,9 +38,10 @@ class OverlayContext:
     Point-in-time ``data`` (rows up to ``as_of``), the weights before any overlay
     (``base_weights``, incl. CASH), the ``previous`` holdings and ``replay(window)``: the value
     path of the strategy's own pre-overlay decisions over the last ``window`` bars (None when
-    the caller cannot replay)."""
+    the caller cannot replay).
+    """
 
-    data: "MarketData"
+    data: MarketData
     as_of: pd.Timestamp
     base_weights: pd.Series
     previous: pd.Series | None = None
@@ -68,7 +70,7 @@ def scale_exposure(weights: pd.Series, factor: float) -> pd.Series:
     return pd.Series(vals, index=index, name=w.name)
 
 
-def basket_returns(data: "MarketData", weights: pd.Series, window: int | None = None) -> pd.Series:
+def basket_returns(data: MarketData, weights: pd.Series, window: int | None = None) -> pd.Series:
     """Daily simple returns of a constant-mix basket of ``weights`` (CASH earns 0), last ``window`` bars.
 
     Missing asset returns (before listing) count as 0, i.e. that slice sits in cash.

@@ -69,7 +69,7 @@ class DrawdownGuard(BaseModel):
     curve: Literal["replay", "constant_mix"] = "replay"
 
     @model_validator(mode="after")
-    def _check(self) -> "DrawdownGuard":
+    def _check(self) -> DrawdownGuard:
         if self.rerisk_drawdown >= self.max_drawdown:
             raise ValueError(
                 f"rerisk_drawdown ({self.rerisk_drawdown}) must be < max_drawdown ({self.max_drawdown})"

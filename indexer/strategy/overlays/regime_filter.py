@@ -71,7 +71,7 @@ class RegimeFilter(BaseModel):
     exposures: list[float] = Field(default_factory=lambda: [1.0, 0.5, 0.0], min_length=2, max_length=3)
 
     @model_validator(mode="after")
-    def _check(self) -> "RegimeFilter":
+    def _check(self) -> RegimeFilter:
         if self.recover_above < self.fear_below:
             raise ValueError(f"recover_above ({self.recover_above}) must be >= fear_below ({self.fear_below})")
         if any(not 0.0 <= x <= 1.0 for x in self.exposures):

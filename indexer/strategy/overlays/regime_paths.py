@@ -25,7 +25,8 @@ block these functions return ``None`` and the overlay computes from the view.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -80,13 +81,13 @@ class _TrendPath(_Path):
         self.level = self.gap = np.empty(0)
         self.state = np.empty(0, dtype=bool)
 
-    def full(self, data: "MarketData") -> None:
+    def full(self, data: MarketData) -> None:
         from indexer.strategy.overlays.regime_filter import market_level
 
         self.level = market_level(data, self.overlay.market).to_numpy(dtype="float64")
         self._finish(0)
 
-    def extend(self, data: "MarketData", m: int) -> None:
+    def extend(self, data: MarketData, m: int) -> None:
         n = len(data.close)
         close = data.close.to_numpy(dtype="float64")
         if self.overlay.market != "cap_weighted":
@@ -107,7 +108,7 @@ class _TrendPath(_Path):
         self._finish(m)
 
     def _finish(self, m: int) -> None:
-        """Moving average, gap and switch state from row ``m`` on (rows before it are kept)."""
+        """Compute the moving average, gap and switch state from row ``m`` on (rows before it are kept)."""
         ov = self.overlay
         ma = pd.Series(self.level).rolling(ov.ma_days, min_periods=ov.ma_days).mean().to_numpy()
         gap = self.level[m:] / ma[m:] - 1.0
@@ -154,7 +155,7 @@ def _store(key: tuple, roots: list[np.ndarray], make: Callable[[ArraysSeen], _P]
     return store
 
 
-def trend_at(data: "MarketData", overlay: Any) -> tuple[bool, float] | None:
+def trend_at(data: MarketData, overlay: Any) -> tuple[bool, float] | None:
     """``(bearish?, level / MA - 1)`` at ``data``'s last bar from the run's path; ``None`` outside a run."""
     close = data.close
     if len(close) == 0:
@@ -182,9 +183,11 @@ def trend_at(data: "MarketData", overlay: Any) -> tuple[bool, float] | None:
         return bool(store.state[n - 1]), float(store.gap[n - 1])
 
 
-def sentiment_at(data: "MarketData", overlay: Any, as_of: pd.Timestamp) -> tuple[pd.Timestamp, bool, float] | None:
-    """``(time of the last value, bearish?, smoothed value)`` of the sentiment index up to ``as_of`` from the
-    run's path; ``None`` outside a run or when there is no value up to ``as_of``."""
+def sentiment_at(data: MarketData, overlay: Any, as_of: pd.Timestamp) -> tuple[pd.Timestamp, bool, float] | None:
+    """Return ``(time of the last value, bearish?, smoothed value)`` of the sentiment index up to ``as_of``.
+
+    Read from the run's path; ``None`` outside a run or when there is no value up to ``as_of``.
+    """
     idx = data.sentiment.index
     if idx is None or len(idx) == 0:
         return None
