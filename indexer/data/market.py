@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -117,34 +118,59 @@ class _SentimentUntil(Sentiment):
         return (Sentiment, (self.index, self.texts))
 
 
-class _KnownBy(Mapping):
+class _LazyCuts(Mapping):
+    """A mapping of tables from ``source``, each cut by :meth:`_cut_one` when first read.
+
+    Pickles as the plain dict it stands for (e.g. to a Dask worker).
+    """
+
+    source: Mapping[str, pd.DataFrame]
+
+    def __init__(self, source: Mapping[str, pd.DataFrame]) -> None:
+        self.source = source
+        self._cut: dict[str, pd.DataFrame] = {}
+
+    @abstractmethod
+    def _cut_one(self, name: str) -> pd.DataFrame:
+        """Return the table ``name`` of ``source``, cut."""
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        """Return the table ``name``, cut on first access."""
+        got = self._cut.get(name)
+        if got is None:
+            got = self._cut[name] = self._cut_one(name)
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the table names."""
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        """Return the number of tables."""
+        return len(self.source)
+
+    def __contains__(self, name: object) -> bool:
+        """Return whether ``name`` is a table."""
+        return name in self.source
+
+    def __reduce__(self) -> tuple:
+        """Pickle as the plain dict this stands for."""
+        return (dict, (dict(self.items()),))
+
+
+class _KnownBy(_LazyCuts):
     """Membership tables cut to the snapshots known at ``as_of`` when first read.
 
     A lazy ``{name: table[table.known_from <= as_of]}``; pickles as that plain dict.
     """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, is_sorted: Mapping[str, bool]) -> None:
-        self.source, self.as_of, self._sorted = tables, as_of, is_sorted
-        self._cut: dict[str, pd.DataFrame] = {}
+        super().__init__(tables)
+        self.as_of, self._sorted = as_of, is_sorted
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        got = self._cut.get(name)
-        if got is None:
-            m = self.source[name]
-            got = self._cut[name] = _known_by(m, m["known_from"], self.as_of, self._sorted[name])
-        return got
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.source)
-
-    def __len__(self) -> int:
-        return len(self.source)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.source
-
-    def __reduce__(self):
-        return (dict, (dict(self.items()),))
+    def _cut_one(self, name: str) -> pd.DataFrame:
+        m = self.source[name]
+        return _known_by(m, m["known_from"], self.as_of, self._sorted[name])
 
 
 def _memo(obj: Any, name: str, make: Any) -> Any:
@@ -171,13 +197,12 @@ def _known_by(frame: pd.DataFrame | pd.Series, times: pd.Index | pd.Series, as_o
     return frame[np.asarray(times <= as_of)] if isinstance(frame, pd.DataFrame) else frame.loc[np.asarray(times <= as_of)]
 
 
-class BarSlice(Mapping):
+class BarSlice(_LazyCuts):
     """Named panels cut to the bars at positions ``start:stop`` on first access (a lazy ``{name: panel.iloc[start:stop]}``).
 
     Point-in-time views of data with dozens of metric panels cut only the panels a strategy reads.
     """
 
-    source: Mapping[str, pd.DataFrame]
     start: int
     stop: int
 
@@ -185,31 +210,11 @@ class BarSlice(Mapping):
         if isinstance(panels, BarSlice):  # a cut of a cut: positions in the original panels
             start, stop = panels.start + start, min(panels.start + stop, panels.stop)
             panels = panels.source
-        self.source, self.start, self.stop = panels, start, max(stop, start)
-        self._cut: dict[str, pd.DataFrame] = {}
+        super().__init__(panels)
+        self.start, self.stop = start, max(stop, start)
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        """Return the panel ``name`` cut to the bars (cut on first access)."""
-        got = self._cut.get(name)
-        if got is None:
-            got = self._cut[name] = self.source[name].iloc[self.start : self.stop]
-        return got
-
-    def __iter__(self) -> Iterator[str]:
-        """Iterate over the panel names."""
-        return iter(self.source)
-
-    def __len__(self) -> int:
-        """Return the number of panels."""
-        return len(self.source)
-
-    def __contains__(self, name: object) -> bool:
-        """Return whether ``name`` is a panel."""
-        return name in self.source
-
-    def __reduce__(self):  # pickled (e.g. to a Dask worker) as the plain dict it stands for
-        """Pickle as the plain dict this stands for (e.g. to a Dask worker)."""
-        return (dict, (dict(self.items()),))
+    def _cut_one(self, name: str) -> pd.DataFrame:
+        return self.source[name].iloc[self.start : self.stop]
 
     def __repr__(self) -> str:
         """Show the panel names and the bar positions."""
