@@ -32,7 +32,7 @@ def root_array(a: np.ndarray) -> np.ndarray:
 
 def panel_roots(data: MarketData) -> list[np.ndarray]:
     """Return the base arrays behind every panel of ``data`` (close, volume, market cap, metrics; views share them)."""
-    from indexer.data.market import BarSlice
+    from indexer.data.views import BarSlice
 
     metrics = data.metrics
     if isinstance(metrics, BarSlice):  # a view's metric panels share the arrays of the panels they are cut from

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from indexer._typing import Panel
 from indexer.data.registry import AssetRegistry, default_registry
+from indexer.data.views import BarSlice, KnownBy, known_by, latest_time, memo
 from indexer.exceptions import DataError
 
 __all__ = ["MarketData", "Sentiment", "BarSlice", "to_utc"]
@@ -60,7 +59,7 @@ class Sentiment:
 
     def _sorted_times(self) -> tuple[bool, bool]:
         """Whether the index's and the texts' times are sorted (memoised)."""
-        return _memo(self, "_sorted", lambda: (
+        return memo(self, "_sorted", lambda: (
             self.index is not None and self.index.index.is_monotonic_increasing,
             self.texts is not None and self.texts["timestamp"].is_monotonic_increasing))  # fmt: skip
 
@@ -68,11 +67,11 @@ class Sentiment:
         """Return a time no index value or text is later than (``Timestamp.min`` when there is none; memoised)."""
 
         def find() -> pd.Timestamp:
-            times = [t for t in (_latest(self.index.index if self.index is not None else None),
-                                 _latest(self.texts["timestamp"] if self.texts is not None else None)) if t is not None]  # fmt: skip
+            times = [t for t in (latest_time(self.index.index if self.index is not None else None),
+                                 latest_time(self.texts["timestamp"] if self.texts is not None else None)) if t is not None]  # fmt: skip
             return max(times) if times else pd.Timestamp.min.tz_localize("UTC")
 
-        return _memo(self, "_horizon_t", find)
+        return memo(self, "_horizon_t", find)
 
 
 class _SentimentUntil(Sentiment):
@@ -100,10 +99,10 @@ class _SentimentUntil(Sentiment):
             idx_sorted, texts_sorted = self.__dict__["_sorted"]
             if name == "index":
                 v = src.index
-                values[name] = None if v is None else _known_by(v, v.index, as_of, idx_sorted)
+                values[name] = None if v is None else known_by(v, v.index, as_of, idx_sorted)
             else:
                 v = src.texts
-                values[name] = None if v is None else _known_by(v, v["timestamp"], as_of, texts_sorted)
+                values[name] = None if v is None else known_by(v, v["timestamp"], as_of, texts_sorted)
         return values[name]
 
     @property
@@ -118,107 +117,6 @@ class _SentimentUntil(Sentiment):
         return (Sentiment, (self.index, self.texts))
 
 
-class _LazyCuts(Mapping):
-    """A mapping of tables from ``source``, each cut by :meth:`_cut_one` when first read.
-
-    Pickles as the plain dict it stands for (e.g. to a Dask worker).
-    """
-
-    source: Mapping[str, pd.DataFrame]
-
-    def __init__(self, source: Mapping[str, pd.DataFrame]) -> None:
-        self.source = source
-        self._cut: dict[str, pd.DataFrame] = {}
-
-    @abstractmethod
-    def _cut_one(self, name: str) -> pd.DataFrame:
-        """Return the table ``name`` of ``source``, cut."""
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        """Return the table ``name``, cut on first access."""
-        got = self._cut.get(name)
-        if got is None:
-            got = self._cut[name] = self._cut_one(name)
-        return got
-
-    def __iter__(self) -> Iterator[str]:
-        """Iterate over the table names."""
-        return iter(self.source)
-
-    def __len__(self) -> int:
-        """Return the number of tables."""
-        return len(self.source)
-
-    def __contains__(self, name: object) -> bool:
-        """Return whether ``name`` is a table."""
-        return name in self.source
-
-    def __reduce__(self) -> tuple:
-        """Pickle as the plain dict this stands for."""
-        return (dict, (dict(self.items()),))
-
-
-class _KnownBy(_LazyCuts):
-    """Membership tables cut to the snapshots known at ``as_of`` when first read.
-
-    A lazy ``{name: table[table.known_from <= as_of]}``; pickles as that plain dict.
-    """
-
-    def __init__(self, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, is_sorted: Mapping[str, bool]) -> None:
-        super().__init__(tables)
-        self.as_of, self._sorted = as_of, is_sorted
-
-    def _cut_one(self, name: str) -> pd.DataFrame:
-        m = self.source[name]
-        return _known_by(m, m["known_from"], self.as_of, self._sorted[name])
-
-
-def _memo(obj: Any, name: str, make: Any) -> Any:
-    """``obj.<name>``, computed by ``make()`` on first use (a frozen dataclass's derived, immutable fact)."""
-    got = obj.__dict__.get(name)
-    if got is None:
-        got = make()
-        object.__setattr__(obj, name, got)
-    return got
-
-
-def _latest(times: pd.Index | pd.Series | None) -> pd.Timestamp | None:
-    if times is None or len(times) == 0:
-        return None
-    if times.isna().any():  # an undated row is never "known by" a time: no shortcut
-        return pd.Timestamp.max.tz_localize("UTC")
-    return to_utc(times.max())
-
-
-def _known_by(frame: pd.DataFrame | pd.Series, times: pd.Index | pd.Series, as_of: pd.Timestamp, is_sorted: bool):
-    """Rows of ``frame`` whose ``times`` are <= ``as_of``: a positional cut when the times are sorted, else a mask."""
-    if is_sorted:
-        return frame.iloc[: int(times.searchsorted(as_of, side="right"))]
-    return frame[np.asarray(times <= as_of)] if isinstance(frame, pd.DataFrame) else frame.loc[np.asarray(times <= as_of)]
-
-
-class BarSlice(_LazyCuts):
-    """Named panels cut to the bars at positions ``start:stop`` on first access (a lazy ``{name: panel.iloc[start:stop]}``).
-
-    Point-in-time views of data with dozens of metric panels cut only the panels a strategy reads.
-    """
-
-    start: int
-    stop: int
-
-    def __init__(self, panels: Mapping[str, pd.DataFrame], start: int, stop: int) -> None:
-        if isinstance(panels, BarSlice):  # a cut of a cut: positions in the original panels
-            start, stop = panels.start + start, min(panels.start + stop, panels.stop)
-            panels = panels.source
-        super().__init__(panels)
-        self.start, self.stop = start, max(stop, start)
-
-    def _cut_one(self, name: str) -> pd.DataFrame:
-        return self.source[name].iloc[self.start : self.stop]
-
-    def __repr__(self) -> str:
-        """Show the panel names and the bar positions."""
-        return f"BarSlice({list(self.source)}, bars {self.start}:{self.stop})"
 
 
 @dataclass(frozen=True, repr=False)
@@ -319,11 +217,11 @@ class MarketData:
         n = int(idx.searchsorted(t, side="right"))
         if n == len(idx) and self._horizon() <= t:
             return self
-        srt = _memo(self, "_sorted", lambda: {k: m["known_from"].is_monotonic_increasing for k, m in self.membership.items()})
+        srt = memo(self, "_sorted", lambda: {k: m["known_from"].is_monotonic_increasing for k, m in self.membership.items()})
         view = self._view(
             self.bars(0, n),
             sentiment=self.sentiment.until(t),
-            membership=_KnownBy(self.membership, t, srt) if self.membership else {},
+            membership=KnownBy(self.membership, t, srt) if self.membership else {},
         )
         object.__setattr__(view, "_sorted", srt)  # a prefix of sorted rows is sorted
         object.__setattr__(view, "_horizon_t", min(self._horizon(), t))  # nothing in the view is later than t
@@ -347,9 +245,9 @@ class MarketData:
 
         def find() -> pd.Timestamp:
             times = [self.sentiment.horizon()]
-            return max(times + [t for t in (_latest(m["known_from"]) for m in self.membership.values()) if t is not None])
+            return max(times + [t for t in (latest_time(m["known_from"]) for m in self.membership.values()) if t is not None])
 
-        return _memo(self, "_horizon_t", find)
+        return memo(self, "_horizon_t", find)
 
     def bars(self, start: int, stop: int) -> MarketData:
         """Return the bars at positions ``start:stop`` of every panel (views; metric panels cut when first read).

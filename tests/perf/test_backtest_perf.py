@@ -149,7 +149,8 @@ def test_cli_cold_start(benchmark, reference, tmp_path):
     """``indexer backtest`` in a fresh interpreter; the reference data cache and numba's cache are warm."""
     env = {**os.environ, "COLUMNS": "120"}
     cmd = [sys.executable, "-m", "indexer", "backtest", str(REPO / "strategies" / "top10_capped.yaml"),
-           "--start", "2025-06-01", "--no-benchmarks", "--no-report", "--out", str(tmp_path / "out")]  # fmt: skip
+           "--start", "2025-06-01", "--no-benchmarks", "--no-report", "--out", str(tmp_path / "out"),
+           "--overwrite"]  # fmt: skip  (the warm-up run wrote the folder)
     if not benchmark.disabled:  # warm numba's on-disk cache and the OS file cache first
         warm = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         assert warm.returncode == 0, warm.stderr[-2000:]

@@ -170,7 +170,7 @@ def test_walk_forward(benchmark, universes, universe: str, library: str) -> None
         TIMES[(universe, library)] = per
 
 
-def test_zz_ratio_table(universes) -> None:
+def test_zz_ratio_table(universes, perf_table) -> None:
     """Print ms per rebalance and the speed-up over the fastest peer (needs --benchmark-enable)."""
     if not TIMES:
         pytest.skip("timings are collected only with --benchmark-enable")
@@ -185,6 +185,7 @@ def test_zz_ratio_table(universes) -> None:
         lines.append(f"| {name} | {steps[0].returns.shape[1]} | {t['indexer']:.2f} | {t['pypfopt']:.2f} | "
                      f"{t['skfolio']:.2f} | {fastest_peer / t['indexer']:.1f}x |")
     print("\n" + "\n".join(lines))
+    perf_table("optimiser walk-forward (tests/perf/test_optimiser_perf.py; ms per rebalance)", "\n".join(lines))
     for u in ("real100", "synthetic300"):
         t = {lib: TIMES[(u, lib)] for lib in RUNNERS}
         assert t["indexer"] < min(t["pypfopt"], t["skfolio"]), f"indexer slower than a peer on {u}"
