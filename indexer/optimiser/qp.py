@@ -153,24 +153,31 @@ def solve_daqp(f: Formulation) -> tuple[np.ndarray, float, dict[str, Any]]:
     return w, cash, diag
 
 
-def _row_block(r: Rows, n: int, m: int) -> sp.csc_matrix:
+def _row_block(r: Rows, n: int, m: int) -> np.ndarray:
     """``r``'s coefficients placed on ``(w, cash)`` or on the trade variables ``(t, t_cash)`` of ``x`` (m columns)."""
     left = n + 1 if r.on_trades else 0
-    right = m - left - n - 1
-    return sp.hstack([sp.csc_matrix((r.m, left)), sp.csc_matrix(r.A), sp.csc_matrix(r.cash[:, None]),
-                      sp.csc_matrix((r.m, right))], format="csc")
+    block = np.zeros((r.m, m))
+    block[:, left : left + n] = r.A
+    block[:, left + n] = r.cash
+    return block
 
 
 def solve_clarabel(f: Formulation) -> tuple[np.ndarray, float, dict[str, Any]]:
-    """Solve with Clarabel over ``[w, cash, (t, t_cash)]``; returns (weights, CASH, diagnostics) or raises :class:`QPFailed`."""
+    """Solve with Clarabel over ``[w, cash, (t, t_cash)]``; returns (weights, CASH, diagnostics) or raises :class:`QPFailed`.
+
+    The problem is small and dense (tens of assets): it is assembled as dense arrays and handed to
+    Clarabel in CSC form once (building it from many small scipy.sparse blocks cost more than the solve).
+    """
     import clarabel
 
     n = f.inputs.n
     trades = f.uses_trades
     m = 2 * n + 2 if trades else n + 1
     Pw, qw, p_cash, q_cash = _quadratic(f)
-    P = sp.block_diag([sp.csc_matrix(np.triu(Pw)), sp.csc_matrix([[p_cash]]), sp.csc_matrix((m - n - 1, m - n - 1))],
-                      format="csc")
+    P_dense = np.zeros((m, m))
+    P_dense[:n, :n] = np.triu(Pw)
+    P_dense[n, n] = p_cash
+    P = sp.csc_matrix(P_dense)
     q = np.zeros(m)
     q[:n], q[n] = qw, q_cash
     for t in f.terms.values():
@@ -179,12 +186,13 @@ def solve_clarabel(f: Formulation) -> tuple[np.ndarray, float, dict[str, Any]]:
             q[2 * n + 1] += t.trade_costs[1]
 
     lo, hi, cash_lo, cash_hi = _bounds(f)
-    eq_rows: list[Any] = []  # A x == b
+    eq_rows: list[np.ndarray] = []  # A x == b
     eq_rhs: list[Any] = []
-    rows: list[Any] = []  # A x <= b
+    rows: list[np.ndarray] = []  # A x <= b
     rhs: list[Any] = []
-    pick = sp.eye(n, m, format="csc")
-    cash_row = sp.csc_matrix(([1.0], ([0], [n])), shape=(1, m))
+    pick = np.eye(n, m)
+    cash_row = np.zeros((1, m))
+    cash_row[0, n] = 1.0
     for bound, sign in ((lo, -1.0), (hi, 1.0)):
         finite = np.flatnonzero(np.isfinite(bound))
         rows.append(sign * pick[finite])
@@ -207,11 +215,13 @@ def solve_clarabel(f: Formulation) -> tuple[np.ndarray, float, dict[str, Any]]:
             rhs.append(-r.lower)
     if trades:
         prev, prev_cash, _ = f.inputs.previous
-        t_sel = sp.hstack([sp.csc_matrix((n, n + 1)), sp.eye(n), sp.csc_matrix((n, 1))])
-        tc_row = sp.csc_matrix(([1.0], ([0], [2 * n + 1])), shape=(1, m))
+        t_sel = np.zeros((n, m))
+        t_sel[:, n + 1 : 2 * n + 1] = np.eye(n)
+        tc_row = np.zeros((1, m))
+        tc_row[0, 2 * n + 1] = 1.0
         rows += [pick - t_sel, -pick - t_sel, cash_row - tc_row, -cash_row - tc_row]
         rhs += [prev, -prev, [prev_cash], [-prev_cash]]
-    A = sp.vstack([*eq_rows, *rows], format="csc")
+    A = sp.csc_matrix(np.vstack([*eq_rows, *rows]))
     b = np.concatenate([np.asarray(x, dtype="float64").reshape(-1) for x in [*eq_rhs, *rhs]])
     n_eq = sum(x.shape[0] for x in eq_rows)
     cones = ([clarabel.ZeroConeT(n_eq)] if n_eq else []) + [clarabel.NonnegativeConeT(A.shape[0] - n_eq)]
