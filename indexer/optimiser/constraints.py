@@ -9,7 +9,7 @@ constraint means adding its setting to :class:`ConstraintsSpec` and one
 Users add constraints without touching this module:
 
 * ``linear``: rows ``min <= sum(coefficient x weight) <= max`` by asset or by
-  registry group (:class:`LinearConstraint`); data, so every back end uses them;
+  registry group (:class:`~indexer.optimiser.user_constraints.LinearConstraint`); data, so every back end uses them;
 * ``custom``: callables ``fn(w, ctx) -> cvxpy constraint(s)`` (or their dotted
   paths in a strategy file) receiving the cvxpy weight variable and the
   :class:`~indexer.optimiser.cvxpy_problem.ProblemContext`; solved by cvxpy.
@@ -17,11 +17,9 @@ Users add constraints without touching this module:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_valid
 from indexer._typing import CASH
 from indexer.exceptions import OptimisationError
 from indexer.optimiser.terms import Rows, Terms
+from indexer.optimiser.user_constraints import (
+    CustomConstraint,
+    LinearConstraint,
+    dotted_name,
+    linear_from_matrix,
+    resolve_custom,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.optimiser.cvxpy_problem import ProblemContext
@@ -47,10 +52,6 @@ __all__ = [
     "custom_callables",
 ]
 
-#: A user constraint: ``fn(w, ctx) -> cvxpy constraint or list of them``.
-CustomConstraint = Callable[[Any, "ProblemContext"], Any]
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -66,106 +67,6 @@ class AssetBounds(_Strict):
         if self.min > self.max:
             raise ValueError(f"min {self.min} > max {self.max}")
         return self
-
-
-def _finite(v: Any, what: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ValueError(f"{what} must be a finite number, got {v!r}")
-    return float(v)
-
-
-class LinearConstraint(_Strict):
-    """One linear constraint ``min <= sum(coefficient x weight) <= max`` (fractions of portfolio value).
-
-    Exactly one of ``assets`` (coefficients by symbol; ``CASH`` is the cash
-    line) and ``group`` (a registry theme or kind: coefficient 1 for each
-    member); at least one of ``min`` and ``max``.  ``name`` labels it in
-    diagnostics and errors.  An asset not eligible at a date holds 0 (its
-    coefficient drops out).
-    """
-
-    name: str | None = None
-    assets: dict[str, float] | None = None
-    group: str | None = None
-    min: float | None = None
-    max: float | None = None
-
-    @field_validator("assets")
-    @classmethod
-    def _coefficients(cls, v: dict[str, float] | None) -> dict[str, float] | None:
-        if v is None:
-            return v
-        if not v:
-            raise ValueError("assets is empty: give coefficients by symbol, e.g. {BTC: 1, ETH: 1}")
-        return {str(a): _finite(x, f"coefficient of {a}") for a, x in v.items()}
-
-    @field_validator("min", "max")
-    @classmethod
-    def _bound(cls, v: float | None) -> float | None:
-        return None if v is None else _finite(v, "min / max")
-
-    @model_validator(mode="after")
-    def _complete(self) -> LinearConstraint:
-        if (self.assets is None) == (self.group is None):
-            raise ValueError("a linear constraint needs exactly one of assets (coefficients by symbol) or group")
-        if self.min is None and self.max is None:
-            raise ValueError(f"linear constraint {self.label()!r} needs min or max")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"linear constraint {self.label()!r}: min {self.min} > max {self.max}")
-        return self
-
-    def label(self) -> str:
-        """``name``, else the expression."""
-        return self.name or self.expression()
-
-    def expression(self) -> str:
-        """``BTC + ETH``, ``2 BTC + -1 ETH`` or ``group defi``."""
-        if self.group is not None:
-            return f"group {self.group}"
-        return " + ".join(a if c == 1 else f"{c:g} {a}" for a, c in (self.assets or {}).items())
-
-    def text(self) -> str:
-        """``[name: ]min <= expression <= max`` (a missing side left out)."""
-        lo = "" if self.min is None else f"{self.min:g} <= "
-        hi = "" if self.max is None else f" <= {self.max:g}"
-        name = f"{self.name}: " if self.name else ""
-        return f"{name}{lo}{self.expression()}{hi}"
-
-
-def _linear_from_matrix(v: Any) -> Any:
-    """Return ``(A, b)``: a DataFrame (rows x assets, CASH allowed) and ``b`` -> rows ``A w <= b``."""
-    if not (isinstance(v, tuple) and len(v) == 2):
-        return v
-    import pandas as pd
-
-    A, b = v
-    if not isinstance(A, pd.DataFrame):
-        raise ValueError(f"linear=(A, b): A must be a DataFrame with one column per asset, got {type(A).__name__}")
-    b = np.asarray(b, dtype="float64").reshape(-1)
-    if len(b) != A.shape[0]:
-        raise ValueError(f"linear=(A, b): A has {A.shape[0]} rows but b has {len(b)} values")
-    return [{"name": str(r), "assets": {str(a): float(x) for a, x in row.items() if x != 0}, "max": float(bi)}
-            for (r, row), bi in zip(A.iterrows(), b, strict=True)]
-
-
-def _dotted(fn: Any) -> str:
-    return fn if isinstance(fn, str) else f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-
-
-def _resolve(entry: str | CustomConstraint) -> CustomConstraint:
-    """Return a custom constraint callable from itself or its dotted path ``pkg.module.function``."""
-    if callable(entry):
-        return entry
-    mod, _, attr = str(entry).rpartition(".")
-    if not mod:
-        raise ValueError(f"custom constraint {entry!r}: give a dotted path pkg.module.function")
-    try:
-        fn = getattr(import_module(mod), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"custom constraint {entry!r}: cannot import {attr!r} from {mod!r}: {exc}") from None
-    if not callable(fn):
-        raise ValueError(f"custom constraint {entry!r} is not callable")
-    return fn
 
 
 class ConstraintsSpec(_Strict):
@@ -226,7 +127,7 @@ class ConstraintsSpec(_Strict):
     @field_validator("linear", mode="before")
     @classmethod
     def _linear_matrix(cls, v: Any) -> Any:
-        return _linear_from_matrix(v)
+        return linear_from_matrix(v)
 
     @field_validator("custom", mode="before")
     @classmethod
@@ -238,14 +139,14 @@ class ConstraintsSpec(_Strict):
     def _importable(cls, v: list[Any]) -> list[Any]:
         for i, entry in enumerate(v):
             try:
-                _resolve(entry)
+                resolve_custom(entry)
             except ValueError as exc:
                 raise ValueError(f"custom[{i}]: {exc}") from None
         return v
 
     @field_serializer("custom", when_used="json")
     def _custom_paths(self, v: list[Any]) -> list[str]:
-        return [_dotted(f) for f in v]
+        return [dotted_name(f) for f in v]
 
     @model_validator(mode="after")
     def _ordered(self) -> ConstraintsSpec:
@@ -400,7 +301,7 @@ def _members(i: Inputs, group: str, where: str) -> np.ndarray:
 
 def custom_callables(c: ConstraintsSpec) -> list[CustomConstraint]:
     """Return the user's constraint callables (dotted paths imported)."""
-    return [_resolve(e) for e in c.custom]
+    return [resolve_custom(e) for e in c.custom]
 
 
 def _custom(w: Any, ctx: ProblemContext) -> list[Any]:
@@ -409,10 +310,10 @@ def _custom(w: Any, ctx: ProblemContext) -> list[Any]:
         try:
             got = fn(w, ctx)
         except Exception as exc:  # noqa: BLE001 - a user callable's failure is named
-            raise OptimisationError(f"custom constraint {_dotted(fn)} raised {exc!r}") from exc
+            raise OptimisationError(f"custom constraint {dotted_name(fn)} raised {exc!r}") from exc
         got = list(got) if isinstance(got, (list, tuple)) else [got]
         if not got or not all(hasattr(g, "is_dcp") for g in got):
-            raise OptimisationError(f"custom constraint {_dotted(fn)} must return cvxpy constraint(s), got {got!r}")
+            raise OptimisationError(f"custom constraint {dotted_name(fn)} must return cvxpy constraint(s), got {got!r}")
         out += got
     return out
 
@@ -442,7 +343,7 @@ CONSTRAINTS: dict[str, Constraint] = {
                    terms=_stablecoin),
         Constraint("linear", ("linear",), lambda c: "linear (" + "; ".join(lc.text() for lc in c.linear) + ")",
                    terms=_linear),
-        Constraint("custom", ("custom",), lambda c: "custom (" + ", ".join(_dotted(f) for f in c.custom) + ")",
+        Constraint("custom", ("custom",), lambda c: "custom (" + ", ".join(dotted_name(f) for f in c.custom) + ")",
                    conic=_custom),
     )
 }
