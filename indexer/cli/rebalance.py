@@ -103,10 +103,9 @@ def register(app: typer.Typer) -> None:
 
             assert isinstance(broker, CcxtBroker)  # --live always trades through ccxt
             decisions = DecisionLog(data_dir() / "decisions", broker.account_key)
-            prior = decisions.load(strategy, as_of)
-            if prior is not None and redecide:
+            if redecide:  # before reading it: --redecide also replaces a record that cannot be read
                 decisions.forget(strategy, as_of)
-            elif prior is not None:
+            elif (prior := decisions.load(strategy, as_of)) is not None:
                 console.print(f"[dim]{prior.note} (--redecide asks the strategy again)[/]")
         hooks = _cli_hooks(live=live, yes=yes, dry_run=dry_run)
         console.print(f"[bold]{strategy.name}[/] -> {mode} ({settings.exchange.id}), target as of {as_of:%Y-%m-%d}")

@@ -114,6 +114,30 @@ def test_cli_reaches_the_target_and_a_rerun_places_nothing(reference, usd, base,
         sim.stop()
 
 
+def test_cli_unreadable_decision_record_is_named_and_redecide_replaces_it(reference, usd, base, tmp_path):
+    from indexer.config import data_dir
+
+    sim = make_sim(usd, start_balances("cash", usd, base))
+    try:
+        first = _rebalance(_config(sim, tmp_path), "top10_capped")
+        assert first.exit_code == 0, first.output
+        records = sorted((data_dir() / "decisions").glob("top10_capped-*.json"))
+        assert records, "the first live run records its decision"
+        for p in records:
+            p.write_text("{not json")
+        n = len(sim.engine.orders)
+        bad = _rebalance(_config(sim, tmp_path), "top10_capped")
+        assert bad.exit_code != 0
+        flat = " ".join(bad.output.split())
+        assert "decision record" in flat and "unreadable" in flat and "--redecide" in flat, bad.output
+        assert len(sim.engine.orders) == n  # nothing sent on an unreadable record
+        fixed = _rebalance(_config(sim, tmp_path), "top10_capped", "--redecide")
+        assert fixed.exit_code == 0 and "nothing to trade" in fixed.output, fixed.output
+        assert len(sim.engine.orders) == n
+    finally:
+        sim.stop()
+
+
 @pytest.mark.parametrize("name", ["top10_capped", "ai_index"])
 def test_cli_half_done_account_is_repaired_by_the_next_run(reference, usd, base, tmp_path, name):
     sim = make_sim(usd, start_balances("drifted", usd, base))
