@@ -78,11 +78,12 @@ def cap_weights(raw: np.ndarray, cap: float | np.ndarray, total: float = 1.0, *,
 
 def market_cap_weights(ctx: WeighContext, power: float = 1.0) -> np.ndarray:
     """Weights proportional to ``market_cap ** power`` (1 = cap weights, 0.5 = square root)."""
-    mc = ctx.series("market_cap")
-    bad = mc[mc <= 0]
-    if len(bad):
-        raise OptimisationError(f"market cap must be > 0 for market_cap weighting; got {bad.to_dict()}")
-    raw = mc.to_numpy() ** float(power)
+    mc = ctx.series("market_cap").to_numpy()
+    bad = mc <= 0
+    if bad.any():
+        got = {a: float(v) for a, v, b in zip(ctx.assets, mc, bad, strict=True) if b}
+        raise OptimisationError(f"market cap must be > 0 for market_cap weighting; got {got}")
+    raw = mc ** float(power)
     return raw / raw.sum()
 
 

@@ -151,7 +151,8 @@ class WeighContext:
         s = getattr(self, name)
         if s is None:
             raise OptimisationError(f"this objective needs WeighContext.{name}")
-        s = pd.Series(s, dtype="float64", copy=False)
+        if not (isinstance(s, pd.Series) and s.dtype == np.float64):
+            s = pd.Series(s, dtype="float64", copy=False)
         if not s.index.equals(self.index):
             s = s.reindex(self.index)
         ok = np.isfinite(s.to_numpy())

@@ -9,15 +9,16 @@ import pandas as pd
 
 from indexer._typing import CASH
 from indexer.optimiser import WeighContext, solve
+from indexer.optimiser.closed_form import NATIVE_SETTINGS
 from indexer.optimiser.objectives import objective, objective_names
 from indexer.strategy.missing_prices import apply_missing_prices
 from indexer.strategy.spec import StrategySpec
-from indexer.universe import latest_market_cap, select_universe
+from indexer.universe import latest_cap_values, select_universe
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
 
-__all__ = ["base_portfolio", "RETURNS_OBJECTIVES", "VOLUME_WINDOW", "needs_returns"]
+__all__ = ["base_portfolio", "RETURNS_OBJECTIVES", "VOLUME_WINDOW", "needs_returns", "reads_returns"]
 
 #: Built-in objectives (and fallbacks) that need a returns window with >= 2 observations per asset:
 #: the one closed form that reads returns, and every convex objective (registered ones say so in ``reads``).
@@ -30,6 +31,18 @@ def needs_returns(spec: StrategySpec) -> bool:
     """Whether the optimiser (or a fallback) reads the returns window."""
     o = spec.optimiser
     return "returns" in o.definition.reads or any(f in RETURNS_OBJECTIVES for f in o.fallback)
+
+
+def reads_returns(spec: StrategySpec) -> bool:
+    """Whether a decision's optimiser call may read the returns window.
+
+    The objective or a fallback reads it (:func:`needs_returns`), or a solver or projection runs (convex
+    objectives, penalties, constraints a closed form does not honour itself); a plain closed form does not.
+    """
+    o = spec.optimiser
+    if needs_returns(spec) or not o.is_closed_form or o.penalties.any:
+        return True
+    return any(k not in NATIVE_SETTINGS for k in o.constraints.active())
 
 
 def _returns_window(pit: MarketData, assets: list[str], window: int, pos: np.ndarray) -> pd.DataFrame:
@@ -61,8 +74,9 @@ def base_portfolio(
     assets = list(uni.assets)
     log = list(uni.log)
     col_pos = {c: j for j, c in enumerate(pit.close.columns.tolist())}
-    returns = _returns_window(pit, assets, spec.estimation_window, np.array([col_pos[a] for a in assets], dtype=int))
-    if needs_returns(spec) and assets:
+    returns = (_returns_window(pit, assets, spec.estimation_window, np.array([col_pos[a] for a in assets], dtype=int))
+               if reads_returns(spec) else None)
+    if returns is not None and needs_returns(spec) and assets:
         counts = dict(zip(assets, returns.notna().sum().tolist(), strict=True))
         short = [a for a in assets if counts[a] < 2]
         for a in short:
@@ -95,9 +109,9 @@ def base_portfolio(
     if pit.volume is not None and spec.optimiser.constraints.liquidity is not None:
         volume = pit.volume.iloc[-VOLUME_WINDOW:, pos].mean()
     mcap = None
-    if pit.market_cap is not None:
-        caps = latest_market_cap(pit, spec.universe.max_stale_days)
-        mcap = pd.Series(caps.to_numpy()[pos], index=index, name=caps.name)
+    if pit.market_cap is not None:  # latest_market_cap's values of the assets, named by the last bar
+        caps = latest_cap_values(pit, spec.universe.max_stale_days)
+        mcap = pd.Series(caps[pos], index=index, name=pit.close.index[-1] if len(pit.market_cap) else None)
     if uni.membership is not None:  # the snapshot's market caps (point-in-time, the index methodology's own)
         snap = uni.membership["chosen"].set_index("asset")["market_cap"].reindex(assets).astype("float64")
         mcap = snap if mcap is None else snap.fillna(mcap)  # forced includes outside the snapshot: the data's cap

@@ -14,7 +14,7 @@ from indexer.universe.compliance import (
     enforce_weights,
     screen_assets,
 )
-from indexer.universe.select import UniverseResult, latest_market_cap, median_volume, select_universe
+from indexer.universe.select import UniverseResult, latest_cap_values, latest_market_cap, median_volume, select_universe
 from indexer.universe.spec import KNOWN_THEMES, BufferSpec, UniverseSpec
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "UniverseResult",
     "select_universe",
     "latest_market_cap",
+    "latest_cap_values",
     "median_volume",
     "COMPLIANCE_RULES",
     "InvestorProfile",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,25 +19,31 @@ from indexer.universe.spec import UniverseSpec
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.data.market import MarketData
 
-__all__ = ["UniverseResult", "select_universe", "latest_market_cap", "median_volume"]
+__all__ = ["UniverseResult", "select_universe", "latest_market_cap", "latest_cap_values", "median_volume"]
 
 
 @dataclass(frozen=True)
 class UniverseResult:
     """Selected ``assets`` (best rank first), the exclusion ``log`` and the ``ranks`` of eligible assets.
 
-    With ``spec.membership``: ``membership`` holds ``{source, snapshot, chosen
+    ``rank_of`` maps each eligible asset to its rank (1 = best); :attr:`ranks` is the same as a Series,
+    built when first read.  With ``spec.membership``: ``membership`` holds ``{source, snapshot, chosen
     (DataFrame of the chosen members: asset, symbol, name, rank, market_cap,
     price), missing: [{asset, symbol, name, rank, reason}]}``.
     """
 
     assets: list[str]
     log: list[dict[str, Any]] = field(default_factory=list)
-    ranks: pd.Series = field(default_factory=lambda: pd.Series(dtype="float64"))
+    rank_of: dict[str, float] = field(default_factory=dict)
     membership: dict[str, Any] | None = None
 
+    @cached_property
+    def ranks(self) -> pd.Series:
+        """Rank (1 = best, float) of each eligible asset, best first."""
+        return pd.Series(self.rank_of, dtype="float64")
 
-def _latest_cap_values(data: MarketData, max_stale_days: int) -> np.ndarray:
+
+def latest_cap_values(data: MarketData, max_stale_days: int) -> np.ndarray:
     """:func:`latest_market_cap`'s values, in column order."""
     n_cols = data.close.shape[1]
     if data.market_cap is None:
@@ -51,7 +58,7 @@ def _latest_cap_values(data: MarketData, max_stale_days: int) -> np.ndarray:
 
 def latest_market_cap(data: MarketData, max_stale_days: int = 35) -> pd.Series:
     """Latest known market cap (USD) per asset, NaN when older than ``max_stale_days`` bars or absent."""
-    vals = _latest_cap_values(data, max_stale_days)
+    vals = latest_cap_values(data, max_stale_days)
     if data.market_cap is None:
         return pd.Series(vals, index=data.close.columns, dtype="float64")
     if not len(data.market_cap):
@@ -161,8 +168,8 @@ def _select_members(data: MarketData, spec: UniverseSpec, screen: Any, log: list
             continue
         assets.append(s)
         log.append({"stage": "universe", "rule": "include", "asset": s, "action": "included", "detail": f"{s} forced by universe.include"})
-    ranks = pd.Series({r.asset: float(r.rank) for r in res.chosen.itertuples(index=False)}, dtype="float64")
-    return UniverseResult(assets=assets, log=log, ranks=ranks, membership=info)
+    ranks = {r.asset: float(r.rank) for r in res.chosen.itertuples(index=False)}
+    return UniverseResult(assets=assets, log=log, rank_of=ranks, membership=info)
 
 
 def select_universe(
@@ -196,15 +203,15 @@ def select_universe(
     screen = _static_screen(data, spec, log)
     if spec.membership is not None:
         return _select_members(data, spec, screen, log, compliance)
-    last = data.close.iloc[-1]
     cands = _priced_candidates(data, spec, screen, log)
     eligible, key = _eligible(data, spec, cands, log)
     if compliance is not None:
         eligible, clog = screen_assets(eligible, compliance.profile, compliance.rules, data.assets)
         log.extend(clog)
     chosen, ranks = _rank_and_pick(eligible, key, spec, previous, log)
-    log = _force_includes(chosen, spec, last, compliance, data, log)
-    return UniverseResult(assets=chosen, log=log, ranks=ranks)
+    if spec.include:
+        log = _force_includes(chosen, spec, data.close.iloc[-1], compliance, data, log)
+    return UniverseResult(assets=chosen, log=log, rank_of=ranks)
 
 
 def _excluded(asset: str, rule: str, detail: str) -> dict[str, Any]:
@@ -236,7 +243,7 @@ def _static_screen(data: MarketData, spec: UniverseSpec, log: list[dict[str, Any
 def _priced_candidates(data: MarketData, spec: UniverseSpec, screen: Callable[[str], bool],
                        log: list[dict[str, Any]]) -> list[str]:
     """Assets priced at the last bar that pass the registry screens and, when set, ``tradable_on``."""
-    last = data.close.iloc[-1].to_numpy(dtype="float64")
+    last = data.close.to_numpy(dtype="float64")[-1]
     # not trading at as_of: not a candidate (not logged, it would flood the log)
     cands = [s for s, px in zip(data.symbols, last, strict=True) if np.isfinite(px) and screen(s)]
     if spec.tradable_on:
@@ -256,11 +263,11 @@ def _eligible(data: MarketData, spec: UniverseSpec, cands: list[str],
     needs_vol = spec.min_median_volume_usd > 0 or spec.rank_by == "volume"
     if needs_vol and data.volume is None:
         raise DataError("universe: min_median_volume_usd / rank_by=volume need a volume panel, the data has none")
-    vol = dict(zip(symbols, _median_volume_values(data, spec.volume_window_days).tolist(), strict=True))
+    vol = dict(zip(symbols, _median_volume_values(data, spec.volume_window_days).tolist(), strict=True)) if needs_vol else {}
     needs_cap = spec.rank_by == "market_cap" or spec.min_market_cap_usd > 0
     if needs_cap and data.market_cap is None:
         raise DataError("universe: rank_by=market_cap / min_market_cap_usd need a market_cap panel, the data has none")
-    cap = dict(zip(symbols, _latest_cap_values(data, spec.max_stale_days).tolist(), strict=True))
+    cap = dict(zip(symbols, latest_cap_values(data, spec.max_stale_days).tolist(), strict=True))
 
     eligible: list[str] = []
     for s in cands:
@@ -280,11 +287,13 @@ def _eligible(data: MarketData, spec: UniverseSpec, cands: list[str],
 
 
 def _rank_and_pick(eligible: list[str], key: dict[str, float], spec: UniverseSpec, previous: pd.Series | None,
-                   log: list[dict[str, Any]]) -> tuple[list[str], pd.Series]:
-    """Rank ``eligible`` by ``key`` (descending, ties by symbol), apply ``top_n`` and the buffer; log the rest."""
+                   log: list[dict[str, Any]]) -> tuple[list[str], dict[str, float]]:
+    """Rank ``eligible`` by ``key`` (descending, ties by symbol), apply ``top_n`` and the buffer; log the rest.
+
+    Returns the chosen assets and the rank (1 = best) of every eligible one.
+    """
     ranked = sorted(eligible, key=lambda s: (-float(key[s]), s))
-    ranks = (pd.Series(np.arange(1.0, len(ranked) + 1.0), index=pd.Index(ranked), dtype="float64") if ranked
-             else pd.Series({}, dtype="float64"))  # fmt: skip
+    ranks = {s: float(i + 1) for i, s in enumerate(ranked)}
     chosen = _pick_ranked(ranked, spec, _held(previous))
     picked = set(chosen)
     for i, s in enumerate(ranked):
