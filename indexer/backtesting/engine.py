@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from indexer._typing import CASH, StrategyLike
@@ -81,6 +82,18 @@ def _to_utc(t: Any) -> pd.Timestamp | None:
     return None if t is None else to_utc(t)
 
 
+def _target_table(targets: list[Any], cols: list[str]) -> pd.DataFrame:
+    """Target weights per decision (rows ``as_of``, UTC) over ``cols``; columns never targeted dropped (CASH kept)."""
+    at = {c: j for j, c in enumerate(cols)}
+    values = np.zeros((len(targets), len(cols)))
+    for k, tp in enumerate(targets):
+        values[k, [at[a] for a in tp.weights.index]] = tp.weights.to_numpy()
+    keep = (values != 0).any(axis=0)
+    keep[at[CASH]] = True
+    return pd.DataFrame(values[:, keep], index=pd.DatetimeIndex([tp.as_of for tp in targets], name="timestamp"),
+                        columns=pd.Index([c for c, k in zip(cols, keep, strict=True) if k], name="asset"))
+
+
 def _run_one(strategy: StrategyLike, data: MarketData, *, progress: bool, stats: bool = True, **walk: Any) -> BacktestResult:
     """Simulate one walk-forward run and pack it as a result.
 
@@ -107,14 +120,7 @@ def _run_one(strategy: StrategyLike, data: MarketData, *, progress: bool, stats:
     close = data.close.loc[plan.index[0] : plan.index[-1]]
     costs: CostModel = walk["costs"]
     sim = simulate(close, plan.size, plan.slippage, fee=costs.fee, init_cash=walk["init_cash"])
-    cols = [*data.close.columns, CASH]
-    weights = (
-        pd.DataFrame([tp.weights for tp in plan.targets], index=pd.DatetimeIndex([tp.as_of for tp in plan.targets]))
-        .reindex(columns=cols)
-        .fillna(0.0)
-    )
-    weights = weights.loc[:, (weights != 0).any(axis=0) | (weights.columns == CASH)]
-    weights.index.name, weights.columns.name = "timestamp", "asset"
+    weights = _target_table(plan.targets, [*data.close.columns, CASH])
     holdings = sim.holdings.loc[:, (sim.holdings.abs() > 1e-12).any(axis=0) | (sim.holdings.columns == CASH)]
     equity = sim.equity
     n_reb = len(plan.decisions)
