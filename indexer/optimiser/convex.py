@@ -63,13 +63,17 @@ def _cvxpy(f: Formulation, spec: OptimiserSpec) -> tuple[np.ndarray, float, dict
 def solve_formulation(f: Formulation, spec: OptimiserSpec) -> tuple[np.ndarray, float, dict[str, Any]]:
     """Solve on the first back end that can: direct Clarabel, else cvxpy (no DAQP, no blame).
 
-    For the optimiser's own auxiliary problems (highest reachable return, feasibility checks).
+    A problem Clarabel proves infeasible raises ``OptimisationError("problem is infeasible")``, as the
+    cvxpy back end would (it runs Clarabel too), without building the cvxpy problem.  Used after DAQP
+    for the objective and for the optimiser's own auxiliary problems (highest reachable return,
+    feasibility checks).
     """
     if clarabel_eligible(f, spec):
         try:
             return solve_clarabel(f)
-        except QPFailed:
-            pass
+        except QPFailed as exc:
+            if exc.infeasible:
+                raise OptimisationError("problem is infeasible") from exc
     return _cvxpy(f, spec)
 
 
@@ -81,7 +85,7 @@ def blame(spec: OptimiserSpec, inputs: Inputs) -> str:
 
     def feasible(gs: tuple[str, ...]) -> bool:
         try:
-            _cvxpy(formulate("feasibility", inputs, tuple(g for g in groups if g in gs)), spec)
+            solve_formulation(formulate("feasibility", inputs, tuple(g for g in groups if g in gs)), spec)
         except OptimisationError:
             return False
         return True
@@ -109,14 +113,8 @@ def _run(objective: str, spec: OptimiserSpec, inputs: Inputs, groups: tuple[str,
             pass  # the back ends below solve it or name the constraints to blame
     if objective == "target_return":
         check_reachable(spec, inputs, groups)  # names the return constraint and the achievable maximum
-    if clarabel_eligible(f, spec):
-        try:
-            w, cash, diag = solve_clarabel(f)
-            return w, cash, {**diag, "constraints": list(f.groups)}
-        except QPFailed:
-            pass
     try:
-        w, cash, diag = _cvxpy(f, spec)
+        w, cash, diag = solve_formulation(f, spec)
     except OptimisationError as exc:
         if not _is_infeasible(exc):
             raise OptimisationError(f"{spec.objective}: {exc}") from exc

@@ -45,7 +45,15 @@ _WARM = "optimiser.warm"
 
 
 class QPFailed(Exception):
-    """A QP back end did not return an optimal point; the caller falls back to cvxpy."""
+    """A QP back end did not return an optimal point; the caller falls back to cvxpy.
+
+    ``infeasible``: Clarabel proved the problem infeasible (a certificate, status ``PrimalInfeasible``);
+    the cvxpy back end, which would run Clarabel on the same problem, is then skipped.
+    """
+
+    def __init__(self, message: str, *, infeasible: bool = False) -> None:
+        super().__init__(message)
+        self.infeasible = infeasible
 
 
 def _quadratic(f: Formulation) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -235,7 +243,7 @@ def solve_clarabel(f: Formulation) -> tuple[np.ndarray, float, dict[str, Any]]:
         raise QPFailed(f"Clarabel raised {exc!r}") from exc
     status = str(sol.status)
     if "Solved" not in status or "Almost" in status:
-        raise QPFailed(f"Clarabel status {status}")
+        raise QPFailed(f"Clarabel status {status}", infeasible=status == "PrimalInfeasible")
     x = np.asarray(sol.x, dtype="float64")
     w = np.clip(x[:n], np.maximum(lo, 0.0), hi)
     diag = {

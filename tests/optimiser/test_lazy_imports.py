@@ -32,6 +32,13 @@ NO_CVXPY = {
                        "constraints": {"max_weight": 0.3}}, "daqp"),  # fmt: skip
     "min_variance_turnover": ({"objective": "min_variance", "risk_model": "sample",
                                "constraints": {"max_weight": 0.4, "turnover": 0.5}}, "clarabel_direct"),  # fmt: skip
+    # Ledoit-Wolf's intensity is computed without scikit-learn (below 1000 assets)
+    "mean_variance_ledoit_wolf": ({"objective": "mean_variance", "risk_model": "ledoit_wolf",
+                                   "constraints": {"max_weight": 0.3}}, "daqp_warm"),  # fmt: skip (warm: same assets)
+    # 8 assets x 10 % cannot be fully invested: Clarabel's infeasibility certificate is final, the blame
+    # checks run on Clarabel too, and the declared fallback decides; no cvxpy problem is built
+    "infeasible_with_fallback": ({"objective": "mean_variance", "risk_model": "sample", "fallback": ["previous"],
+                                  "constraints": {"max_weight": 0.1}}, None),  # fmt: skip
 }
 #: Needs a cvxpy problem (not a quadratic programme).
 CVXPY = {"max_sharpe": ({"objective": "max_sharpe", "risk_model": "sample", "constraints": {"max_weight": 0.5}}, "cvxpy")}
@@ -52,7 +59,7 @@ ctx = WeighContext(**pd.read_pickle(sys.argv[1]))
 for name, (spec, _) in args["no_cvxpy"].items():
     res = solve(OptimiserSpec(**spec), ctx)
     out[name] = {"weights": res.weights.to_dict(), "engine": res.diagnostics.get("engine"),
-                 "cvxpy": "cvxpy" in sys.modules}
+                 "cvxpy": "cvxpy" in sys.modules, "error": res.diagnostics.get("error")}
 out["before_cvxpy_path"] = sorted(m for m in ("cvxpy", "scipy.stats", "sklearn") if m in sys.modules)
 for name, (spec, _) in args["cvxpy"].items():
     res = solve(OptimiserSpec(**spec), ctx)
@@ -101,6 +108,15 @@ def test_closed_forms_and_qp_engines_do_not_load_cvxpy(fresh_run, ctx_parts, nam
     w = pd.Series(got["weights"]).reindex(expected.index)
     np.testing.assert_allclose(w.to_numpy(), expected.to_numpy(), atol=1e-9)
     assert w.sum() == pytest.approx(1.0, abs=1e-9) and (w >= 0).all()
+
+
+def test_infeasible_problem_is_blamed_without_cvxpy(fresh_run, ctx_parts) -> None:
+    got = fresh_run["infeasible_with_fallback"]
+    assert got["cvxpy"] is False
+    assert got["error"] == ("mean_variance: infeasible: bounds (min_weight=0.0, max_weight=0.1) cannot be met with "
+                            "cash (cash_min=0.0, cash_max=0.0) (problem is infeasible)")
+    expected = solve(OptimiserSpec(**NO_CVXPY["infeasible_with_fallback"][0]), WeighContext(**ctx_parts))
+    assert expected.diagnostics["fallback"] == "previous" and expected.diagnostics["error"] == got["error"]
 
 
 def test_no_heavy_scientific_imports_before_cvxpy_path(fresh_run) -> None:

@@ -20,6 +20,19 @@ def test_sample_and_shrinkage_match_references(window) -> None:
     assert covariance(X, RiskModelSpec(name="oas")) == pytest.approx(oas, rel=1e-9, abs=1e-14)
 
 
+def test_ledoit_wolf_intensity_is_scikit_learns_to_the_bit(window) -> None:
+    from sklearn.covariance import ledoit_wolf_shrinkage as sk_shrinkage
+
+    from indexer.optimiser.risk import ledoit_wolf_shrinkage
+
+    rng = np.random.default_rng(7)
+    cases = [window.to_numpy(), window.to_numpy()[:30, :3], rng.standard_t(3, size=(90, 40)) * 0.03,
+             rng.normal(size=(200, 1)), np.zeros((10, 4))]  # fmt: skip
+    for X in cases:
+        Xc = X - X.mean(axis=0)
+        assert ledoit_wolf_shrinkage(Xc) == float(sk_shrinkage(Xc, assume_centered=True))  # exactly, not approx
+
+
 def test_ewma_weights_recent_rows_more(window) -> None:
     X = window.to_numpy()
     S = covariance(X, RiskModelSpec(name="ewma", halflife=10))
