@@ -34,27 +34,31 @@ THIN_ABOVE = 730
 
 
 def thin(s: pd.Series, keep: str = "last") -> tuple[list[str], np.ndarray]:
-    """Chart points of a daily series: ``(x as YYYY-MM-DD strings, y as float32)``.
+    """Return the chart points of a daily series: ``(x as YYYY-MM-DD strings, y as float32)``.
 
     Series longer than :data:`THIN_ABOVE` bars keep one point per calendar week
-    (UTC; its last bar, or with ``keep="min"`` its lowest value, so drawdown troughs
-    stay exact) plus the first and last bars: at a multi-year width a chart cannot
-    show more, and the report stays small.  Shorter series keep every bar.
+    (Monday-based, in the index's time zone, UTC for market data; its last bar, or with
+    ``keep="min"`` its lowest value, earliest on ties, so drawdown troughs stay exact)
+    plus the first and last bars: at a multi-year width a chart cannot show more, and
+    the report stays small.  Shorter series keep every bar.  NaNs are dropped first.
     """
     s = s.dropna()
-    if len(s) > THIN_ABOVE and isinstance(s.index, pd.DatetimeIndex):
-        week = (s.index - pd.Timestamp("1970-01-05", tz=s.index.tz)).days // 7  # Monday-based UTC weeks
-        g = pd.Series(s.to_numpy(), index=np.asarray(week))
-        pos = np.arange(len(s))
+    idx = s.index
+    if not isinstance(idx, pd.DatetimeIndex):
+        return list(idx), s.to_numpy(dtype="float32")
+    if len(s) > THIN_ABOVE:
+        day_ns = 86_400_000_000_000
+        since = idx.as_unit("ns").asi8 - pd.Timestamp("1970-01-05", tz=idx.tz).value  # ns since a Monday midnight
+        week = since // day_ns // 7
         if keep == "min":
-            order = np.lexsort((pos, s.to_numpy()))  # lowest value first, earliest on ties
-            picked = pd.Series(pos[order], index=np.asarray(week)[order]).groupby(level=0).first().to_numpy()
+            order = np.lexsort((np.arange(len(s)), s.to_numpy()))  # lowest value first, earliest on ties
+            picked = order[np.unique(week[order], return_index=True)[1]]  # first of each week in that order
         else:
-            picked = pd.Series(pos, index=g.index).groupby(level=0).last().to_numpy()
-        picked = np.unique(np.r_[0, picked, len(s) - 1])
-        s = s.iloc[picked]
-    x = list(s.index.strftime("%Y-%m-%d")) if isinstance(s.index, pd.DatetimeIndex) else list(s.index)
-    return x, s.to_numpy(dtype="float32")
+            picked = len(s) - 1 - np.unique(week[::-1], return_index=True)[1]  # each week's last bar
+        s = s.iloc[np.unique(np.r_[0, picked, len(s) - 1])]
+        idx = s.index
+    wall = idx.tz_localize(None) if idx.tz is not None else idx  # dates as the index's time zone shows them
+    return np.datetime_as_string(wall.to_numpy(), unit="D").tolist(), s.to_numpy(dtype="float32")
 
 
 def _label(res: BacktestResult, name: str) -> str:
