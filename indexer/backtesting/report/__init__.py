@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from indexer.backtesting.report.figures import FIGURES, all_figures
+from indexer.backtesting.report.figures import FIGURE_SPECS, FIGURES, all_figures, figure_specs
 from indexer.backtesting.report.html import render_html, write_html
 from indexer.backtesting.report.png import write_pngs
 
-__all__ = ["write_html", "render_html", "write_pngs", "all_figures", "FIGURES"]
+__all__ = ["write_html", "render_html", "write_pngs", "figure_specs", "FIGURE_SPECS", "all_figures", "FIGURES"]

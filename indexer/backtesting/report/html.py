@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from indexer.backtesting.attribution import attribution_html
 from indexer.backtesting.benchmarks import BENCHMARK_LABELS
 from indexer.backtesting.format import display_table
-from indexer.backtesting.report.figures import all_figures
+from indexer.backtesting.report.figures import TEMPLATE, figure_specs
 from indexer.backtesting.result import jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,6 +27,8 @@ th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}th:first-ch
 thead th{background:#f4f4f4}pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px;max-height:420px}
 .chart{margin:18px 0}.warn{color:#a40}section{margin-top:24px}
 """
+#: plotly.js config of every chart (as ``fig.to_html`` wrote it for a 100%-wide div).
+_CONFIG = '{"displaylogo": false, "responsive": true}'
 
 
 def _table(df: Any) -> str:
@@ -44,18 +47,43 @@ def _provenance(prov: Any, limit: int = 20_000) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1)
+def _template_json() -> str:
+    """Return the :data:`~indexer.backtesting.report.figures.TEMPLATE` plotly template as JSON (built once per process)."""
+    import plotly.io as pio
+    from plotly.io.json import to_json_plotly
+
+    return to_json_plotly(pio.templates[TEMPLATE].to_plotly_json())
+
+
+def _charts(res: BacktestResult) -> str:
+    """Return the chart divs, each followed by the script that draws it with the page's template.
+
+    The specs are plain plotly JSON (:func:`~indexer.backtesting.report.figures.figure_specs`);
+    the template is defined once in the page (``INDEXER_PLOTLY_TEMPLATE``) and set as each
+    layout's ``template`` in JavaScript, not copied into every figure.
+    """
+    from plotly.io.json import to_json_plotly
+
+    parts = []
+    for k, spec in figure_specs(res).items():
+        layout = spec["layout"]
+        parts.append(
+            f'<div class="chart" id="chart-{k}"><div id="plot-{k}" class="plotly-graph-div" '
+            f'style="height:{layout["height"]}px; width:100%;"></div></div>\n'
+            f'<script type="text/javascript">(function () {{ var layout = {to_json_plotly(layout)}; '
+            f"layout.template = INDEXER_PLOTLY_TEMPLATE; "
+            f'Plotly.newPlot("plot-{k}", {to_json_plotly(spec["data"])}, layout, {_CONFIG}); }})();</script>\n'
+        )
+    return "".join(parts)
+
+
 def render_html(res: BacktestResult) -> str:
     """Return the report as one HTML string."""
     from plotly.offline import get_plotlyjs
 
     stats = {res.name: res.stats, **{BENCHMARK_LABELS.get(k, k): b.stats for k, b in res.benchmarks.items()}}
-    figs = all_figures(res)
-    charts = "".join(
-        f'<div class="chart" id="chart-{k}">'
-        + fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{k}", config={"displaylogo": False})
-        + "</div>"
-        for k, fig in figs.items()
-    )
+    charts = _charts(res)
     st = res.settings
     costs = st.get("costs", {})
     errors = st.get("benchmark_errors") or {}
@@ -102,7 +130,8 @@ def render_html(res: BacktestResult) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Backtest: {html.escape(res.name)}</title>
 <style>{_CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script></head>
+<script type="text/javascript">{get_plotlyjs()}</script>
+<script type="text/javascript">var INDEXER_PLOTLY_TEMPLATE = {_template_json()};</script></head>
 <body>
 <h1>Backtest: {html.escape(res.name)}</h1>
 <p class="sub">{st.get("start", "")[:10]} to {st.get("end", "")[:10]} (UTC, daily bars) · decisions at the close of t,
