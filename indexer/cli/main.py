@@ -54,7 +54,8 @@ def main() -> None:
 
     A finished command's process ends without the interpreter's teardown of every module (half a second
     after pandas, numba, scipy and plotly are loaded): streams are flushed and ``atexit`` handlers run
-    first, as on a normal exit.  With other non-daemon threads still running it exits normally.
+    first, as on a normal exit.  With other non-daemon threads still running, or under a profiler
+    (``python -m cProfile -m indexer ...``) or debugger, it exits normally.
     """
     try:
         app()
@@ -70,7 +71,8 @@ def fast_exit(code: int | str | None) -> NoReturn:
         print(code, file=sys.stderr)
         code = 1
     status = 0 if code is None else int(code)
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+    others = any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread())
+    if others or sys.getprofile() is not None or sys.gettrace() is not None:  # a profiler or debugger writes on exit
         sys.exit(status)
     atexit._run_exitfuncs()  # logging, dask, coverage, ...: what a normal exit runs first
     for stream in (sys.stdout, sys.stderr):
