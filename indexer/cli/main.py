@@ -57,6 +57,7 @@ def main() -> None:
     first, as on a normal exit.  With other non-daemon threads still running, or under a profiler
     (``python -m cProfile -m indexer ...``) or debugger, it exits normally.
     """
+    os.environ.setdefault("INDEXER_NO_WIDGETS", "1")  # no notebook widgets here: vectorbt imports faster
     try:
         app()
         code: int | str | None = 0
