@@ -97,3 +97,13 @@ def test_page_defines_the_template_once(res) -> None:
         assert page.count(f'Plotly.newPlot("plot-{key}", ') == 1
     assert page.count("layout.template = INDEXER_PLOTLY_TEMPLATE;") == len(figure_specs(res))
     assert '"template"' not in page.split("var INDEXER_PLOTLY_TEMPLATE = ", 1)[1].split("</script>", 1)[1]
+
+
+def test_chart_json_cannot_end_its_script_element() -> None:
+    import json
+
+    from indexer.backtesting.report.html import _script_json
+
+    text = _script_json({"name": "evil</script><script>alert(1)</script>", "y": [1.5, None]})
+    assert "</" not in text
+    assert json.loads(text) == {"name": "evil</script><script>alert(1)</script>", "y": [1.5, None]}

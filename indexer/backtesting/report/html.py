@@ -47,6 +47,13 @@ def _provenance(prov: Any, limit: int = 20_000) -> str:
     return text
 
 
+def _script_json(obj: Any) -> str:
+    """Return ``obj`` as JSON to inline in a ``<script>``: a name holding ``</script>`` cannot end the element."""
+    from plotly.io.json import to_json_plotly
+
+    return to_json_plotly(obj).replace("</", "<\\/")
+
+
 @functools.lru_cache(maxsize=1)
 def _template_json() -> str:
     """Return the :data:`~indexer.backtesting.report.figures.TEMPLATE` plotly template as JSON (built once per process)."""
@@ -63,17 +70,15 @@ def _charts(res: BacktestResult) -> str:
     the template is defined once in the page (``INDEXER_PLOTLY_TEMPLATE``) and set as each
     layout's ``template`` in JavaScript, not copied into every figure.
     """
-    from plotly.io.json import to_json_plotly
-
     parts = []
     for k, spec in figure_specs(res).items():
         layout = spec["layout"]
         parts.append(
             f'<div class="chart" id="chart-{k}"><div id="plot-{k}" class="plotly-graph-div" '
             f'style="height:{layout["height"]}px; width:100%;"></div></div>\n'
-            f'<script type="text/javascript">(function () {{ var layout = {to_json_plotly(layout)}; '
+            f'<script type="text/javascript">(function () {{ var layout = {_script_json(layout)}; '
             f"layout.template = INDEXER_PLOTLY_TEMPLATE; "
-            f'Plotly.newPlot("plot-{k}", {to_json_plotly(spec["data"])}, layout, {_CONFIG}); }})();</script>\n'
+            f'Plotly.newPlot("plot-{k}", {_script_json(spec["data"])}, layout, {_CONFIG}); }})();</script>\n'
         )
     return "".join(parts)
 
