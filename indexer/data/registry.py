@@ -28,7 +28,8 @@ import yaml
 
 from indexer.exceptions import DataError
 
-__all__ = ["Asset", "AssetRegistry", "DatedSymbol", "ASSET_KINDS", "default_registry", "REGISTRY_FILE"]
+__all__ = ["Asset", "AssetRegistry", "DatedSymbol", "ASSET_KINDS", "KNOWN_THEMES", "allowed_themes", "default_registry",
+           "REGISTRY_FILE"]
 
 #: Allowed values of :attr:`Asset.kind`.
 ASSET_KINDS = (
@@ -49,6 +50,16 @@ ASSET_KINDS = (
 )
 
 REGISTRY_FILE = Path(__file__).with_name("assets.yaml")
+
+#: Themes a user can compose a thematic index from (an asset matches a theme
+#: when the theme is among its registry themes or equals its kind).
+KNOWN_THEMES = ("ai", "defi", "l1", "l2", "gaming", "meme", "rwa", "oracle", "privacy", "exchange", "infrastructure")
+
+
+def allowed_themes() -> set[str]:
+    """Themes a strategy may name (universe themes, theme caps): :data:`KNOWN_THEMES`, every kind, every registry theme."""
+    reg = default_registry()
+    return set(KNOWN_THEMES) | set(ASSET_KINDS) | {t for s in reg for t in reg.themes(s)}
 
 
 @dataclass(frozen=True)

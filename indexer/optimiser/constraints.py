@@ -119,9 +119,20 @@ class ConstraintsSpec(_Strict):
     @field_validator("theme_caps")
     @classmethod
     def _caps_fractions(cls, v: dict[str, float]) -> dict[str, float]:
+        from indexer.data.registry import allowed_themes
+
         for theme, cap in v.items():
             if not 0 <= cap <= 1:
                 raise ValueError(f"theme cap {theme!r} must be a fraction in [0, 1], got {cap}")
+        if v:  # a misspelt theme would cap nothing, silently
+            allowed = allowed_themes()
+            bad = sorted(k for k in v if k.lower() not in allowed)
+            if bad:
+                import difflib
+
+                near = difflib.get_close_matches(bad[0].lower(), sorted(allowed), n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise ValueError(f"unknown theme(s) {bad} in theme_caps{hint}; allowed: {', '.join(sorted(allowed))}")
         return {k.lower(): float(c) for k, c in v.items()}
 
     @field_validator("linear", mode="before")

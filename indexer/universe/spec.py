@@ -7,20 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from indexer.data.registry import ASSET_KINDS, default_registry
+from indexer.data.registry import ASSET_KINDS, KNOWN_THEMES, allowed_themes
 
 __all__ = ["UniverseSpec", "BufferSpec", "KNOWN_THEMES", "allowed_themes", "check_kinds"]
 
-#: Themes a user can compose a thematic index from (an asset matches a theme
-#: when the theme is among its registry themes or equals its kind).
-KNOWN_THEMES = ("ai", "defi", "l1", "l2", "gaming", "meme", "rwa", "oracle", "privacy", "exchange", "infrastructure")
-
-
-
-def allowed_themes() -> set[str]:
-    """Themes a spec may name: :data:`KNOWN_THEMES`, every kind, and every theme in the default registry."""
-    reg = default_registry()
-    return set(KNOWN_THEMES) | set(ASSET_KINDS) | {t for s in reg for t in reg.themes(s)}
 
 
 def check_kinds(v: Iterable[str]) -> list[str]:

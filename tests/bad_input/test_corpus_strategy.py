@@ -78,6 +78,8 @@ CASES: dict[str, tuple[bytes, tuple[str, ...]]] = {
                            ("per_asset minimums + cash_min sum to 1.2",)),
     "theme_budget": (_s("universe: {themes: [defi]}\noptimiser: {objective: equal_weight, constraints: {theme_caps: {defi: 0.5}}}\n").encode(),
                      ("theme_caps (defi 0.5)", "never sum to 1")),
+    "theme_caps_typo": (_s("optimiser: {objective: market_cap, constraints: {theme_caps: {defii: 0.3}}}\n").encode(),
+                        ("optimiser.constraints.theme_caps", "unknown theme(s) ['defii']", "did you mean 'defi'")),
     "stablecoin_min": (_s("optimiser: {objective: equal_weight, constraints: {stablecoin_min: 0.2}}\n").encode(),
                        ("stablecoin_min 0.2",)),
     "fixed_over_cap": (_s("optimiser: {objective: fixed, params: {weights: {BTC: 0.7, ETH: 0.3}}, constraints: {max_weight: 0.5}}\n").encode(),
