@@ -74,7 +74,7 @@ class TargetPortfolio:
             w = pd.Series(w, dtype="float64")
         vals = w.to_numpy(dtype="float64", copy=True)
         index = w.index
-        if CASH not in index:
+        if CASH not in index.tolist():  # a list: hashing a new Arrow-backed string index costs more
             index, vals = index.append(pd.Index([CASH])), np.append(vals, 0.0)
         bad = ~np.isfinite(vals)
         if bad.any():

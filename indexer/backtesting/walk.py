@@ -195,7 +195,7 @@ def decide(
 
 def _target_weights(tp: TargetPortfolio, market: Market, name: str) -> np.ndarray:
     tw = np.zeros(len(market.cols))
-    for a, x in tp.weights.items():
+    for a, x in zip(tp.weights.index.tolist(), tp.weights.to_numpy().tolist(), strict=True):
         if a == CASH:
             continue
         j = market.col_pos.get(a)

@@ -170,7 +170,8 @@ class Strategy:
             w = r.weights
             applied.append(r.info)
         diag["overlays"] = applied
-        diag["exposure"] = float(1.0 - w.get(CASH, 0.0))
+        labels = w.index.tolist()  # not w.get(CASH): hashing a new Arrow-backed string index costs more
+        diag["exposure"] = float(1.0 - (w.to_numpy()[labels.index(CASH)] if CASH in labels else 0.0))
 
         comp_log = [e for e in log if e.get("rule") in COMPLIANCE_RULES]
         if spec.compliance is not None:
