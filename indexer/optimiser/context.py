@@ -100,7 +100,7 @@ class WeighContext:
         """
         if self.returns is None:
             raise OptimisationError("this objective needs a returns window (WeighContext.returns)")
-        cols = self.returns.columns
+        cols = set(self.returns.columns.tolist())
         missing = [a for a in self.assets if a not in cols]
         if missing:
             raise OptimisationError(f"returns window has no column for {missing}")
@@ -166,8 +166,9 @@ class WeighContext:
         """Whether previous weights hold anything besides CASH (else this is a first allocation)."""
         if self.previous is None:
             return False
-        p = pd.Series(self.previous, dtype="float64")
-        return bool((p.to_numpy()[np.asarray(p.index != CASH)] > 0).any())  # NaN counts as 0
+        p = _float_series(self.previous)
+        risky = np.array([a != CASH for a in p.index.tolist()], dtype=bool)
+        return bool((p.to_numpy()[risky] > 0).any())  # NaN counts as 0
 
     def previous_weights(self) -> tuple[np.ndarray, float, float]:
         """Previous weights as (assets array, CASH weight, weight in assets no longer eligible).
@@ -176,20 +177,26 @@ class WeighContext:
         """
         if self.previous is None:
             return np.zeros(self.n), 1.0, 0.0
-        p = pd.Series(self.previous, dtype="float64")
+        p = _float_series(self.previous)
         v = np.nan_to_num(p.to_numpy(dtype="float64"), nan=0.0)
         total = float(v.sum())
         if total <= 0:
             return np.zeros(self.n), 1.0, 0.0
         v = v / total
-        if p.index.has_duplicates:
+        labels = p.index.tolist()
+        at = {a: i for i, a in enumerate(labels)}
+        if len(at) != len(labels):
             raise OptimisationError(f"previous weights name an asset twice: {sorted(set(p.index[p.index.duplicated()]))}")
-        at = {a: i for i, a in enumerate(p.index.tolist())}
         w = np.array([v[at[a]] if a in at else 0.0 for a in self.assets])
         cash = float(v[at[CASH]]) if CASH in at else 0.0
         known = set(self.assets) | {CASH}
         gone = float(v[[i for a, i in at.items() if a not in known]].sum())
         return w, cash, gone
+
+
+def _float_series(s: Any) -> pd.Series:
+    """``s`` itself when already a float64 Series, else ``pd.Series(s, dtype="float64")``."""
+    return s if isinstance(s, pd.Series) and s.dtype == np.float64 else pd.Series(s, dtype="float64")
 
 
 def _columns(frame: pd.DataFrame, assets: pd.Index) -> np.ndarray:

@@ -61,9 +61,10 @@ def scale_exposure(weights: pd.Series, factor: float) -> pd.Series:
     f = float(np.clip(factor, 0.0, 1.0))
     w = weights if isinstance(weights, pd.Series) and weights.dtype == np.float64 else pd.Series(weights, dtype="float64")
     vals, index = w.to_numpy(dtype="float64", copy=True), w.index
-    if CASH not in index:
-        index, vals = index.append(pd.Index([CASH])), np.append(vals, 0.0)
-    risky = np.array([a != CASH for a in index.tolist()], dtype=bool)
+    labels = index.tolist()  # list lookups: hashing a new Arrow-backed string index costs more
+    if CASH not in labels:
+        index, vals, labels = index.append(pd.Index([CASH])), np.append(vals, 0.0), [*labels, CASH]
+    risky = np.array([a != CASH for a in labels], dtype=bool)
     freed = float(np.nansum(vals[risky])) * (1.0 - f)
     vals[risky] = vals[risky] * f
     vals[~risky] = vals[~risky] + freed
