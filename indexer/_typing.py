@@ -22,6 +22,7 @@ import pandas as pd
 from indexer.exceptions import OptimisationError
 
 __all__ = [
+    "as_float_series",
     "Panel",
     "CASH",
     "WEIGHT_TOL",
@@ -43,6 +44,11 @@ CASH = "CASH"
 #: Tolerance for weights: never negative beyond it, sum to 1 within it.
 WEIGHT_TOL = 1e-9
 
+
+
+def as_float_series(x: Any) -> pd.Series:
+    """``x`` itself when it is already a float64 Series, else ``pd.Series(x, dtype="float64")`` (weights, caps...)."""
+    return x if isinstance(x, pd.Series) and x.dtype == np.float64 else pd.Series(x, dtype="float64")
 
 @dataclass(frozen=True)
 class TargetPortfolio:
@@ -69,9 +75,7 @@ class TargetPortfolio:
         if ts.tzinfo is None:
             raise ValueError(f"TargetPortfolio.as_of must be UTC-aware, got naive {ts}")
         object.__setattr__(self, "as_of", ts.tz_convert("UTC"))
-        w = self.weights
-        if not (isinstance(w, pd.Series) and w.dtype == np.float64):
-            w = pd.Series(w, dtype="float64")
+        w = as_float_series(self.weights)
         vals = w.to_numpy(dtype="float64", copy=True)
         index = w.index
         if CASH not in index.tolist():  # a list: hashing a new Arrow-backed string index costs more

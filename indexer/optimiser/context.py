@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from indexer._typing import CASH
+from indexer._typing import CASH, as_float_series
 from indexer.exceptions import OptimisationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,8 +151,7 @@ class WeighContext:
         s = getattr(self, name)
         if s is None:
             raise OptimisationError(f"this objective needs WeighContext.{name}")
-        if not (isinstance(s, pd.Series) and s.dtype == np.float64):
-            s = pd.Series(s, dtype="float64", copy=False)
+        s = as_float_series(s)
         if not s.index.equals(self.index):
             s = s.reindex(self.index)
         ok = np.isfinite(s.to_numpy())
@@ -166,7 +165,7 @@ class WeighContext:
         """Whether previous weights hold anything besides CASH (else this is a first allocation)."""
         if self.previous is None:
             return False
-        p = _float_series(self.previous)
+        p = as_float_series(self.previous)
         risky = np.array([a != CASH for a in p.index.tolist()], dtype=bool)
         return bool((p.to_numpy()[risky] > 0).any())  # NaN counts as 0
 
@@ -177,7 +176,7 @@ class WeighContext:
         """
         if self.previous is None:
             return np.zeros(self.n), 1.0, 0.0
-        p = _float_series(self.previous)
+        p = as_float_series(self.previous)
         v = np.nan_to_num(p.to_numpy(dtype="float64"), nan=0.0)
         total = float(v.sum())
         if total <= 0:
@@ -192,11 +191,6 @@ class WeighContext:
         known = set(self.assets) | {CASH}
         gone = float(v[[i for a, i in at.items() if a not in known]].sum())
         return w, cash, gone
-
-
-def _float_series(s: Any) -> pd.Series:
-    """``s`` itself when already a float64 Series, else ``pd.Series(s, dtype="float64")``."""
-    return s if isinstance(s, pd.Series) and s.dtype == np.float64 else pd.Series(s, dtype="float64")
 
 
 def _columns(frame: pd.DataFrame, assets: pd.Index) -> np.ndarray:

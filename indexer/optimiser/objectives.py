@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from indexer.dotted import DottedPathError, load_dotted
 from indexer.exceptions import ConfigError, OptimisationError
 from indexer.optimiser.closed_form import equal_weights, inverse_volatility_weights, market_cap_weights
 from indexer.optimiser.terms import Risk, Rows, Terms
@@ -197,11 +197,10 @@ def objective(name: str) -> Objective:
     if name in _REGISTRY:
         return _REGISTRY[name]
     if "." in name:
-        mod, _, attr = name.rpartition(".")
         try:
-            target = getattr(import_module(mod), attr)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"objective {name!r}: cannot import {attr!r} from {mod!r}: {exc}") from None
+            target = load_dotted(name)
+        except DottedPathError as exc:
+            raise ConfigError(f"objective {name!r}: {exc}") from None
         obj = target if isinstance(target, Objective) else getattr(target, "objective", None)
         if not isinstance(obj, Objective):
             raise ConfigError(f"objective {name!r} is neither an Objective nor a function decorated by @register_objective")

@@ -98,7 +98,7 @@ def ledoit_wolf_shrinkage(Xc: np.ndarray) -> float:
 
     Below 1000 assets this is ``sklearn.covariance.ledoit_wolf_shrinkage(Xc, assume_centered=True)``
     operation for operation (scikit-learn's single block), so the intensity is the same to the last bit
-    (``tests/optimiser/test_risk_models.py`` checks it against scikit-learn) without importing
+    (``tests/optimiser/test_risk.py`` checks it against scikit-learn) without importing
     scikit-learn, about half a second of a cold ``indexer backtest``.  Wider panels use scikit-learn's
     blocked computation.
     """

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from indexer.dotted import DottedPathError, load_dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexer.optimiser.cvxpy_problem import ProblemContext
@@ -120,13 +121,12 @@ def resolve_custom(entry: str | CustomConstraint) -> CustomConstraint:
     """Return a custom constraint callable from itself or its dotted path ``pkg.module.function``."""
     if callable(entry):
         return entry
-    mod, _, attr = str(entry).rpartition(".")
-    if not mod:
+    if "." not in str(entry):
         raise ValueError(f"custom constraint {entry!r}: give a dotted path pkg.module.function")
     try:
-        fn = getattr(import_module(mod), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"custom constraint {entry!r}: cannot import {attr!r} from {mod!r}: {exc}") from None
+        fn = load_dotted(str(entry))
+    except DottedPathError as exc:
+        raise ValueError(f"custom constraint {entry!r}: {exc}") from None
     if not callable(fn):
         raise ValueError(f"custom constraint {entry!r} is not callable")
     return fn

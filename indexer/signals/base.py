@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from indexer.dotted import DottedPathError, load_dotted
 from indexer.exceptions import IndexerError, SignalError
 from indexer.signals._util import tail
 
@@ -159,11 +159,10 @@ def signal_class(name: str) -> type[Signal]:
     if name in _REGISTRY:
         return _REGISTRY[name]
     if "." in name:
-        mod, _, attr = name.rpartition(".")
         try:
-            cls = getattr(import_module(mod), attr)
-        except (ImportError, AttributeError) as exc:
-            raise SignalError(f"signal {name!r}: cannot import {attr!r} from {mod!r}: {exc}") from exc
+            cls = load_dotted(name)
+        except DottedPathError as exc:
+            raise SignalError(f"signal {name!r}: {exc}") from exc
         if not (isinstance(cls, type) and issubclass(cls, Signal)):
             raise SignalError(f"signal {name!r} is not a Signal subclass")
         return cls

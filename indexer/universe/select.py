@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from indexer._typing import CASH
+from indexer._typing import CASH, as_float_series
 from indexer.exceptions import DataError
 from indexer.universe.compliance import ComplianceSpec, screen_assets
 from indexer.universe.membership import membership_candidates
@@ -114,7 +114,7 @@ def _history_counts(close: np.ndarray, need: int, symbols: list[str]) -> dict[st
 def _held(previous: pd.Series | None) -> set[str]:
     if previous is None:
         return set()
-    p = previous if isinstance(previous, pd.Series) and previous.dtype == np.float64 else pd.Series(previous, dtype="float64")
+    p = as_float_series(previous)
     return {str(s) for s, w in zip(p.index.tolist(), p.to_numpy().tolist(), strict=True) if s != CASH and w > 1e-9}
 
 

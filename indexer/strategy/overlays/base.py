@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from indexer._typing import CASH
+from indexer._typing import CASH, as_float_series
 from indexer.config import DAYS_PER_YEAR
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,7 +59,7 @@ class OverlayResult:
 def scale_exposure(weights: pd.Series, factor: float) -> pd.Series:
     """Multiply every non-cash weight by ``factor`` (clipped to [0, 1]); the remainder goes to CASH."""
     f = float(np.clip(factor, 0.0, 1.0))
-    w = weights if isinstance(weights, pd.Series) and weights.dtype == np.float64 else pd.Series(weights, dtype="float64")
+    w = as_float_series(weights)
     vals, index = w.to_numpy(dtype="float64", copy=True), w.index
     labels = index.tolist()  # list lookups: hashing a new Arrow-backed string index costs more
     if CASH not in labels:
