@@ -14,18 +14,16 @@ point-in-time index membership tables.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from indexer.config import data_dir as default_data_dir
 from indexer.config import shared_data_dir
 from indexer.data.market import MarketData, Sentiment
-from indexer.data.panel import longest_gap, validate_panel
+from indexer.data.panel import validate_panel
 from indexer.data.parquet_cache import (
     CacheRebuildWarning,
     cache_lock,
@@ -36,15 +34,21 @@ from indexer.data.parquet_cache import (
 )
 from indexer.data.reference_history import (
     CM_PRICE_FROM,
-    extend_prices,
     fill_market_cap,
     load_coinmetrics,
     onchain_metrics,
 )
+from indexer.data.reference_prices import (
+    MIN_HISTORY_DAYS,
+    PRICE_MAX_GAP,
+    REFERENCE_START,
+    build_prices,
+    find_file,
+    price_end_notes,
+)
 from indexer.data.registry import default_registry
 from indexer.data.sources.cmc_membership import membership_table, read_cmc_weekly_top10
 from indexer.data.sources.coinmetrics_archive import COINMETRICS_ATTRIBUTION
-from indexer.data.sources.daily_prices import merge_sources, read_coinbase_daily, read_yahoo_dir
 from indexer.data.sources.market_caps import build_market_cap, read_cmc_snapshots, read_daily_market_caps
 from indexer.data.sources.news_archive import read_all_news
 from indexer.data.sources.onchain_metrics import (
@@ -67,16 +71,8 @@ __all__ = [
     "reference_cached",
 ]
 
-#: First day of the default reference view (UTC).
-REFERENCE_START = pd.Timestamp("2017-01-01", tz="UTC")
-#: Bars since this day decide which daily price file is an asset's primary source.
-PRIMARY_COUNT_START = pd.Timestamp("2020-01-01", tz="UTC")
-#: Longest run of missing daily bars allowed inside an asset's listed period (close, volume).
-PRICE_MAX_GAP = 3
 #: On-chain charts are sampled every ~3 days: allow up to 10 missing days between observations.
 METRIC_MAX_GAP = 10
-#: Assets with fewer daily closes since REFERENCE_START are dropped (about two years).
-MIN_HISTORY_DAYS = 730
 
 
 def reference_cache_dir(data_dir: str | Path | None = None) -> Path:
@@ -87,111 +83,6 @@ def reference_cache_dir(data_dir: str | Path | None = None) -> Path:
 def reference_cached(data_dir: str | Path | None = None) -> bool:
     """Return True when ``<data_dir>/reference`` holds a complete cache of the current format."""
     return is_complete(reference_cache_dir(data_dir))
-
-
-def _trim_fragments(col: pd.Series, max_gap: int) -> tuple[pd.Series, str | None]:
-    """Keep the latest contiguous run (no gap > max_gap); drop older fragments explicitly."""
-    gap, start = longest_gap(col)
-    if gap <= max_gap:
-        return col, None
-    valid = col.dropna()
-    breaks = np.flatnonzero((valid.index[1:] - valid.index[:-1]) > pd.Timedelta(days=max_gap + 1))
-    keep_from = valid.index[breaks[-1] + 1]
-    dropped = valid.loc[: keep_from - pd.Timedelta(days=1)]
-    note = (
-        f"dropped {len(dropped)} bars {dropped.index[0].date()}..{dropped.index[-1].date()} "
-        f"before a gap of more than {max_gap} days (kept from {keep_from.date()})"
-    )
-    return col.where(col.index >= keep_from), note
-
-
-def _find(src: Path, pattern: str) -> Path | None:
-    hits = sorted(src.glob(pattern))
-    return hits[-1] if hits else None
-
-
-def _price_end_notes(close: pd.DataFrame, frames: list, snaps: pd.DataFrame | None) -> dict[str, str]:
-    """Assets whose daily closes stop more than 7 days before the last bar: which source lacks what."""
-    end = close.index[-1]
-    notes = {}
-    for a in close.columns:
-        last = close[a].last_valid_index()
-        if last is None or (end - last).days <= 7:
-            continue
-        parts = []
-        for f in frames:
-            later = f.close[a].loc[last + pd.Timedelta(days=1):].dropna() if a in f.close.columns else pd.Series(dtype=float)
-            parts.append(f"{f.source} daily: " + (f"{len(later)} bars {later.index[0].date()}..{later.index[-1].date()} "
-                                                   f"(not joinable: gap > {PRICE_MAX_GAP} days)" if len(later) else "no bars after it"))
-        if snaps is not None:
-            s = snaps[(snaps["symbol"] == a) & (snaps["snapshot"] > last)]
-            parts.append(f"CoinMarketCap monthly: {len(s)} snapshot prices to {s['snapshot'].max().date()} "
-                         "(used only by universe.missing_prices: snapshot_prices)" if len(s) else "CoinMarketCap monthly: none")
-        notes[a] = f"daily closes end {last.date()}; " + "; ".join(parts)
-    return notes
-
-
-@dataclass
-class _Prices:
-    """Merged, trimmed and validated closes / USD volumes with what the merge decided per asset."""
-
-    close: pd.DataFrame
-    volume: pd.DataFrame
-    frames: list  # the raw per-source price frames (for their files and capture-day notes)
-    provenance: dict[str, Any]
-    coinmetrics_notes: dict[str, str]
-    dropped: dict[str, str]
-    repairs: dict[str, str]
-
-
-def _read_price_files(src: Path) -> list:
-    """Return the Coinbase and Yahoo-style daily price frames found in ``src`` (at least one, else DataError)."""
-    cb_file = _find(src, "coinbase_cmc/coinbase_top200_daily_*.csv")
-    frames = []
-    if cb_file is not None:
-        frames.append(read_coinbase_daily(cb_file))
-    if (src / "daily_ohlcv_usd").is_dir():
-        frames.append(read_yahoo_dir(src / "daily_ohlcv_usd"))
-    if not frames:
-        raise DataError(
-            f"{src}: no price files found (expected coinbase_cmc/coinbase_top200_daily_*.csv "
-            "or daily_ohlcv_usd/<ASSET>-USD_1d.csv); run `indexer data fetch` instead"
-        )
-    return frames
-
-
-def _build_prices(src: Path, cm: Any) -> _Prices:
-    """One price source per asset-day, trimmed fragments, Coin Metrics extension, short histories dropped."""
-    frames = _read_price_files(src)
-    close, volume, price_prov = merge_sources(frames, start=PRIMARY_COUNT_START, max_gap=PRICE_MAX_GAP)
-    repairs: dict[str, str] = {}
-    for asset in list(close.columns):
-        col, note = _trim_fragments(close[asset], PRICE_MAX_GAP)
-        if note:
-            repairs[asset] = note
-            close[asset] = col
-            volume[asset] = volume[asset].where(col.notna())
-    close, volume, cm_price_notes, cm_days = extend_prices(close, volume, cm.field("PriceUSD"), max_gap=PRICE_MAX_GAP)
-    for a, n in cm_days.items():
-        price_prov[a]["days"]["coinmetrics"] = n
-        price_prov[a]["extended"].append(cm_price_notes[a])
-    dropped: dict[str, str] = {}
-    for asset in list(close.columns):
-        n = int(close[asset].loc[REFERENCE_START:].notna().sum())
-        if n < MIN_HISTORY_DAYS:
-            dropped[asset] = f"{n} daily closes since {REFERENCE_START.date()} < {MIN_HISTORY_DAYS} required"
-    kept = [a for a in close.columns if a not in dropped]
-    close, volume = close[kept], volume[kept]
-    first = close.apply(pd.Series.first_valid_index).min()
-    close, volume = close.loc[first:], volume.loc[first:]
-    volume = volume.where(close.notna())
-
-    close = validate_panel(close, source=f"{src} (merged closes)", field="close", max_gap=PRICE_MAX_GAP)
-    volume = validate_panel(volume, source=f"{src} (merged volumes)", field="volume", positive=False, max_gap=PRICE_MAX_GAP)
-    neg = (volume < 0).any()
-    if neg.any():
-        raise DataError(f"{src}: negative volume for asset {neg[neg].index[0]!r}")
-    return _Prices(close, volume, frames, price_prov, cm_price_notes, dropped, repairs)
 
 
 def _build_market_caps(src: Path, close: pd.DataFrame, cm: Any) -> tuple[pd.DataFrame | None, dict[str, Any], pd.DataFrame | None, list[str]]:
@@ -225,7 +116,7 @@ def _build_metrics(src: Path, close: pd.DataFrame, cm: Any) -> tuple[dict[str, p
         for name, frame in read_coinmetrics(src / "coinmetrics").items():
             raw_metrics[name] = frame.combine_first(raw_metrics[name]) if name in raw_metrics else frame
         metric_notes["coinmetrics"] = "CoinMetrics-layout files (preferred over blockchain.com where both exist)"
-    tvl_file = _find(src, "coinbase_cmc/defillama_tvl_*.csv")
+    tvl_file = find_file(src, "coinbase_cmc/defillama_tvl_*.csv")
     if tvl_file is not None:
         tvl = read_defillama_tvl(tvl_file)
         inside = tvl[tvl["timestamp"] <= close.index[-1]]
@@ -292,7 +183,7 @@ def _build(src: Path) -> MarketData:
     """Read every reference file in ``src`` into one validated :class:`MarketData` with its provenance."""
     t0 = time.perf_counter()
     cm = load_coinmetrics(src)
-    prices = _build_prices(src, cm)
+    prices = build_prices(src, cm)
     close = prices.close
     market_cap, mc_prov, snaps, cap_files = _build_market_caps(src, close, cm)
     metrics, metric_notes, metric_sources = _build_metrics(src, close, cm)
@@ -307,7 +198,7 @@ def _build(src: Path) -> MarketData:
         "rules": dict(_RULES),
         "attribution": [COINMETRICS_ATTRIBUTION],
         "coinmetrics_prices": prices.coinmetrics_notes,
-        "price_ends_early": _price_end_notes(close, prices.frames, snaps),
+        "price_ends_early": price_end_notes(close, prices.frames, snaps),
         "metric_sources": metric_sources,
         "assets": {a: {"close": prices.provenance[a], "market_cap": mc_prov.get(a)} for a in close.columns},
         "dropped": prices.dropped,
