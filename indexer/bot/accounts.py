@@ -50,7 +50,7 @@ def load_market_data(cfg: BotSettings) -> MarketData:
 
 def load_keys(cfg: BotSettings) -> Credentials | None:
     """Return the API keys from the configured environment variable names or key file (never from the config)."""
-    from indexer.execution.ccxt_broker import settings_credentials
+    from indexer.execution.credentials import settings_credentials
 
     return settings_credentials(cfg.exchange)
 

@@ -52,7 +52,7 @@ from indexer.execution.ccxt_convert import (
     markets_from_ccxt,
     order_from_ccxt,
 )
-from indexer.execution.credentials import Credentials, RedactingLogger, load_credentials, redact
+from indexer.execution.credentials import Credentials, RedactingLogger, load_credentials, redact, settings_credentials
 from indexer.execution.settings import ExchangeSettings
 from indexer.execution.types import AccountBalance, Market, OrderBook, OrderState
 
@@ -390,23 +390,6 @@ class CcxtBroker:
     def price_to_precision(self, symbol: str, price: Decimal) -> Decimal:
         """Round to the tick size with ccxt's own ``price_to_precision``."""
         return Decimal(self.exchange.price_to_precision(symbol, float(price)))
-
-
-def settings_credentials(settings: ExchangeSettings) -> Credentials | None:
-    """Return the API keys named by ``settings`` (key file or environment variable names), else the default environment."""
-    import os
-
-    c = settings.credentials
-    key_file = c.key_file or settings.key_file
-    if key_file:
-        return load_credentials(settings.id, key_file=key_file)
-    if c.api_key_env:
-        key, secret = os.environ.get(c.api_key_env), os.environ.get(c.secret_env or "")
-        if not key or not secret:
-            raise ConfigError(f"exchange.credentials: set the environment variables {c.api_key_env} and {c.secret_env}")
-        pw = os.environ.get(c.password_env) if c.password_env else None
-        return Credentials(key, secret, pw, source=f"environment {c.api_key_env}")
-    return load_credentials(settings.id)
 
 
 class _NotFound(Exception):

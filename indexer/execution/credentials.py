@@ -17,10 +17,14 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.exceptions import ConfigError
 
-__all__ = ["Credentials", "load_credentials", "env_prefix", "RedactingLogger", "redact"]
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.execution.settings import ExchangeSettings
+
+__all__ = ["Credentials", "load_credentials", "settings_credentials", "env_prefix", "RedactingLogger", "redact"]
 
 
 @dataclass(frozen=True)
@@ -127,3 +131,18 @@ class RedactingLogger(logging.LoggerAdapter):
         text = str(msg) % args if args else str(msg)
         kwargs.pop("extra", None)
         self.logger.log(level, redact(text, self._secrets), **kwargs)
+
+
+def settings_credentials(settings: ExchangeSettings) -> Credentials | None:
+    """Return the API keys named by ``settings`` (key file or environment variable names), else the default environment."""
+    c = settings.credentials
+    key_file = c.key_file or settings.key_file
+    if key_file:
+        return load_credentials(settings.id, key_file=key_file)
+    if c.api_key_env:
+        key, secret = os.environ.get(c.api_key_env), os.environ.get(c.secret_env or "")
+        if not key or not secret:
+            raise ConfigError(f"exchange.credentials: set the environment variables {c.api_key_env} and {c.secret_env}")
+        pw = os.environ.get(c.password_env) if c.password_env else None
+        return Credentials(key, secret, pw, source=f"environment {c.api_key_env}")
+    return load_credentials(settings.id)
